@@ -1,0 +1,171 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const repoRoot = path.resolve(__dirname, '..');
+
+const port = z.coerce.number().int('must be a whole number').min(1, 'must be a port number 1–65535').max(65535, 'must be a port number 1–65535');
+const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const optionalText = z.string().min(1).optional();
+const url = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+const schema = z.object({
+  LANTAI_DATA: z.string().min(1).default(path.join(repoRoot, '.lantai', 'data')),
+  LANTAI_TOOLS: z.string().min(1).default(path.join(process.env.HOME ?? '/tmp', '.cache', 'lantai')),
+  LANTAI_API_HOST: z.string().min(1).default('127.0.0.1'),
+  LANTAI_API_PORT: port.default(8080),
+  LANTAI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LANTAI_TOKEN_TTL_MINUTES: z.coerce.number().int('must be a whole number of minutes').min(1).max(7 * 24 * 60).default(480),
+  LANTAI_SIGNING_KEY: optionalText,
+
+  DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  LANTAI_PG_PORT: port.default(55432),
+
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').optional(),
+  TEMPORAL_NAMESPACE: z.string().regex(/^[A-Za-z0-9._-]{2,255}$/, 'must be a Temporal namespace name').default('lantai'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('lantai'),
+  TEMPORAL_TLS: flag.default(false),
+  TEMPORAL_TLS_CA: optionalText,
+  TEMPORAL_TLS_CERT: optionalText,
+  TEMPORAL_TLS_KEY: optionalText,
+  TEMPORAL_TLS_SERVER_NAME: optionalText,
+  TEMPORAL_API_KEY: optionalText,
+  TEMPORAL_UI_URL: url(['http:', 'https:']).optional(),
+  LANTAI_TEMPORAL_PORT: port.default(7233),
+  LANTAI_TEMPORAL_UI_PORT: port.default(8233),
+
+  S3_ENDPOINT: url(['http:', 'https:']).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: optionalText,
+  S3_SECRET_ACCESS_KEY: optionalText,
+  S3_FORCE_PATH_STYLE: flag.default(true),
+  S3_BUCKET_PREFIX: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'must be lower-case letters, digits and hyphens').default('lantai-'),
+  LANTAI_MINIO_PORT: port.default(9000),
+  LANTAI_MINIO_CONSOLE_PORT: port.default(9001),
+});
+
+export type RawConfig = z.infer<typeof schema>;
+
+export interface Config {
+  dataDir: string;
+  toolsDir: string;
+  logLevel: RawConfig['LANTAI_LOG_LEVEL'];
+  api: { host: string; port: number; tokenTtlMinutes: number };
+  signingKeyPath: string;
+  postgres: { url: string; embedded: boolean; port: number };
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    embedded: boolean;
+    port: number;
+    uiPort: number;
+    uiUrl: string | undefined;
+    tls: { ca?: string; cert?: string; key?: string; serverName?: string } | undefined;
+    apiKey: string | undefined;
+  };
+  s3: {
+    endpoint: string;
+    region: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+    forcePathStyle: boolean;
+    embedded: boolean;
+    port: number;
+    consolePort: number;
+    buckets: { images: string; packages: string };
+  };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Lantai cannot start, configuration is invalid:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+const EMBEDDED_S3_USER = 'lantai';
+const EMBEDDED_S3_PASSWORD = 'lantai-minio-secret';
+
+/** Parses the environment once, at start-up; every bad variable is named with what it must be. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const relevant = Object.fromEntries(
+    Object.keys(schema.shape).flatMap((k) => (env[k] === undefined || env[k] === '' ? [] : [[k, env[k]]])),
+  );
+  const parsed = schema.safeParse(relevant);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const name = String(i.path[0]);
+        return `${name}: ${i.message} (got ${JSON.stringify(relevant[name])})`;
+      }),
+    );
+  }
+  const c = parsed.data;
+  const problems: string[] = [];
+  if (c.S3_ENDPOINT && !(c.S3_ACCESS_KEY_ID && c.S3_SECRET_ACCESS_KEY)) {
+    problems.push('S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: must be set when S3_ENDPOINT points at an existing S3 store');
+  }
+  if (Boolean(c.TEMPORAL_TLS_CERT) !== Boolean(c.TEMPORAL_TLS_KEY)) {
+    problems.push('TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY: set both for mutual TLS, or neither');
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const dataDir = path.resolve(c.LANTAI_DATA);
+  const tlsWanted = c.TEMPORAL_TLS || Boolean(c.TEMPORAL_TLS_CA ?? c.TEMPORAL_TLS_CERT);
+  return {
+    dataDir,
+    toolsDir: path.resolve(c.LANTAI_TOOLS),
+    logLevel: c.LANTAI_LOG_LEVEL,
+    api: { host: c.LANTAI_API_HOST, port: c.LANTAI_API_PORT, tokenTtlMinutes: c.LANTAI_TOKEN_TTL_MINUTES },
+    signingKeyPath: c.LANTAI_SIGNING_KEY ?? path.join(dataDir, 'keys', 'signing-sm2.pem'),
+    postgres: {
+      url: c.DATABASE_URL ?? `postgresql://lantai:lantai@127.0.0.1:${c.LANTAI_PG_PORT}/lantai`,
+      embedded: !c.DATABASE_URL,
+      port: c.LANTAI_PG_PORT,
+    },
+    temporal: {
+      address: c.TEMPORAL_ADDRESS ?? `127.0.0.1:${c.LANTAI_TEMPORAL_PORT}`,
+      namespace: c.TEMPORAL_NAMESPACE,
+      taskQueue: c.TEMPORAL_TASK_QUEUE,
+      embedded: !c.TEMPORAL_ADDRESS,
+      port: c.LANTAI_TEMPORAL_PORT,
+      uiPort: c.LANTAI_TEMPORAL_UI_PORT,
+      uiUrl: c.TEMPORAL_UI_URL ?? (c.TEMPORAL_ADDRESS ? undefined : `http://127.0.0.1:${c.LANTAI_TEMPORAL_UI_PORT}`),
+      tls: tlsWanted
+        ? { ca: c.TEMPORAL_TLS_CA, cert: c.TEMPORAL_TLS_CERT, key: c.TEMPORAL_TLS_KEY, serverName: c.TEMPORAL_TLS_SERVER_NAME }
+        : undefined,
+      apiKey: c.TEMPORAL_API_KEY,
+    },
+    s3: {
+      endpoint: c.S3_ENDPOINT ?? `http://127.0.0.1:${c.LANTAI_MINIO_PORT}`,
+      region: c.S3_REGION,
+      accessKeyId: c.S3_ACCESS_KEY_ID ?? EMBEDDED_S3_USER,
+      secretAccessKey: c.S3_SECRET_ACCESS_KEY ?? EMBEDDED_S3_PASSWORD,
+      forcePathStyle: c.S3_FORCE_PATH_STYLE,
+      embedded: !c.S3_ENDPOINT,
+      port: c.LANTAI_MINIO_PORT,
+      consolePort: c.LANTAI_MINIO_CONSOLE_PORT,
+      buckets: { images: `${c.S3_BUCKET_PREFIX}images`, packages: `${c.S3_BUCKET_PREFIX}packages` },
+    },
+  };
+}
+
+/** For entry points: load the configuration or print the problem and exit non-zero. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+
+const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
+// Any constant shared by every Lantai process: two starts at once apply migrations one after the other.
+const LOCK_KEY = 0x1a47a1;
+
+export interface Migration {
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && fs.existsSync(path.join(dir, d.name, 'migration.sql')))
+    .map((d) => d.name)
+    .sort()
+    .map((name) => {
+      const sql = fs.readFileSync(path.join(dir, name, 'migration.sql'), 'utf8');
+      return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+    });
+}
+
+/**
+ * Applies the migrations not yet applied, each in its own transaction, in name order.
+ * A migration already applied whose file has since changed stops everything: history is not rewritten.
+ */
+export async function migrate(databaseUrl: string, migrations = readMigrations()): Promise<{ applied: string[]; skipped: string[] }> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
+    await client.query(`CREATE TABLE IF NOT EXISTS lantai_migration (
+      name text PRIMARY KEY, checksum char(64) NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const { rows } = await client.query<{ name: string; checksum: string }>('SELECT name, checksum FROM lantai_migration');
+    const done = new Map(rows.map((r) => [r.name, r.checksum]));
+    const applied: string[] = [];
+    const skipped: string[] = [];
+    for (const m of migrations) {
+      const recorded = done.get(m.name);
+      if (recorded === m.checksum) {
+        skipped.push(m.name);
+        continue;
+      }
+      if (recorded) throw new Error(`migration ${m.name} was changed after it was applied; add a new migration instead`);
+      await client.query('BEGIN');
+      try {
+        await client.query(m.sql);
+        await client.query('INSERT INTO lantai_migration (name, checksum) VALUES ($1, $2)', [m.name, m.checksum]);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw new Error(`migration ${m.name} failed and was rolled back: ${(err as Error).message}`);
+      }
+      applied.push(m.name);
+    }
+    return { applied, skipped };
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => undefined);
+    await client.end();
+  }
+}
+
+if (require.main === module) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { loadConfigOrExit } = require('../config') as typeof import('../config');
+  const config = loadConfigOrExit();
+  migrate(config.postgres.url).then(
+    ({ applied, skipped }) => console.log(`migrations: ${applied.length} applied${applied.length ? ` (${applied.join(', ')})` : ''}, ${skipped.length} already in place`),
+    (err: Error) => {
+      console.error(err.message);
+      process.exit(1);
+    },
+  );
+}
