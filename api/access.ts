@@ -1,0 +1,84 @@
+import { AbilityBuilder, createMongoAbility, subject, type ForcedSubject, type MongoAbility } from '@casl/ability';
+import type { Role } from '../domain/roles';
+import { isCleared, levelsWithin, type SecurityLevel } from '../domain/security';
+
+/** Who is asking: the token's user with what access depends on. */
+export interface Actor {
+  id: string;
+  username: string;
+  displayName: string;
+  roles: Role[];
+  clearance: SecurityLevel;
+  fondsIds: string[];
+  citizenId: string | null;
+  creditCode: string | null;
+  grantedItemIds: string[];
+}
+
+export type Action = 'read' | 'register' | 'advance' | 'manage';
+
+/** The item fields access depends on. */
+export interface ItemAccessFacts {
+  id: string;
+  fondsId: string;
+  securityLevel: SecurityLevel;
+  citizenId: string;
+  employerCreditCode: string | null;
+}
+
+type Subjects =
+  | 'Item'
+  | 'LifecycleStatus'
+  | 'Fonds'
+  | 'AuditTrail'
+  | 'User'
+  | (ItemAccessFacts & ForcedSubject<'Item'>)
+  | ({ fondsId: string } & ForcedSubject<'LifecycleStatus'>)
+  | ({ id: string } & ForcedSubject<'Fonds'>);
+export type AppAbility = MongoAbility<[Action, Subjects]>;
+
+const STAFF_READERS: Role[] = ['clerk', 'archivist', 'archive_manager', 'appraisal_member', 'compliance_officer', 'agency_head', 'auditor'];
+const ADVANCERS: Role[] = ['clerk', 'archivist', 'archive_manager'];
+
+/** Abilities from role, fonds and clearance: staff read within their own fonds up to their clearance. */
+export function defineAbilityFor(actor: Actor): AppAbility {
+  const { can, build } = new AbilityBuilder<AppAbility>(createMongoAbility);
+  const withinFonds = { fondsId: { $in: actor.fondsIds }, securityLevel: { $in: levelsWithin(actor.clearance) } };
+  const has = (roles: Role[]) => actor.roles.some((r) => roles.includes(r));
+
+  if (has(STAFF_READERS)) {
+    can('read', 'Item', withinFonds);
+    can('read', 'LifecycleStatus', { fondsId: { $in: actor.fondsIds } });
+    can('read', 'Fonds', { id: { $in: actor.fondsIds } });
+  }
+  if (has(['clerk'])) can('register', 'Item', { fondsId: { $in: actor.fondsIds } });
+  if (has(ADVANCERS)) can('advance', 'Item', withinFonds);
+  if (has(['auditor'])) can('read', 'AuditTrail');
+  if (has(['administrator'])) {
+    can('manage', 'User');
+    can('read', 'Fonds', { id: { $in: actor.fondsIds } });
+  }
+  if (has(['insured_person']) && actor.citizenId) can('read', 'Item', { citizenId: actor.citizenId });
+  if (has(['employer']) && actor.creditCode) can('read', 'Item', { employerCreditCode: actor.creditCode });
+  if (actor.grantedItemIds.length) can('read', 'Item', { id: { $in: actor.grantedItemIds } });
+  return build();
+}
+
+export function itemSubject(item: ItemAccessFacts) {
+  const { id, fondsId, securityLevel, citizenId, employerCreditCode } = item;
+  return subject('Item', { id, fondsId, securityLevel, citizenId, employerCreditCode });
+}
+export const fondsStatusSubject = (fondsId: string) => subject('LifecycleStatus', { fondsId });
+export const fondsSubject = (id: string) => subject('Fonds', { id });
+
+/** Why an actor may not act on an item, in the words the archive uses. */
+export function explainItemDenial(actor: Actor, item: ItemAccessFacts, action: Action, fondsCode: string): string {
+  if (actor.roles.every((r) => r === 'insured_person' || r === 'employer')) {
+    return actor.roles.includes('insured_person') ? 'insured persons may read only their own records' : 'employers may read only their own records';
+  }
+  if (!actor.fondsIds.includes(item.fondsId)) return `the item belongs to fonds ${fondsCode}, which is not among your fonds`;
+  if (!isCleared(actor.clearance, item.securityLevel)) {
+    return `the item's security level is ${item.securityLevel}; your clearance is ${actor.clearance}`;
+  }
+  return `your roles (${actor.roles.join(', ')}) do not allow '${action}' on items`;
+}

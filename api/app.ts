@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import express from 'express';
+import { pinoHttp } from 'pino-http';
+import { actorForToken } from './auth';
+import type { ApiContext } from './context';
+import { errorHandler, notFound } from './errors';
+import { apiRoutes } from './routes';
+import { mountRoutes, openApiDocument, route } from './route';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+export function createApp(ctx: ApiContext): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(
+    pinoHttp({
+      logger: ctx.log,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+    }),
+  );
+  app.use(express.json({ limit: '1mb' }));
+
+  const routes = apiRoutes(ctx);
+  const documented = [
+    ...routes,
+    route({ method: 'get', path: '/openapi.json', tag: 'system', auth: false, summary: 'This OpenAPI document', response: { status: 200, description: 'OpenAPI 3.1' }, handle: () => Promise.resolve(doc) }),
+  ];
+  const doc = openApiDocument(documented, { version: '0.1.0' });
+  const router = express.Router();
+  mountRoutes(router, documented, (req) => actorForToken(ctx.db, req.headers.authorization));
+  app.use(router);
+  app.use((req) => {
+    throw notFound(`${req.method} ${req.path}`);
+  });
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,61 @@
+import { createHash, randomBytes } from 'node:crypto';
+import argon2 from 'argon2';
+import type { Db } from '../prisma/client';
+import type { Actor } from './access';
+import { audit } from './audit';
+import { unauthorised } from './errors';
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+// Verifying against a real hash when the user is unknown keeps the reply time the same either way.
+let decoyHash: Promise<string> | undefined;
+
+export async function login(
+  db: Db,
+  { username, password, ttlMinutes, requestId }: { username: string; password: string; ttlMinutes: number; requestId: string },
+): Promise<{ token: string; expiresAt: Date; actor: Actor }> {
+  const user = await db.user.findUnique({ where: { username } });
+  const ok = user?.active
+    ? await argon2.verify(user.passwordHash, password)
+    : await argon2.verify(await (decoyHash ??= argon2.hash(randomBytes(16))), password).then(() => false);
+  if (!user || !ok) {
+    await audit(db, { actor: username, action: 'auth.login', outcome: 'denied', reason: 'wrong username or password', requestId });
+    throw unauthorised('the username or password is wrong');
+  }
+  const token = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(Date.now() + ttlMinutes * 60_000);
+  await db.accessToken.create({ data: { userId: user.id, tokenHash: hashToken(token), expiresAt } });
+  await audit(db, { actorId: user.id, actor: user.username, action: 'auth.login', outcome: 'done', requestId });
+  return { token, expiresAt, actor: (await actorForUser(db, user.id))! };
+}
+
+/** The actor behind a bearer token, or a 401 naming what is wrong with it. */
+export async function actorForToken(db: Db, header: string | undefined): Promise<Actor> {
+  const match = /^Bearer\s+([A-Za-z0-9_-]{20,})$/.exec(header ?? '');
+  if (!match?.[1]) throw unauthorised();
+  const row = await db.accessToken.findUnique({ where: { tokenHash: hashToken(match[1]) } });
+  if (!row) throw unauthorised('the bearer token is not known; log in again');
+  if (row.expiresAt.getTime() <= Date.now()) throw unauthorised('the bearer token has expired; log in again');
+  const actor = await actorForUser(db, row.userId);
+  if (!actor) throw unauthorised('the account behind this token is disabled');
+  return actor;
+}
+
+async function actorForUser(db: Db, userId: string): Promise<Actor | undefined> {
+  const user = await db.user.findUnique({
+    where: { id: userId },
+    include: { fonds: true, grants: { where: { expiresAt: { gt: new Date() } }, select: { itemId: true } } },
+  });
+  if (!user?.active) return undefined;
+  return {
+    id: user.id,
+    username: user.username,
+    displayName: user.displayName,
+    roles: user.roles,
+    clearance: user.clearance,
+    fondsIds: user.fonds.map((f) => f.fondsId),
+    citizenId: user.citizenId,
+    creditCode: user.creditCode,
+    grantedItemIds: user.grants.map((g) => g.itemId),
+  };
+}

@@ -1,0 +1,30 @@
+import { Client, Connection } from '@temporalio/client';
+import { loadConfigOrExit } from '../config';
+import { temporalConnectionOptions } from '../config/temporal';
+import { createDb } from '../prisma/client';
+import { createObjectStore } from '../store/object-store';
+import { createApp } from './app';
+import { createLogger } from './logger';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const log = createLogger(config.logLevel).child({ component: 'api' });
+  const db = createDb(config.postgres.url);
+  const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const store = createObjectStore(config.s3);
+  const server = createApp({ config, db, temporal, store, log }).listen(config.api.port, config.api.host, () => {
+    log.info({ url: `http://${config.api.host}:${config.api.port}` }, 'API listening');
+  });
+  const stop = () => {
+    server.close(() => void Promise.all([db.$disconnect(), connection.close()]).then(() => process.exit(0)));
+    server.closeAllConnections();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: Error) => {
+  console.error(`API failed: ${err.stack ?? err.message}`);
+  process.exit(1);
+});

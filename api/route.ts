@@ -1,0 +1,95 @@
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import type { Actor } from './access';
+import { ErrorBody } from './errors';
+
+export interface RouteContext<P, Q, B> {
+  req: Request;
+  res: Response;
+  actor: Actor;
+  params: P;
+  query: Q;
+  body: B;
+}
+
+/** One route: mounted on express and described in the OpenAPI document from the same definition. */
+export interface Route<P = unknown, Q = unknown, B = unknown> {
+  method: 'get' | 'post';
+  path: string;
+  tag: string;
+  summary: string;
+  /** False only for the few routes open without a token. */
+  auth: boolean;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  response: { status: number; description: string; schema?: z.ZodType };
+  errors?: number[];
+  handle(ctx: RouteContext<P, Q, B>): Promise<unknown>;
+}
+
+export const route = <P, Q, B>(r: Route<P, Q, B>): Route => r;
+
+export function mountRoutes(router: Router, routes: Route[], authenticate: (req: Request) => Promise<Actor>): void {
+  for (const r of routes) {
+    router[r.method](r.path, async (req, res) => {
+      const actor = r.auth ? await authenticate(req) : (undefined as unknown as Actor);
+      const params = r.params ? r.params.parse(req.params) : req.params;
+      const query = r.query ? r.query.parse(req.query) : req.query;
+      const body = r.body ? r.body.parse(req.body ?? {}) : undefined;
+      const result = await r.handle({ req, res, actor, params, query, body });
+      if (!res.headersSent) res.status(r.response.status).json(result);
+    });
+  }
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'The input is not valid; the message names the field',
+  401: 'No valid bearer token',
+  403: 'Not allowed; the message gives the reason, and the denial is audited',
+  404: 'Not found',
+  409: 'Conflicts with the current state',
+  413: 'The request body is too large',
+  503: 'A dependency is unavailable',
+};
+
+export function openApiDocument(routes: Route[], { version }: { version: string }) {
+  const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of routes) {
+    const oaPath = r.path.replace(/:(\w+)/g, '{$1}');
+    const parameters = [
+      ...objectFields(r.params).map(([name, s]) => ({ name, in: 'path', required: true, schema: schema(s) })),
+      ...objectFields(r.query).map(([name, s]) => ({ name, in: 'query', required: !s.safeParse(undefined).success, schema: schema(s) })),
+    ];
+    const responses: Record<string, unknown> = {
+      [r.response.status]: {
+        description: r.response.description,
+        ...(r.response.schema ? { content: { 'application/json': { schema: schema(r.response.schema) } } } : {}),
+      },
+    };
+    for (const status of [...(r.auth ? [401, 403] : []), ...(r.body || r.query || r.params ? [400] : []), ...(r.errors ?? [])]) {
+      responses[status] = { description: STATUS_TEXT[status] ?? 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    }
+    (paths[oaPath] ??= {})[r.method] = {
+      tags: [r.tag],
+      summary: r.summary,
+      operationId: `${r.method}${oaPath.replace(/[{}]/g, '').replace(/(^|\/)(\w)/g, (_m, _s, c: string) => c.toUpperCase()).replace(/\W/g, '')}`,
+      ...(r.auth ? {} : { security: [] }),
+      ...(parameters.length ? { parameters } : {}),
+      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(r.body) } } } } : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Lantai', version, description: 'Records system for social-insurance business archives (社保业务档案).' },
+    security: [{ bearer: [] }],
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: { Error: schema(ErrorBody) } },
+    paths,
+  };
+}
+
+function objectFields(s: z.ZodType | undefined): [string, z.ZodType][] {
+  return s instanceof z.ZodObject ? Object.entries(s.shape) : [];
+}

@@ -1,0 +1,50 @@
+import { LIFECYCLE_STATES, type LifecycleState } from '../domain/lifecycle';
+import { defineAbilityFor, fondsStatusSubject, type Actor } from './access';
+import type { ApiContext } from './context';
+import { deny } from './items';
+
+/** Counts of items by lifecycle state for each fonds the actor may see (or the one asked for). */
+export async function lifecycleCounts(ctx: ApiContext, actor: Actor, fondsCode: string | undefined, requestId: string) {
+  const ability = defineAbilityFor(actor);
+  const all = await ctx.db.fonds.findMany({ orderBy: { code: 'asc' } });
+  const visible = all.filter((f) => ability.can('read', fondsStatusSubject(f.id)));
+  let wanted = visible;
+  if (fondsCode) {
+    if (!all.some((f) => f.code === fondsCode)) return [];
+    wanted = visible.filter((f) => f.code === fondsCode);
+    if (!wanted.length) await deny(ctx, actor, 'read', `fonds:${fondsCode}`, `fonds ${fondsCode} is not among your fonds`, requestId);
+  }
+  const groups = await ctx.db.item.groupBy({
+    by: ['fondsId', 'lifecycleState'],
+    where: { fondsId: { in: wanted.map((f) => f.id) } },
+    _count: { _all: true },
+  });
+  return wanted.map((f) => {
+    const byState = Object.fromEntries(LIFECYCLE_STATES.map((s) => [s, 0])) as Record<LifecycleState, number>;
+    for (const g of groups) if (g.fondsId === f.id) byState[g.lifecycleState] = g._count._all;
+    return { fonds: f.code, name: f.name, total: Object.values(byState).reduce((a, b) => a + b, 0), byState };
+  });
+}
+
+type Check = { ok: true; latencyMs: number } | { ok: false; latencyMs: number; error: string };
+
+async function timed(probe: () => Promise<unknown>): Promise<Check> {
+  const start = performance.now();
+  try {
+    await Promise.race([probe(), new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 3 s')), 3000))]);
+    return { ok: true, latencyMs: Math.round(performance.now() - start) };
+  } catch (err) {
+    return { ok: false, latencyMs: Math.round(performance.now() - start), error: (err as Error).message };
+  }
+}
+
+/** Each dependency checked on its own, so a failing one is named. */
+export async function health(ctx: ApiContext) {
+  const [postgres, temporal, objectStore] = await Promise.all([
+    timed(() => ctx.db.$queryRaw`SELECT 1`),
+    timed(() => ctx.temporal.workflowService.describeNamespace({ namespace: ctx.config.temporal.namespace })),
+    timed(() => ctx.store.ping()),
+  ]);
+  const checks = { postgres, temporal, objectStore };
+  return { status: Object.values(checks).every((c) => c.ok) ? ('ok' as const) : ('degraded' as const), checks };
+}

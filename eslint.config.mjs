@@ -1,0 +1,110 @@
+import { builtinModules } from 'node:module';
+import js from '@eslint/js';
+import { defineConfig, globalIgnores } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+
+// Workflow code runs inside Temporal's deterministic sandbox; these modules either touch the outside
+// world or drag in the worker/client runtime. ops/check-workflow-imports.ts enforces the same list
+// across the transitive import graph, which this per-file rule cannot see.
+const sandboxMessage = 'Workflows run in the Temporal sandbox: move this into an activity, or use `import type`.';
+
+const forbiddenPackages = [
+  'pg',
+  'minio',
+  'pino',
+  'express',
+  'argon2',
+  'sharp',
+  'serialport',
+  '@temporalio/worker',
+  '@temporalio/client',
+  '@temporalio/activity',
+];
+
+const forbiddenDirs = ['activities', 'api', 'worker', 'devices', 'prisma', 'store', 'ops', 'config', 'generated'];
+
+const commonJsGlobals = {
+  module: 'readonly',
+  require: 'readonly',
+  exports: 'writable',
+  __dirname: 'readonly',
+  __filename: 'readonly',
+  process: 'readonly',
+  console: 'readonly',
+};
+
+export default defineConfig(
+  globalIgnores(['**/node_modules/', '**/generated/', '**/dist/', '**/.lantai/', '**/coverage/']),
+
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        projectService: true,
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      // `require(x) as typeof import(x)` is the only way to type a lazy require, so inline import() types stay legal.
+      '@typescript-eslint/consistent-type-imports': ['error', { disallowTypeAnnotations: false }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrorsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+          ignoreRestSiblings: true,
+        },
+      ],
+    },
+  },
+
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+    rules: {
+      ...tseslint.configs.disableTypeChecked.rules,
+      '@typescript-eslint/consistent-type-imports': 'off',
+      '@typescript-eslint/no-require-imports': 'off',
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: commonJsGlobals },
+  },
+  {
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+
+  {
+    files: ['workflows/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...builtinModules, ...forbiddenPackages].map((name) => ({
+            name,
+            message: sandboxMessage,
+            allowTypeImports: true,
+          })),
+          patterns: [
+            {
+              group: ['node:*', '@prisma/*', '@aws-sdk/*', 'pino-*', 'minio/*', 'express/*', 'pg/*'],
+              message: sandboxMessage,
+              allowTypeImports: true,
+            },
+            {
+              regex: `^(?:\\.\\./)+(?:${forbiddenDirs.join('|')})(?:/|$)`,
+              message: 'Workflows may reach activities, api, worker, devices, prisma, store, ops, config and generated code only through `import type`.',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,85 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfigOrExit, type Config } from '../config';
+import { DEMO_PASSWORD_DEFAULT } from '../prisma/seed';
+import { startProcess, waitUntilReady, type Managed } from './process';
+import { startStack } from './stack';
+import { registerDemoItems } from './demo-items';
+
+const say = (line: string) => process.stdout.write(`[lantai] ${line}\n`);
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const pidFile = path.join(config.dataDir, 'lantai.pid');
+  const running = runningPid(pidFile);
+  if (running) {
+    say(`Lantai is already running (pid ${running}); nothing to do.`);
+    printWhere(config);
+    return;
+  }
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  fs.writeFileSync(pidFile, String(process.pid));
+
+  const demoPassword = process.env.LANTAI_DEMO_PASSWORD || DEMO_PASSWORD_DEFAULT;
+  const stack = await startStack(config, { demoPassword });
+  const logDir = path.join(config.dataDir, 'logs');
+  const node = (name: string, entry: string) =>
+    startProcess(name, process.execPath, ['--import', 'tsx', entry], { logFile: path.join(logDir, `${name.toLowerCase()}.log`), env: process.env });
+  const apps: Managed[] = [node('Worker', 'worker/main.ts'), node('API', 'api/main.ts')];
+
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping…');
+    for (const a of [...apps].reverse()) await a.stop();
+    await stack.stop();
+    fs.rmSync(pidFile, { force: true });
+    say('stopped; all data is kept in ' + config.dataDir);
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void shutdown(0));
+  process.once('SIGTERM', () => void shutdown(0));
+  for (const a of apps) {
+    a.child.once('exit', (code) => {
+      if (stopping) return;
+      say(`${a.name} exited unexpectedly (code ${code}); see ${path.join(logDir, `${a.name.toLowerCase()}.log`)}`);
+      void shutdown(1);
+    });
+  }
+
+  const apiUrl = `http://${config.api.host}:${config.api.port}`;
+  await waitUntilReady(apps[1]!, async () => (await fetch(`${apiUrl}/health`)).ok, { logFile: path.join(logDir, 'api.log') });
+  if (process.env.LANTAI_DEMO_ITEMS !== 'false') {
+    const added = await registerDemoItems(apiUrl, demoPassword);
+    if (added) say(`registered ${added} demo items with their lifecycle workflows`);
+  }
+  printWhere(config);
+  say(`demo users: clerk, archivist, manager, auditor, insured, … (password ${demoPassword === DEMO_PASSWORD_DEFAULT ? DEMO_PASSWORD_DEFAULT : 'from LANTAI_DEMO_PASSWORD'})`);
+  say('Lantai is running. Press Ctrl-C to stop.');
+}
+
+function printWhere(config: Config): void {
+  const apiUrl = `http://${config.api.host}:${config.api.port}`;
+  say(`API          ${apiUrl}`);
+  say(`OpenAPI      ${apiUrl}/openapi.json`);
+  say(`Health       ${apiUrl}/health`);
+  if (config.temporal.uiUrl) say(`Temporal UI  ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
+  if (config.s3.embedded) say(`MinIO        ${config.s3.endpoint} (console http://127.0.0.1:${config.s3.consolePort})`);
+}
+
+function runningPid(pidFile: string): number | undefined {
+  const pid = Number(fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8') : NaN);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`[lantai] could not start: ${err.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,345 @@
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetBucketVersioningCommand,
+  GetObjectCommand,
+  GetObjectLockConfigurationCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  type BucketLocationConstraint,
+  type CreateBucketCommandInput,
+  type HeadObjectCommandOutput,
+  type ObjectLockRetentionMode,
+} from '@aws-sdk/client-s3';
+import type { Config } from '../config';
+import { digestsOf, hexToBase64, type Digests } from './digest';
+import { ObjectLockedError, ObjectNotFoundError, StoreError, StoreUnavailableError } from './errors';
+
+export { ObjectLockedError, ObjectNotFoundError, StoreError, StoreUnavailableError } from './errors';
+export { digestsOf, type Digests } from './digest';
+
+export type RetentionMode = 'GOVERNANCE' | 'COMPLIANCE';
+
+export interface ObjectRef {
+  bucket: string;
+  key: string;
+  versionId?: string;
+}
+
+export interface PutInput {
+  bucket: string;
+  key: string;
+  body: Buffer;
+  contentType: string;
+  retainUntil?: Date;
+  /** GOVERNANCE unless said otherwise: a COMPLIANCE date set by mistake can never be shortened, not even by the bucket owner. */
+  retentionMode?: RetentionMode;
+  legalHold?: boolean;
+}
+
+export interface StoredObject extends Digests {
+  bucket: string;
+  key: string;
+  versionId: string;
+  size: number;
+}
+
+export interface ObjectHead {
+  bucket: string;
+  key: string;
+  versionId: string | undefined;
+  size: number;
+  contentType: string | undefined;
+  lastModified: Date | undefined;
+  etag: string | undefined;
+  metadata: Record<string, string>;
+  retention: { mode: RetentionMode; retainUntil: Date } | undefined;
+  legalHold: boolean;
+}
+
+export interface VerifyInput extends Digests {
+  bucket: string;
+  key: string;
+  /** Omitted: check whatever the store now serves under the key, which is how tampering shows up. */
+  versionId?: string;
+  size: number;
+}
+
+export interface Verification {
+  ok: boolean;
+  problems: string[];
+}
+
+export interface ObjectVersion {
+  key: string;
+  versionId: string;
+  isLatest: boolean;
+  deleteMarker: boolean;
+  size: number | undefined;
+  lastModified: Date | undefined;
+}
+
+export interface BucketState {
+  bucket: string;
+  created: boolean;
+  versioning: string | undefined;
+  objectLock: boolean;
+}
+
+const DIGEST_METADATA = { sha256: 'sha256', sm3: 'sm3' } as const;
+const NOT_FOUND = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound', 'NoSuchBucket']);
+const BUCKET_EXISTS = new Set(['BucketAlreadyOwnedByYou', 'BucketAlreadyExists']);
+
+export type ObjectStore = ReturnType<typeof createObjectStore>;
+
+export function createObjectStore(s3Config: Config['s3'], client: S3Client = createS3Client(s3Config)) {
+  const buckets = Object.values(s3Config.buckets);
+
+  async function ensureBuckets(): Promise<BucketState[]> {
+    const states: BucketState[] = [];
+    for (const bucket of buckets) states.push(await ensureBucket(bucket));
+    return states;
+  }
+
+  async function ensureBucket(bucket: string): Promise<BucketState> {
+    const created = await createBucketIfMissing(bucket);
+    const versioning = await enableVersioning(bucket);
+    return { bucket, created, versioning, objectLock: await hasObjectLock(bucket) };
+  }
+
+  async function createBucketIfMissing(bucket: string): Promise<boolean> {
+    try {
+      await client.send(new CreateBucketCommand(createBucketInput(bucket, s3Config.region)));
+      return true;
+    } catch (err) {
+      if (errorName(err) && BUCKET_EXISTS.has(errorName(err)!)) return false;
+      throw storeFailure(`cannot create bucket ${bucket}`, err);
+    }
+  }
+
+  async function enableVersioning(bucket: string): Promise<string | undefined> {
+    const current = await client.send(new GetBucketVersioningCommand({ Bucket: bucket }));
+    if (current.Status === 'Enabled') return current.Status;
+    await client.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    return (await client.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status;
+  }
+
+  async function hasObjectLock(bucket: string): Promise<boolean> {
+    try {
+      const lock = await client.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }));
+      return lock.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled';
+    } catch (err) {
+      if (errorName(err) === 'ObjectLockConfigurationNotFoundError') return false;
+      throw storeFailure(`cannot read the Object Lock configuration of bucket ${bucket}`, err);
+    }
+  }
+
+  async function put(input: PutInput): Promise<StoredObject> {
+    const digests = digestsOf(input.body);
+    try {
+      const out = await client.send(
+        new PutObjectCommand({
+          Bucket: input.bucket,
+          Key: input.key,
+          Body: input.body,
+          ContentType: input.contentType,
+          ContentLength: input.body.length,
+          ChecksumAlgorithm: 'SHA256',
+          ChecksumSHA256: hexToBase64(digests.sha256),
+          Metadata: { [DIGEST_METADATA.sha256]: digests.sha256, [DIGEST_METADATA.sm3]: digests.sm3 },
+          ...lockHeaders(input),
+        }),
+      );
+      if (!out.VersionId) throw new StoreError(`bucket ${input.bucket} returned no version id: versioning must be enabled`);
+      return { bucket: input.bucket, key: input.key, versionId: out.VersionId, size: input.body.length, ...digests };
+    } catch (err) {
+      throw storeFailure(`cannot store ${input.bucket}/${input.key}`, err);
+    }
+  }
+
+  async function get(ref: ObjectRef): Promise<Buffer> {
+    try {
+      const out = await client.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }));
+      if (!out.Body) throw new StoreError(`${describe(ref)} came back without a body`);
+      return Buffer.from(await out.Body.transformToByteArray());
+    } catch (err) {
+      throw storeFailure(`cannot read ${describe(ref)}`, err);
+    }
+  }
+
+  async function head(ref: ObjectRef): Promise<ObjectHead> {
+    try {
+      const out = await client.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }));
+      return toHead(ref, out);
+    } catch (err) {
+      throw storeFailure(`cannot read ${describe(ref)}`, err);
+    }
+  }
+
+  async function verify(expected: VerifyInput): Promise<Verification> {
+    let body: Buffer;
+    try {
+      body = await get(expected);
+    } catch (err) {
+      if (errorName(err) === 'ObjectNotFoundError') return { ok: false, problems: [`${describe(expected)} is missing from the store`] };
+      throw err;
+    }
+    const problems = compareWithRecord(expected, body);
+    return { ok: problems.length === 0, problems };
+  }
+
+  async function deleteVersion(input: ObjectRef & { versionId: string; bypassGovernance?: boolean }): Promise<void> {
+    try {
+      await client.send(
+        new DeleteObjectCommand({
+          Bucket: input.bucket,
+          Key: input.key,
+          VersionId: input.versionId,
+          BypassGovernanceRetention: input.bypassGovernance || undefined,
+        }),
+      );
+    } catch (err) {
+      // Servers word the refusal differently (AWS: 403 AccessDenied, MinIO: 400 InvalidRequest), so ask the version itself.
+      if (isRefusal(err)) {
+        const lock = await lockOf(input).catch(() => undefined);
+        if (lock) throw new ObjectLockedError(input.bucket, input.key, input.versionId, lock, { cause: err });
+      }
+      throw storeFailure(`cannot delete ${describe(input)}`, err);
+    }
+  }
+
+  /** The lock holding a version, or undefined when nothing holds it and the refusal had another cause. */
+  async function lockOf(ref: ObjectRef): Promise<ObjectLockedError['lock'] | undefined> {
+    const { retention, legalHold } = await head(ref);
+    const retained = retention !== undefined && retention.retainUntil.getTime() > Date.now();
+    if (!retained && !legalHold) return undefined;
+    return { mode: retained ? retention.mode : undefined, retainUntil: retained ? retention.retainUntil : undefined, legalHold };
+  }
+
+  async function listVersions(bucket: string, prefix: string): Promise<ObjectVersion[]> {
+    const versions: ObjectVersion[] = [];
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    do {
+      const page = await client.send(
+        new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }),
+      );
+      for (const v of page.Versions ?? []) versions.push(toVersion(v, false));
+      for (const m of page.DeleteMarkers ?? []) versions.push(toVersion(m, true));
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+    } while (keyMarker !== undefined);
+    return versions;
+  }
+
+  /** Checks that every configured bucket answers; resolves to the round-trip time in milliseconds. */
+  async function ping(): Promise<number> {
+    const started = performance.now();
+    try {
+      await Promise.all(buckets.map((bucket) => client.send(new HeadBucketCommand({ Bucket: bucket }))));
+    } catch (err) {
+      throw new StoreUnavailableError(`object store at ${s3Config.endpoint} does not answer for buckets ${buckets.join(', ')}: ${messageOf(err)}`, {
+        cause: err,
+      });
+    }
+    return Math.round(performance.now() - started);
+  }
+
+  return { ensureBuckets, put, get, head, verify, deleteVersion, listVersions, ping };
+}
+
+export function createS3Client(s3Config: Config['s3']): S3Client {
+  return new S3Client({
+    endpoint: s3Config.endpoint,
+    region: s3Config.region,
+    forcePathStyle: s3Config.forcePathStyle,
+    credentials: { accessKeyId: s3Config.accessKeyId, secretAccessKey: s3Config.secretAccessKey },
+  });
+}
+
+function createBucketInput(bucket: string, region: string): CreateBucketCommandInput {
+  // us-east-1 is the one region S3 refuses to be named as a LocationConstraint.
+  const location = region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } };
+  return { Bucket: bucket, ObjectLockEnabledForBucket: true, ...location };
+}
+
+function lockHeaders(input: PutInput) {
+  return {
+    ...(input.retainUntil && {
+      ObjectLockMode: (input.retentionMode ?? 'GOVERNANCE') satisfies ObjectLockRetentionMode,
+      ObjectLockRetainUntilDate: input.retainUntil,
+    }),
+    ...(input.legalHold && { ObjectLockLegalHoldStatus: 'ON' as const }),
+  };
+}
+
+function compareWithRecord(expected: VerifyInput, body: Buffer): string[] {
+  const where = describe(expected);
+  const actual = digestsOf(body);
+  const problems: string[] = [];
+  if (body.length !== expected.size) problems.push(`${where}: size is ${body.length} bytes, the record says ${expected.size}`);
+  if (actual.sha256 !== expected.sha256) problems.push(`${where}: SHA-256 is ${actual.sha256}, the record says ${expected.sha256}`);
+  if (actual.sm3 !== expected.sm3) problems.push(`${where}: SM3 is ${actual.sm3}, the record says ${expected.sm3}`);
+  return problems;
+}
+
+function toHead(ref: ObjectRef, out: HeadObjectCommandOutput): ObjectHead {
+  return {
+    bucket: ref.bucket,
+    key: ref.key,
+    versionId: out.VersionId,
+    size: out.ContentLength ?? 0,
+    contentType: out.ContentType,
+    lastModified: out.LastModified,
+    etag: out.ETag,
+    metadata: out.Metadata ?? {},
+    retention:
+      out.ObjectLockMode && out.ObjectLockRetainUntilDate
+        ? { mode: out.ObjectLockMode, retainUntil: out.ObjectLockRetainUntilDate }
+        : undefined,
+    legalHold: out.ObjectLockLegalHoldStatus === 'ON',
+  };
+}
+
+function toVersion(
+  v: { Key?: string; VersionId?: string; IsLatest?: boolean; Size?: number; LastModified?: Date },
+  deleteMarker: boolean,
+): ObjectVersion {
+  return {
+    key: v.Key ?? '',
+    versionId: v.VersionId ?? 'null',
+    isLatest: v.IsLatest ?? false,
+    deleteMarker,
+    size: deleteMarker ? undefined : v.Size,
+    lastModified: v.LastModified,
+  };
+}
+
+function describe(ref: ObjectRef): string {
+  return `${ref.bucket}/${ref.key}${ref.versionId ? ` version ${ref.versionId}` : ''}`;
+}
+
+function errorName(err: unknown): string | undefined {
+  return err instanceof Error ? err.name : undefined;
+}
+
+function isRefusal(err: unknown): boolean {
+  const status = err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined;
+  return status === 400 || status === 403;
+}
+
+function messageOf(err: unknown): string {
+  if (err instanceof S3ServiceException) return `${err.name} (HTTP ${err.$metadata.httpStatusCode ?? '?'}): ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+function storeFailure(context: string, err: unknown): StoreError {
+  if (err instanceof StoreError) return err;
+  if (NOT_FOUND.has(errorName(err) ?? '')) return new ObjectNotFoundError(`${context}: not found (${errorName(err)})`, { cause: err });
+  return new StoreError(`${context}: ${messageOf(err)}`, { cause: err });
+}

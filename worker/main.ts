@@ -1,0 +1,23 @@
+import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { loadConfigOrExit } from '../config';
+import { createLogger } from '../api/logger';
+import { createDb } from '../prisma/client';
+import { createWorker } from './worker';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const log = createLogger(config.logLevel).child({ component: 'worker' });
+  Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+  const db = createDb(config.postgres.url);
+  const worker = await createWorker(config, { db, log });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void worker.shutdown());
+  log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker polling');
+  await worker.run();
+  await db.$disconnect();
+  log.info('worker stopped');
+}
+
+main().catch((err: Error) => {
+  console.error(`worker failed: ${err.stack ?? err.message}`);
+  process.exit(1);
+});
