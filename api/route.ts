@@ -91,5 +91,7 @@ export function openApiDocument(routes: Route[], { version }: { version: string 
 }
 
 function objectFields(s: z.ZodType | undefined): [string, z.ZodType][] {
-  return s instanceof z.ZodObject ? Object.entries(s.shape) : [];
+  if (!(s instanceof z.ZodObject)) return [];
+  const fields: [string, z.ZodType][] = Object.entries<z.ZodType>(s.shape);
+  return fields;
 }
