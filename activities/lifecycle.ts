@@ -18,13 +18,14 @@ export function createLifecycleActivities({ db, log }: { db: Db; log: Logger }) 
       if (existing) return toRecord(existing);
       const event = await db.$transaction(async (tx) => {
         const moved = await tx.item.updateMany({
-          where: { id: input.itemId, ...(input.from ? { lifecycleState: input.from } : {}) },
+          // The first record (from null) confirms the state the item was registered in.
+          where: { id: input.itemId, lifecycleState: input.from ?? input.to },
           data: { lifecycleState: input.to },
         });
         if (moved.count !== 1) {
           const item = await tx.item.findUnique({ where: { id: input.itemId }, select: { lifecycleState: true } });
           throw ApplicationFailure.nonRetryable(
-            item ? `catalogue shows item ${input.itemId} as ${item.lifecycleState}, not ${input.from}` : `item ${input.itemId} is not in the catalogue`,
+            item ? `catalogue shows item ${input.itemId} as ${item.lifecycleState}, not ${input.from ?? input.to}` : `item ${input.itemId} is not in the catalogue`,
             'CatalogueConflict',
           );
         }

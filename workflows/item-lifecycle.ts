@@ -40,7 +40,8 @@ export const advanceLifecycle = defineUpdate<TransitionRecord, [TransitionReques
 export async function itemLifecycle(input: ItemLifecycleInput): Promise<LifecycleState> {
   let state = input.state;
   let transitions = 0;
-  let moving = false;
+  // Moves wait until the registration is recorded, so the catalogue sees them in order.
+  let moving = true;
 
   setHandler(lifecycleQuery, () => ({ itemId: input.itemId, state, next: nextStates(state), transitions }));
   setHandler(
@@ -62,9 +63,10 @@ export async function itemLifecycle(input: ItemLifecycleInput): Promise<Lifecycl
     { validator: (request: TransitionRequest) => refuseUnlessAllowed(state, request.to) },
   );
 
-  if (workflowInfo().continuedFromExecutionRunId === undefined && state === 'registered') {
-    await recordTransition({ itemId: input.itemId, from: null, to: 'registered', actor: input.registeredBy, transitionId: `${workflowInfo().workflowId}/registered` });
+  if (workflowInfo().continuedFromExecutionRunId === undefined) {
+    await recordTransition({ itemId: input.itemId, from: null, to: state, actor: input.registeredBy, transitionId: `${workflowInfo().workflowId}/registered` });
   }
+  moving = false;
 
   await condition(() => isFinal(state) || (workflowInfo().continueAsNewSuggested && !moving));
   await condition(allHandlersFinished);
