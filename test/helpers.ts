@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import pino from 'pino';
+import { createApp } from '../api/app';
+import type { ApiContext } from '../api/context';
+import { loadConfig, type Config } from '../config';
+import { temporalConnectionOptions } from '../config/temporal';
+import { createDb, type Db } from '../prisma/client';
+import { DEMO_PASSWORD_DEFAULT } from '../prisma/seed';
+import { createObjectStore } from '../store/object-store';
+import { createWorker, type LantaiWorker } from '../worker/worker';
+
+export const log = pino({ level: process.env.LANTAI_LOG_LEVEL ?? 'warn' });
+
+let runtimeInstalled = false;
+function quietTemporalRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => log.error(m) }, telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
+}
+
+/** The test stack's configuration (from `./lantai test`), with a task queue of this test file's own. */
+export function testConfig(): Config {
+  const config = loadConfig(process.env);
+  return { ...config, temporal: { ...config.temporal, taskQueue: `test-${randomBytes(4).toString('hex')}` } };
+}
+
+export interface Harness {
+  config: Config;
+  db: Db;
+  temporal: Client;
+  connection: Connection;
+  startWorker(): Promise<LantaiWorker>;
+  close(): Promise<void>;
+}
+
+export async function harness(): Promise<Harness> {
+  quietTemporalRuntime();
+  const config = testConfig();
+  const db = createDb(config.postgres.url, { poolSize: 4 });
+  const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const workers: LantaiWorker[] = [];
+  return {
+    config,
+    db,
+    temporal,
+    connection,
+    async startWorker() {
+      const w = await createWorker(config, { db, log });
+      workers.push(w);
+      void w.run();
+      return w;
+    },
+    async close() {
+      for (const w of workers) await w.shutdown();
+      await connection.close();
+      await db.$disconnect();
+    },
+  };
+}
+
+/** The real API on an ephemeral port, wired to the harness's real services. */
+export async function startApi(h: Harness): Promise<{ url: string; ctx: ApiContext; close(): Promise<void> }> {
+  const ctx: ApiContext = { config: h.config, db: h.db, temporal: h.temporal, store: createObjectStore(h.config.s3), log };
+  const server = createApp(ctx).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    ctx,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+export interface Reply<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export function apiClient(url: string) {
+  const call = async <T = Record<string, unknown>>(method: string, path: string, { token, body, headers }: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply<T>> => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as T, headers: res.headers };
+  };
+  return {
+    call,
+    async login(username: string, password = DEMO_PASSWORD_DEFAULT): Promise<string> {
+      const r = await call<{ token: string }>('POST', '/auth/login', { body: { username, password } });
+      if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body.token;
+    },
+  };
+}
+
+/** A unique business case for tests: valid index data, case number never seen before. */
+export function caseFor(overrides: Record<string, unknown> = {}) {
+  return {
+    fonds: 'J001',
+    caseNumber: `T-${Date.now()}-${randomBytes(3).toString('hex')}`,
+    businessType: 'GL02',
+    citizenId: '440304198506151237',
+    personName: '林晓',
+    clerk: '王经办',
+    handledOn: '2024-05-09',
+    handlingOffice: 'BS01',
+    ...overrides,
+  };
+}
