@@ -37,7 +37,7 @@ minio_tag="${MINIO_MODULE##*@}"
 if [ ! -x "$tools/bin/minio-$minio_tag" ]; then
   step "MinIO server $minio_tag (go install, a few minutes the first time)"
   tmp=$(mktemp -d)
-  GOBIN="$tmp" GOFLAGS=-mod=mod go install "$MINIO_MODULE"
+  GOBIN="$tmp" GOFLAGS=-mod=mod go install "$MINIO_MODULE" > "$tmp/build.log" 2>&1 || { cat "$tmp/build.log" >&2; exit 1; }
   install -m 0755 "$tmp/minio" "$tools/bin/minio-$minio_tag"
   rm -rf "$tmp"
 fi
