@@ -44,8 +44,10 @@ fi
 ln -sf "minio-$minio_tag" "$tools/bin/minio"
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  step "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install`, not `npm ci`: the registry here lacks other platforms' optional packages
+  # (@swc/core-darwin-*, …), which npm ci wrongly counts as a lock file out of sync.
+  step "npm install (locked versions)"
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 # npm 11 does not run install scripts; the steps Lantai needs from them run here.
