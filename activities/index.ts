@@ -1,15 +1,29 @@
+import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
+import type { Config } from '../config';
 import type { Db } from '../prisma/client';
+import type { ObjectStore } from '../store/object-store';
+import type { Signer } from '../store/signing';
+import { createCaptureActivities, pageFixer } from './capture';
+import { createImportActivities } from './import';
 import { createLifecycleActivities } from './lifecycle';
 
 export interface ActivityDeps {
   db: Db;
   log: Logger;
+  store: ObjectStore;
+  signer: Signer;
+  temporal: Client;
+  config: Config;
 }
 
-/** Every activity Lantai's workers run, built once from their dependencies. */
+/** Every activity of Lantai's main task queue, built once from their dependencies. */
 export function createActivities(deps: ActivityDeps) {
+  const capture = createCaptureActivities(deps);
+  const fixPage = pageFixer({ ...deps, rules: { maxSkewDegrees: deps.config.quality.maxSkewDegrees } });
   return {
     ...createLifecycleActivities(deps),
+    ...capture,
+    ...createImportActivities({ ...deps, fixPage, moveItem: capture.moveItem }),
   };
 }

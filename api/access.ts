@@ -15,7 +15,7 @@ export interface Actor {
   grantedItemIds: string[];
 }
 
-export type Action = 'read' | 'register' | 'advance' | 'manage';
+export type Action = 'read' | 'register' | 'advance' | 'capture' | 'upload' | 'review_upload' | 'decide_quality' | 'import' | 'manage';
 
 /** The item fields access depends on. */
 export interface ItemAccessFacts {
@@ -51,7 +51,15 @@ export function defineAbilityFor(actor: Actor): AppAbility {
     can('read', 'LifecycleStatus', { fondsId: { $in: actor.fondsIds } });
     can('read', 'Fonds', { id: { $in: actor.fondsIds } });
   }
-  if (has(['clerk'])) can('register', 'Item', { fondsId: { $in: actor.fondsIds } });
+  if (has(['clerk'])) {
+    can('register', 'Item', { fondsId: { $in: actor.fondsIds } });
+    can('review_upload', 'Item', withinFonds);
+  }
+  if (has(['clerk', 'archivist'])) {
+    can(['capture', 'upload'], 'Item', withinFonds);
+    can('import', 'Item', { fondsId: { $in: actor.fondsIds } });
+  }
+  if (has(['archivist'])) can('decide_quality', 'Item', withinFonds);
   if (has(ADVANCERS)) can('advance', 'Item', withinFonds);
   if (has(['auditor'])) can('read', 'AuditTrail');
   if (has(['administrator'])) {
@@ -59,7 +67,7 @@ export function defineAbilityFor(actor: Actor): AppAbility {
     can('read', 'Fonds', { id: { $in: actor.fondsIds } });
   }
   if (has(['insured_person']) && actor.citizenId) can('read', 'Item', { citizenId: actor.citizenId });
-  if (has(['employer']) && actor.creditCode) can('read', 'Item', { employerCreditCode: actor.creditCode });
+  if (has(['employer']) && actor.creditCode) can(['read', 'upload'], 'Item', { employerCreditCode: actor.creditCode });
   if (actor.grantedItemIds.length) can('read', 'Item', { id: { $in: actor.grantedItemIds } });
   return build();
 }

@@ -1,4 +1,4 @@
-import type { Request, Response, Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import type { Actor } from './access';
 import { ErrorBody } from './errors';
@@ -23,6 +23,8 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  /** For uploads: the body is taken as raw bytes of these media types, up to `limit` bytes. */
+  rawBody?: { types: string[]; limit: number };
   response: { status: number; description: string; schema?: z.ZodType };
   errors?: number[];
   handle(ctx: RouteContext<P, Q, B>): Promise<unknown>;
@@ -32,11 +34,12 @@ export const route = <P, Q, B>(r: Route<P, Q, B>): Route => r;
 
 export function mountRoutes(router: Router, routes: Route[], authenticate: (req: Request) => Promise<Actor>): void {
   for (const r of routes) {
-    router[r.method](r.path, async (req, res) => {
+    const raw = r.rawBody ? [express.raw({ type: r.rawBody.types, limit: r.rawBody.limit })] : [];
+    router[r.method](r.path, ...raw, async (req, res) => {
       const actor = r.auth ? await authenticate(req) : (undefined as unknown as Actor);
       const params = r.params ? r.params.parse(req.params) : req.params;
       const query = r.query ? r.query.parse(req.query) : req.query;
-      const body = r.body ? r.body.parse(req.body ?? {}) : undefined;
+      const body = r.body ? r.body.parse(req.body ?? {}) : r.rawBody ? (req.body as unknown) : undefined;
       const result = await r.handle({ req, res, actor, params, query, body });
       if (!res.headersSent) res.status(r.response.status).json(result);
     });
@@ -49,6 +52,7 @@ const STATUS_TEXT: Record<number, string> = {
   403: 'Not allowed; the message gives the reason, and the denial is audited',
   404: 'Not found',
   409: 'Conflicts with the current state',
+  422: 'Understood but not matched, e.g. a barcode naming no known case',
   413: 'The request body is too large',
   503: 'A dependency is unavailable',
 };
@@ -68,7 +72,7 @@ export function openApiDocument(routes: Route[], { version }: { version: string 
         ...(r.response.schema ? { content: { 'application/json': { schema: schema(r.response.schema) } } } : {}),
       },
     };
-    for (const status of [...(r.auth ? [401, 403] : []), ...(r.body || r.query || r.params ? [400] : []), ...(r.errors ?? [])]) {
+    for (const status of [...(r.auth ? [401, 403] : []), ...(r.body || r.rawBody || r.query || r.params ? [400] : []), ...(r.rawBody ? [413] : []), ...(r.errors ?? [])]) {
       responses[status] = { description: STATUS_TEXT[status] ?? 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     }
     (paths[oaPath] ??= {})[r.method] = {
@@ -78,6 +82,7 @@ export function openApiDocument(routes: Route[], { version }: { version: string 
       ...(r.auth ? {} : { security: [] }),
       ...(parameters.length ? { parameters } : {}),
       ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(r.body) } } } } : {}),
+      ...(r.rawBody ? { requestBody: { required: true, content: Object.fromEntries(r.rawBody.types.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])) } } : {}),
       responses,
     };
   }

@@ -4,6 +4,9 @@ import { defineAbilityFor, fondsSubject } from './access';
 import { login } from './auth';
 import type { ApiContext } from './context';
 import { ItemRegistration, ItemView, advanceItem, authorisedItem, deny, itemHistory, registerItem, viewOf } from './items';
+import { barcodeRoutes } from './barcode-routes';
+import { captureRoutes } from './capture-routes';
+import { importRoutes } from './imports';
 import { route, type Route } from './route';
 import { health, lifecycleCounts } from './status';
 
@@ -113,5 +116,8 @@ export function apiRoutes(ctx: ApiContext): Route[] {
         return events.map((e) => ({ ...e, id: e.id.toString(), at: e.at.toISOString() }));
       },
     }),
+    ...captureRoutes(ctx),
+    ...importRoutes(ctx),
+    ...barcodeRoutes(ctx),
   ];
 }

@@ -23,6 +23,12 @@ const schema = z.object({
   LANTAI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LANTAI_TOKEN_TTL_MINUTES: z.coerce.number().int('must be a whole number of minutes').min(1).max(7 * 24 * 60).default(480),
   LANTAI_SIGNING_KEY: optionalText,
+  LANTAI_MAX_SKEW_DEGREES: z.coerce.number().min(0.5, 'must be between 0.5 and 45 degrees').max(45, 'must be between 0.5 and 45 degrees').default(5),
+  LANTAI_SAMPLING_SHARE: z.coerce.number().min(0, 'must be a share between 0 and 1').max(1, 'must be a share between 0 and 1').default(0.1),
+  LANTAI_MAX_UPLOAD_MB: z.coerce.number().int('must be a whole number of megabytes').min(1).max(500).default(25),
+  LANTAI_WORKSTATION: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be letters, digits, - or _').optional(),
+  LANTAI_SANE_CONFIG_DIR: optionalText,
+  LANTAI_IMPORT_ROOT: optionalText,
 
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   LANTAI_PG_PORT: port.default(55432),
@@ -58,6 +64,9 @@ export interface Config {
   logLevel: RawConfig['LANTAI_LOG_LEVEL'];
   api: { host: string; port: number; tokenTtlMinutes: number };
   signingKeyPath: string;
+  quality: { maxSkewDegrees: number; samplingShare: number; maxUploadBytes: number };
+  devices: { workstation: string | undefined; saneConfigDir: string | undefined };
+  importRoot: string;
   postgres: { url: string; embedded: boolean; port: number };
   temporal: {
     address: string;
@@ -125,6 +134,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: c.LANTAI_LOG_LEVEL,
     api: { host: c.LANTAI_API_HOST, port: c.LANTAI_API_PORT, tokenTtlMinutes: c.LANTAI_TOKEN_TTL_MINUTES },
     signingKeyPath: c.LANTAI_SIGNING_KEY ?? path.join(dataDir, 'keys', 'signing-sm2.pem'),
+    quality: { maxSkewDegrees: c.LANTAI_MAX_SKEW_DEGREES, samplingShare: c.LANTAI_SAMPLING_SHARE, maxUploadBytes: c.LANTAI_MAX_UPLOAD_MB * 1024 * 1024 },
+    devices: { workstation: c.LANTAI_WORKSTATION, saneConfigDir: c.LANTAI_SANE_CONFIG_DIR },
+    importRoot: path.resolve(c.LANTAI_IMPORT_ROOT ?? path.join(dataDir, 'imports')),
     postgres: {
       url: c.DATABASE_URL ?? `postgresql://lantai:lantai@127.0.0.1:${c.LANTAI_PG_PORT}/lantai`,
       embedded: !c.DATABASE_URL,

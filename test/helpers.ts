@@ -10,7 +10,7 @@ import { temporalConnectionOptions } from '../config/temporal';
 import { createDb, type Db } from '../prisma/client';
 import { DEMO_PASSWORD_DEFAULT } from '../prisma/seed';
 import { createObjectStore } from '../store/object-store';
-import { createWorker, type LantaiWorker } from '../worker/worker';
+import { createWorker, type LantaiWorker, type WorkerOptions } from '../worker/worker';
 
 export const log = pino({ level: process.env.LANTAI_LOG_LEVEL ?? 'warn' });
 
@@ -32,7 +32,7 @@ export interface Harness {
   db: Db;
   temporal: Client;
   connection: Connection;
-  startWorker(): Promise<LantaiWorker>;
+  startWorker(options?: WorkerOptions): Promise<LantaiWorker>;
   close(): Promise<void>;
 }
 
@@ -48,8 +48,8 @@ export async function harness(): Promise<Harness> {
     db,
     temporal,
     connection,
-    async startWorker() {
-      const w = await createWorker(config, { db, log });
+    async startWorker(options: WorkerOptions = {}) {
+      const w = await createWorker(config, { db, log }, options);
       workers.push(w);
       void w.run();
       return w;
@@ -86,7 +86,7 @@ export function apiClient(url: string) {
     const res = await fetch(`${url}${path}`, {
       method,
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      body: body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
     });
     return { status: res.status, body: (await res.json()) as T, headers: res.headers };
   };
@@ -113,4 +113,22 @@ export function caseFor(overrides: Record<string, unknown> = {}) {
     handlingOffice: 'BS01',
     ...overrides,
   };
+}
+
+/** Polls until `probe` returns a value that is not undefined, or fails with the last value seen. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, { timeoutMs = 60_000, what = 'condition' } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export async function itemState(db: Db, itemId: string, wanted: string, timeoutMs = 60_000): Promise<string> {
+  return eventually(async () => {
+    const item = await db.item.findUniqueOrThrow({ where: { id: itemId } });
+    return item.lifecycleState === wanted ? item.lifecycleState : undefined;
+  }, { timeoutMs, what: `item ${itemId} to become ${wanted}` });
 }

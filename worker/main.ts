@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const db = createDb(config.postgres.url);
   const worker = await createWorker(config, { db, log });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void worker.shutdown());
-  log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker polling');
+  log.info({ taskQueues: worker.workers.map((w) => w.options.taskQueue), namespace: config.temporal.namespace }, 'worker polling');
   await worker.run();
   await db.$disconnect();
   log.info('worker stopped');

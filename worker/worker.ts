@@ -1,39 +1,81 @@
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { temporalConnectionOptions } from '../config/temporal';
-import { createActivities, type ActivityDeps } from '../activities';
+import { createActivities } from '../activities';
+import { createDeviceActivities } from '../activities/devices';
+import { createPageSource } from '../devices';
+import type { Db } from '../prisma/client';
+import { createObjectStore } from '../store/object-store';
+import { loadOrCreateSigner, SIGNATURE_ALGORITHM } from '../store/signing';
 import { WORKFLOW_BUNDLE_PATH } from './build-bundle';
 
 export interface LantaiWorker {
-  worker: Worker;
+  workers: Worker[];
   run(): Promise<void>;
   shutdown(): Promise<void>;
 }
 
-/** A worker on Lantai's task queue with the prebuilt workflow bundle and activities built from their dependencies. */
-export async function createWorker(
-  config: Config,
-  deps: ActivityDeps,
-  { taskQueue = config.temporal.taskQueue, bundlePath = WORKFLOW_BUNDLE_PATH } = {},
-): Promise<LantaiWorker> {
+export interface WorkerOptions {
+  taskQueue?: string;
+  bundlePath?: string;
+  /** Also serve this scanning workstation's device queue (`workstation-<name>`) from this process. */
+  workstation?: string;
+}
+
+/**
+ * The main worker: the prebuilt workflow bundle and the activities built from their dependencies;
+ * with a workstation name, also that workstation's device activities.
+ */
+export async function createWorker(config: Config, { db, log }: { db: Db; log: Logger }, options: WorkerOptions = {}): Promise<LantaiWorker> {
+  const { taskQueue = config.temporal.taskQueue, bundlePath = WORKFLOW_BUNDLE_PATH, workstation = config.devices.workstation } = options;
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
-  const worker = await Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue,
-    workflowBundle: { codePath: bundlePath },
-    activities: createActivities(deps),
-  });
+  const clientConnection = await Connection.connect(temporalConnectionOptions(config.temporal));
+  const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  const store = createObjectStore(config.s3);
+  const signer = loadOrCreateSigner(config.signingKeyPath);
+  await db.signingKey.upsert({ where: { id: signer.keyId }, update: {}, create: { id: signer.keyId, algorithm: SIGNATURE_ALGORITHM, publicKeyPem: signer.publicKeyPem } });
+
+  const workers = [
+    await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue,
+      workflowBundle: { codePath: bundlePath },
+      activities: createActivities({ db, log, store, signer, temporal, config }),
+    }),
+  ];
+  if (workstation) workers.push(await createWorkstationWorker(config, connection, workstation, log));
   let running: Promise<void> | undefined;
   return {
-    worker,
+    workers,
     run() {
-      running ??= worker.run().finally(() => connection.close());
+      running ??= Promise.all(workers.map((w) => w.run())).then(async () => {
+        await connection.close();
+        await clientConnection.close();
+      });
       return running;
     },
     async shutdown() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await running;
     },
   };
+}
+
+/** A worker for one scanning workstation's devices: it can run on the workstation itself, with only S3 access. */
+export async function createWorkstationWorker(config: Config, connection: NativeConnection, workstation: string, log: Logger): Promise<Worker> {
+  const store = createObjectStore(config.s3);
+  return Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: `workstation-${workstation}`,
+    activities: createDeviceActivities({
+      store,
+      config,
+      log: log.child({ workstation }),
+      pageSourceFor: (device) => createPageSource({ kind: 'sane', device, saneConfigDir: config.devices.saneConfigDir }),
+    }),
+  });
 }

@@ -1,1 +1,4 @@
 export * from './item-lifecycle';
+export * from './capture';
+export * from './verify';
+export * from './import';

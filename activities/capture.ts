@@ -1,0 +1,150 @@
+import { createHash } from 'node:crypto';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import type { Finding, StagedPage } from '../domain/capture';
+import type { LifecycleState } from '../domain/lifecycle';
+import { analysePage, decodeBarcodes, preparePage } from '../imaging';
+import type { ClassificationScheme, Db, Fonds, Item } from '../prisma/client';
+import type { ObjectStore } from '../store/object-store';
+import { fixityStatement, type Signer } from '../store/signing';
+import { advanceLifecycle, lifecycleQuery } from '../workflows/item-lifecycle';
+import { checkPages, type PageRecord, type QualityRules } from './quality';
+import { pageObjectKey } from './page-keys';
+
+export interface CaptureDeps {
+  db: Db;
+  store: ObjectStore;
+  signer: Signer;
+  temporal: Client;
+  log: Logger;
+  config: Config;
+}
+
+export function createCaptureActivities({ db, store, signer, temporal, log, config }: CaptureDeps) {
+  const rules: QualityRules = { maxSkewDegrees: config.quality.maxSkewDegrees };
+  const fixPage = pageFixer({ db, store, signer, config, rules });
+
+  return {
+    /**
+     * Prepares staged pages (deskew, crop), stores them under the item's code and page number, fixes them with
+     * SHA-256, SM3 and an SM2 signature, and records them. A replacement page supersedes the old one, which stays
+     * in the item's history. Idempotent per staged object, so a retry stores nothing twice.
+     */
+    async storePages({ itemId, pages }: { itemId: string; pages: StagedPage[] }): Promise<{ pageNumbers: number[] }> {
+      const item = await db.item.findUniqueOrThrow({ where: { id: itemId }, include: { fonds: { include: { scheme: true } } } });
+      const pageNumbers: number[] = [];
+      for (const [i, staged] of pages.entries()) {
+        Context.current().heartbeat({ done: i, of: pages.length });
+        const source = `${staged.source} ${staged.bucket}/${staged.key}${staged.versionId ? `@${staged.versionId}` : ''}`;
+        const already = await db.page.findFirst({ where: { itemId, source } });
+        if (already) {
+          pageNumbers.push(already.pageNumber);
+          continue;
+        }
+        const pageNumber = staged.replaces ?? (await nextPageNumber(db, itemId));
+        await fixPage({ item, raw: await store.get(staged), source, pageNumber, deviceDpi: staged.dpi });
+        pageNumbers.push(pageNumber);
+      }
+      log.info({ itemId, pages: pageNumbers.length }, 'pages stored and fixed');
+      return { pageNumbers };
+    },
+
+    /** The automatic checks per page and per item; each failure is recorded with its defect type. */
+    async checkItem({ itemId }: { itemId: string }): Promise<Finding[]> {
+      const item = await db.item.findUniqueOrThrow({ where: { id: itemId }, include: { businessType: { include: { materials: true } }, handlingOffice: true } });
+      const pages = await db.page.findMany({ where: { itemId, supersededAt: null }, orderBy: { pageNumber: 'asc' } });
+      const findings = checkPages(item, pages as unknown as PageRecord[], rules);
+      await record(db, itemId, findings, 'automatic check');
+      return findings;
+    },
+
+    async recordFindings({ itemId, findings, detectedBy }: { itemId: string; findings: Finding[]; detectedBy: string }): Promise<Finding[]> {
+      await record(db, itemId, findings, detectedBy);
+      return findings;
+    },
+
+    /** The alarm: written to the audit trail and the log, and the item shows in the quality queue. */
+    async raiseAlarm({ itemId, findings }: { itemId: string; findings: Finding[] }): Promise<void> {
+      await db.auditEvent.create({ data: { actor: 'quality check', action: 'verification.alarm', subject: `item:${itemId}`, outcome: 'failed', reason: findings.map((f) => f.detail).join('; '), details: { findings: findings.map((f) => ({ ...f })) } } });
+      log.warn({ itemId, findings }, 'item failed verification');
+    },
+
+    async resolveFindings({ itemId, resolution, actor, reason, pageNumbers }: { itemId: string; resolution: 'rescanned' | 'overridden'; actor: string; reason?: string; pageNumbers?: number[] }): Promise<void> {
+      await db.qualityDefect.updateMany({
+        where: { itemId, resolvedAt: null, ...(resolution === 'rescanned' ? { OR: [{ pageNumber: { in: pageNumbers ?? [] } }, { pageNumber: null }] } : {}) },
+        data: { resolvedAt: new Date(), resolution, resolvedBy: actor, resolutionReason: reason },
+      });
+      if (resolution === 'overridden') {
+        await db.auditEvent.create({ data: { actor, action: 'verification.override', subject: `item:${itemId}`, outcome: 'done', reason } });
+      }
+    },
+
+    /** Chooses a configurable share of verified items for the second-level sampling check (抽检), reproducibly. */
+    async chooseForSampling({ itemId }: { itemId: string }): Promise<boolean> {
+      const draw = createHash('sha256').update(itemId).digest().readUInt32BE(0) / 0x1_0000_0000;
+      const sampled = draw < config.quality.samplingShare;
+      if (sampled) await db.item.update({ where: { id: itemId }, data: { sampled: true } });
+      return sampled;
+    },
+
+    /** Moves the item through its lifecycle workflow, which checks the move and records it. */
+    async moveItem({ itemId, to, actor, reason }: { itemId: string; to: LifecycleState; actor: string; reason?: string }): Promise<void> {
+      const handle = temporal.workflow.getHandle(`item-${itemId}`);
+      if ((await handle.query(lifecycleQuery)).state === to) return;
+      try {
+        await handle.executeUpdate(advanceLifecycle, { args: [{ to, actor, reason }] });
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) throw ApplicationFailure.nonRetryable(err.cause?.message ?? err.message, 'TransitionNotAllowed');
+        throw err;
+      }
+    },
+  };
+}
+
+export type PageFixer = ReturnType<typeof pageFixer>;
+
+/**
+ * Fixes one page: measured, deskewed and cropped, stored under the item's code and page number, digested
+ * (SHA-256, SM3) and signed (SM2), recorded; a page of the same number is superseded and stays in the history.
+ */
+export function pageFixer({ db, store, signer, config, rules }: { db: Db; store: ObjectStore; signer: Signer; config: Config; rules: QualityRules }) {
+  return async ({ item, raw, source, pageNumber, deviceDpi }: { item: ItemWithFonds; raw: Buffer; source: string; pageNumber: number; deviceDpi?: number }): Promise<void> => {
+    const rawAnalysis = await analysePage(raw);
+    const prepared = await preparePage(raw, { deskew: true, crop: true, maxSkewToCorrect: rules.maxSkewDegrees });
+    const analysis = await analysePage(prepared.image);
+    const barcodes = await decodeBarcodes(raw);
+    const key = pageObjectKey(item, pageNumber, prepared.format);
+    const stored = await store.put({ bucket: config.s3.buckets.images, key, body: prepared.image, contentType: `image/${prepared.format}` });
+    const signature = signer.sign(fixityStatement({ itemId: item.id, pageNumber, bucket: stored.bucket, key: stored.key, size: stored.size, sha256: stored.sha256, sm3: stored.sm3 }));
+    await db.$transaction(async (tx) => {
+      await tx.page.updateMany({ where: { itemId: item.id, pageNumber, supersededAt: null }, data: { supersededAt: new Date() } });
+      await tx.page.create({
+        data: {
+          itemId: item.id, pageNumber, bucket: stored.bucket, key: stored.key, versionId: stored.versionId, size: stored.size,
+          format: prepared.format, dpi: rawAnalysis.dpi ?? deviceDpi ?? prepared.dpi ?? null, sha256: stored.sha256, sm3: stored.sm3,
+          signature, signingKeyId: signer.keyId, source,
+          analysis: {
+            skewDegrees: rawAnalysis.skewDegrees, rotationApplied: prepared.rotationApplied, sharpness: analysis.sharpness, blurred: analysis.blurred,
+            blank: analysis.blank, inkRatio: analysis.inkRatio, redRatio: analysis.redRatio, redMarkPresent: analysis.redMarkPresent,
+            colour: analysis.colour, width: prepared.width, height: prepared.height,
+            barcodes: barcodes.map((b) => ({ format: b.format, text: b.text })),
+          },
+        },
+      });
+    });
+  };
+}
+
+export type ItemWithFonds = Item & { fonds: Fonds & { scheme: ClassificationScheme } };
+
+export async function nextPageNumber(db: Db, itemId: string): Promise<number> {
+  const last = await db.page.aggregate({ where: { itemId }, _max: { pageNumber: true } });
+  return (last._max.pageNumber ?? 0) + 1;
+}
+
+async function record(db: Db, itemId: string, findings: Finding[], detectedBy: string): Promise<void> {
+  if (!findings.length) return;
+  await db.qualityDefect.createMany({ data: findings.map((f) => ({ itemId, type: f.type, pageNumber: f.pageNumber ?? null, detail: f.detail, detectedBy })) });
+}

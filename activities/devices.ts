@@ -1,0 +1,62 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import type { ScanOrder, StagedPage } from '../domain/capture';
+import type { PageSource } from '../devices/types';
+import type { ObjectStore } from '../store/object-store';
+
+export interface DeviceDeps {
+  store: ObjectStore;
+  config: Config;
+  log: Logger;
+  pageSourceFor(device: string): PageSource;
+}
+
+interface ScanProgress {
+  staged: StagedPage[];
+}
+
+/** Activities that run on a scanning workstation's own worker (task queue `workstation-<name>`). */
+export function createDeviceActivities({ store, config, log, pageSourceFor }: DeviceDeps) {
+  return {
+    /**
+     * Scans a batch page by page into the staging area. Each staged page is reported in a heartbeat, so a
+     * retry after a crash continues after the last page it kept; a fault the operator must clear ends the
+     * activity with the pages kept so far, so none is lost or staged twice.
+     */
+    async scanPages({ itemId, order, startIndex }: { itemId: string; order: ScanOrder; startIndex: number }): Promise<StagedPage[]> {
+      const ctx = Context.current();
+      const staged = [...((ctx.info.heartbeatDetails as ScanProgress | undefined)?.staged ?? [])];
+      const source = pageSourceFor(order.device);
+      const origin = `device:${order.workstation}/${order.device}`;
+      try {
+        await source.scanBatch(
+          {
+            resolution: order.resolution,
+            mode: order.colour,
+            source: order.source,
+            duplex: order.duplex,
+            startIndex: startIndex + staged.length,
+            // The order's page limit counts pages of earlier attempts too (startIndex - 1 of them).
+            maxPages: order.maxPages === undefined ? undefined : order.maxPages - (startIndex - 1) - staged.length,
+            extraOptions: order.extraOptions,
+          },
+          async (page) => {
+            const key = `staging/${itemId}/${ctx.info.workflowExecution?.runId ?? ctx.info.activityId}/${String(page.index).padStart(4, '0')}.${page.format}`;
+            const stored = await store.put({ bucket: config.s3.buckets.images, key, body: page.image, contentType: page.contentType });
+            staged.push({ bucket: stored.bucket, key: stored.key, versionId: stored.versionId, source: origin, dpi: page.resolution });
+            ctx.heartbeat({ staged } satisfies ScanProgress);
+          },
+          ctx.cancellationSignal,
+        );
+        log.info({ itemId, device: order.device, pages: staged.length }, 'scan batch staged');
+        return staged;
+      } catch (err) {
+        const e = err as Error & { needsOperator?: boolean; retryable?: boolean };
+        if (e.needsOperator) throw ApplicationFailure.nonRetryable(e.message, e.name, { pages: staged });
+        if (e.retryable === false) throw ApplicationFailure.nonRetryable(e.message, e.name);
+        throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/** A page image as it arrives, before it is prepared and fixed: kept in the staging area of the image bucket. */
+export interface StagedPage {
+  bucket: string;
+  key: string;
+  versionId?: string;
+  /** Where it came from: `device:<workstation>/<device>`, `upload:<user>`, `import:<batch>`. */
+  source: string;
+  /** Resolution the device reported, used when the image carries none. */
+  dpi?: number;
+  /** For a rescan: the page number this page replaces. */
+  replaces?: number;
+}
+
+export type CaptureMode = 'window' | 'batch' | 'employer_upload' | 'historical';
+
+export const DEFECT_TYPES = [
+  'original_missing_page',
+  'original_blurred',
+  'image_missing_page',
+  'image_blurred',
+  'image_skewed',
+  'image_blank',
+  'image_low_resolution',
+  'slip_field_missing',
+  'seal_or_signature_missing',
+] as const;
+export type DefectType = (typeof DEFECT_TYPES)[number];
+
+export interface Finding {
+  type: DefectType;
+  pageNumber?: number;
+  detail: string;
+}
+
+/** What a person is waiting to do for an item; mirrored into the LantaiWaitingOn search attribute. */
+export type WaitingOn = 'none' | 'initial_review' | 'operator' | 'capture' | 'quality_decision' | 'sampling_review';
+
+/** A scan asked of a workstation's device. */
+export interface ScanOrder {
+  workstation: string;
+  device: string;
+  source?: 'flatbed' | 'adf';
+  resolution?: number;
+  colour?: 'colour' | 'grey' | 'lineart';
+  duplex?: boolean;
+  maxPages?: number;
+  /** Backend options passed through to the device, e.g. a test backend's fault injection. */
+  extraOptions?: Record<string, string>;
+}
+
+export interface DeviceFault {
+  name: string;
+  message: string;
+  pagesDelivered: number;
+}

@@ -1,0 +1,119 @@
+import { ApplicationFailure, condition, continueAsNew, defineQuery, defineUpdate, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { createCaptureActivities } from '../activities/capture';
+import type { Finding, StagedPage, WaitingOn } from '../domain/capture';
+import { waitingOnKey } from './search-attributes';
+
+const { checkItem, recordFindings, raiseAlarm, resolveFindings, storePages, chooseForSampling, moveItem } = proxyActivities<ReturnType<typeof createCaptureActivities>>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['UnreadableImageError', 'TransitionNotAllowed', 'CatalogueConflict'] },
+});
+
+export interface VerifyInput {
+  itemId: string;
+  /** Findings of a sampling check that sent a verified item back. */
+  sentBack?: { findings: Finding[]; actor: string };
+}
+
+export type QualityDecision =
+  | { kind: 'rescan'; actor: string; pages: StagedPage[] }
+  | { kind: 'override'; actor: string; reason: string };
+
+export interface SampleReview {
+  actor: string;
+  outcome: 'pass' | 'send_back';
+  findings?: Finding[];
+  reason?: string;
+}
+
+export interface VerificationView {
+  itemId: string;
+  waitingOn: WaitingOn;
+  findings: Finding[];
+  rounds: number;
+}
+
+export const decideQuality = defineUpdate<{ accepted: true }, [QualityDecision]>('decideQuality');
+export const reviewSample = defineUpdate<{ accepted: true }, [SampleReview]>('reviewSample');
+export const verificationQuery = defineQuery<VerificationView>('verification');
+
+/**
+ * Verify (质检): automatic checks per page and per item; a failure raises an alarm and waits for a
+ * rescan or an archivist's override with a reason; a share of verified items goes to a sampling check.
+ */
+export async function verifyItem(input: VerifyInput): Promise<{ outcome: 'verified' | 'overridden' }> {
+  const view: VerificationView = { itemId: input.itemId, waitingOn: 'none', findings: [], rounds: 0 };
+  let decision: QualityDecision | undefined;
+  let review: SampleReview | undefined;
+  setHandler(verificationQuery, () => view);
+  setHandler(decideQuality, (d) => { decision = d; return { accepted: true }; }, { validator: (d: QualityDecision) => validateDecision(view, d) });
+  setHandler(reviewSample, (r) => { review = r; return { accepted: true }; }, { validator: (r: SampleReview) => validateReview(view, r) });
+
+  let overridden = false;
+  view.findings = input.sentBack
+    ? await recordFindings({ itemId: input.itemId, findings: input.sentBack.findings, detectedBy: input.sentBack.actor })
+    : await checkItem({ itemId: input.itemId });
+  while (view.findings.length > 0) {
+    view.rounds += 1;
+    await moveItem({ itemId: input.itemId, to: 'verification_failed', actor: 'quality check', reason: summary(view.findings) });
+    await raiseAlarm({ itemId: input.itemId, findings: view.findings });
+    setWaiting(view, 'quality_decision');
+    await condition(() => decision !== undefined);
+    const d = decision!;
+    decision = undefined;
+    setWaiting(view, 'none');
+    if (d.kind === 'override') {
+      await resolveFindings({ itemId: input.itemId, resolution: 'overridden', actor: d.actor, reason: d.reason });
+      overridden = true;
+      break;
+    }
+    await storePages({ itemId: input.itemId, pages: d.pages });
+    await resolveFindings({ itemId: input.itemId, resolution: 'rescanned', actor: d.actor, pageNumbers: d.pages.map((p) => p.replaces!) });
+    await moveItem({ itemId: input.itemId, to: 'captured', actor: d.actor, reason: 'rescanned' });
+    view.findings = await checkItem({ itemId: input.itemId });
+  }
+  await moveItem({ itemId: input.itemId, to: 'verified', actor: overridden ? 'archivist override' : 'quality check' });
+
+  if (await chooseForSampling({ itemId: input.itemId })) {
+    setWaiting(view, 'sampling_review');
+    await condition(() => review !== undefined);
+    setWaiting(view, 'none');
+    if (review!.outcome === 'send_back') {
+      await continueAsNew<typeof verifyItem>({ itemId: input.itemId, sentBack: { findings: review!.findings!, actor: review!.actor } });
+    }
+  }
+  return { outcome: overridden ? 'overridden' : 'verified' };
+}
+
+function validateDecision(view: VerificationView, d: QualityDecision): void {
+  if (view.waitingOn !== 'quality_decision') fail('this item is not waiting for a quality decision');
+  if (d.kind === 'override' && !d.reason?.trim()) fail('an override needs a recorded reason');
+  if (d.kind === 'rescan') {
+    if (!d.pages?.length) fail('a rescan needs at least one page');
+    const failing = new Set(view.findings.map((f) => f.pageNumber).filter((n) => n !== undefined));
+    for (const p of d.pages) {
+      if (!Number.isInteger(p.replaces) || p.replaces! < 1) fail('each rescanned page must say which page number it replaces');
+      if (failing.size > 0 && !failing.has(p.replaces!) && !view.findings.some((f) => f.pageNumber === undefined)) {
+        fail(`page ${p.replaces} did not fail; pages that failed: ${[...failing].join(', ')}`);
+      }
+    }
+  }
+}
+
+function validateReview(view: VerificationView, r: SampleReview): void {
+  if (view.waitingOn !== 'sampling_review') fail('this item is not waiting for a sampling review');
+  if (r.outcome === 'send_back' && !r.findings?.length) fail('sending an item back needs at least one finding');
+}
+
+function fail(message: string): never {
+  throw ApplicationFailure.nonRetryable(message, 'DecisionRefused');
+}
+
+function summary(findings: Finding[]): string {
+  return findings.map((f) => (f.pageNumber ? `${f.type} (page ${f.pageNumber})` : f.type)).join(', ');
+}
+
+function setWaiting(view: VerificationView, waitingOn: WaitingOn): void {
+  view.waitingOn = waitingOn;
+  upsertSearchAttributes([{ key: waitingOnKey, value: waitingOn }]);
+}
