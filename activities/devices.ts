@@ -12,6 +12,11 @@ export interface DeviceDeps {
   pageSourceFor(device: string): PageSource;
 }
 
+export interface OperatorFaultDetails {
+  pages: StagedPage[];
+  nextIndex: number;
+}
+
 interface ScanProgress {
   staged: StagedPage[];
 }
@@ -39,12 +44,13 @@ export function createDeviceActivities({ store, config, log, pageSourceFor }: De
             startIndex: startIndex + staged.length,
             // The order's page limit counts pages of earlier attempts too (startIndex - 1 of them).
             maxPages: order.maxPages === undefined ? undefined : order.maxPages - (startIndex - 1) - staged.length,
+            area: order.area,
             extraOptions: order.extraOptions,
           },
           async (page) => {
             const key = `staging/${itemId}/${ctx.info.workflowExecution?.runId ?? ctx.info.activityId}/${String(page.index).padStart(4, '0')}.${page.format}`;
             const stored = await store.put({ bucket: config.s3.buckets.images, key, body: page.image, contentType: page.contentType });
-            staged.push({ bucket: stored.bucket, key: stored.key, versionId: stored.versionId, source: origin, dpi: page.resolution });
+            staged.push({ bucket: stored.bucket, key: stored.key, versionId: stored.versionId, source: origin, dpi: page.resolution, sourceIndex: page.index });
             ctx.heartbeat({ staged } satisfies ScanProgress);
           },
           ctx.cancellationSignal,
@@ -52,8 +58,13 @@ export function createDeviceActivities({ store, config, log, pageSourceFor }: De
         log.info({ itemId, device: order.device, pages: staged.length }, 'scan batch staged');
         return staged;
       } catch (err) {
-        const e = err as Error & { needsOperator?: boolean; retryable?: boolean };
-        if (e.needsOperator) throw ApplicationFailure.nonRetryable(e.message, e.name, { pages: staged });
+        const e = err as Error & { needsOperator?: boolean; retryable?: boolean; nextIndex?: number };
+        if (e.needsOperator) {
+          // With duplex a sheet's front may be kept without its back: the driver's nextIndex says where the rescan starts.
+          const nextIndex = e.nextIndex ?? startIndex + staged.length;
+          const kept = staged.filter((p) => (p.sourceIndex ?? 0) < nextIndex);
+          throw ApplicationFailure.nonRetryable(e.message, e.name, { pages: kept, nextIndex } satisfies OperatorFaultDetails);
+        }
         if (e.retryable === false) throw ApplicationFailure.nonRetryable(e.message, e.name);
         throw err;
       }

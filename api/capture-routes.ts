@@ -18,6 +18,7 @@ const ScanOrderBody = z.object({
   colour: z.enum(['colour', 'grey', 'lineart']).optional(),
   duplex: z.boolean().optional(),
   maxPages: z.number().int().min(1).max(1000).optional(),
+  area: z.object({ widthMm: z.number().min(10).max(1000), heightMm: z.number().min(10).max(2000) }).optional(),
   extraOptions: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), z.string().max(200)).optional(),
   finish: z.boolean().default(true).describe('finish the capture when the batch ends'),
 });

@@ -35,7 +35,7 @@ export async function orderScan(ctx: ApiContext, actor: Actor, item: Item, order
   requireCapturable(item);
   await ctx.db.item.update({ where: { id: item.id }, data: { captureMode: 'window' } });
   const handle = await ctx.temporal.workflow.signalWithStart(captureItem, { ...captureStart(ctx, item, 'window', actor), signal: scanRequested, signalArgs: [order] });
-  if (finish) await handle.executeUpdate(finishCapture, { args: [{ actor: actor.username }] });
+  if (finish) await updateOrConflict(handle, finishCapture, { actor: actor.username });
   return { workflowId: handle.workflowId, ...(await handle.query(captureQuery)) };
 }
 

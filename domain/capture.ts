@@ -7,6 +7,8 @@ export interface StagedPage {
   source: string;
   /** Resolution the device reported, used when the image carries none. */
   dpi?: number;
+  /** The page's position in its scan batch, when it came from a device. */
+  sourceIndex?: number;
   /** For a rescan: the page number this page replaces. */
   replaces?: number;
 }
@@ -44,6 +46,8 @@ export interface ScanOrder {
   colour?: 'colour' | 'grey' | 'lineart';
   duplex?: boolean;
   maxPages?: number;
+  /** Scan area in millimetres from the top-left corner; the device's whole area when left out. */
+  area?: { widthMm: number; heightMm: number };
   /** Backend options passed through to the device, e.g. a test backend's fault injection. */
   extraOptions?: Record<string, string>;
 }

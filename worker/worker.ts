@@ -5,7 +5,7 @@ import type { Config } from '../config';
 import { temporalConnectionOptions } from '../config/temporal';
 import { createActivities } from '../activities';
 import { createDeviceActivities } from '../activities/devices';
-import { createPageSource } from '../devices';
+import { createPageSource, type PageSource } from '../devices';
 import type { Db } from '../prisma/client';
 import { createObjectStore } from '../store/object-store';
 import { loadOrCreateSigner, SIGNATURE_ALGORITHM } from '../store/signing';
@@ -22,6 +22,8 @@ export interface WorkerOptions {
   bundlePath?: string;
   /** Also serve this scanning workstation's device queue (`workstation-<name>`) from this process. */
   workstation?: string;
+  /** The workstation's page sources by device name; SANE scanners unless given. */
+  pageSourceFor?: (device: string) => PageSource;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface WorkerOptions {
  * with a workstation name, also that workstation's device activities.
  */
 export async function createWorker(config: Config, { db, log }: { db: Db; log: Logger }, options: WorkerOptions = {}): Promise<LantaiWorker> {
-  const { taskQueue = config.temporal.taskQueue, bundlePath = WORKFLOW_BUNDLE_PATH, workstation = config.devices.workstation } = options;
+  const { taskQueue = config.temporal.taskQueue, bundlePath = WORKFLOW_BUNDLE_PATH, workstation = config.devices.workstation, pageSourceFor } = options;
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   const clientConnection = await Connection.connect(temporalConnectionOptions(config.temporal));
   const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
@@ -46,7 +48,7 @@ export async function createWorker(config: Config, { db, log }: { db: Db; log: L
       activities: createActivities({ db, log, store, signer, temporal, config }),
     }),
   ];
-  if (workstation) workers.push(await createWorkstationWorker(config, connection, workstation, log));
+  if (workstation) workers.push(await createWorkstationWorker(config, connection, workstation, log, pageSourceFor));
   let running: Promise<void> | undefined;
   return {
     workers,
@@ -65,7 +67,13 @@ export async function createWorker(config: Config, { db, log }: { db: Db; log: L
 }
 
 /** A worker for one scanning workstation's devices: it can run on the workstation itself, with only S3 access. */
-export async function createWorkstationWorker(config: Config, connection: NativeConnection, workstation: string, log: Logger): Promise<Worker> {
+export async function createWorkstationWorker(
+  config: Config,
+  connection: NativeConnection,
+  workstation: string,
+  log: Logger,
+  pageSourceFor = (device: string) => createPageSource({ kind: 'sane', device, saneConfigDir: config.devices.saneConfigDir }),
+): Promise<Worker> {
   const store = createObjectStore(config.s3);
   return Worker.create({
     connection,
@@ -75,7 +83,7 @@ export async function createWorkstationWorker(config: Config, connection: Native
       store,
       config,
       log: log.child({ workstation }),
-      pageSourceFor: (device) => createPageSource({ kind: 'sane', device, saneConfigDir: config.devices.saneConfigDir }),
+      pageSourceFor,
     }),
   });
 }

@@ -12,7 +12,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createCaptureActivities } from '../activities/capture';
-import type { createDeviceActivities } from '../activities/devices';
+import type { OperatorFaultDetails, createDeviceActivities } from '../activities/devices';
 import type { CaptureMode, DeviceFault, ScanOrder, StagedPage, WaitingOn } from '../domain/capture';
 import { waitingOnKey } from './search-attributes';
 import { verifyItem } from './verify';
@@ -68,7 +68,7 @@ export async function captureItem(input: CaptureInput): Promise<{ pages: number 
       finishing = true;
       return { pages: staged.length };
     },
-    { validator: (_request: { actor: string }) => refuseUnless(staged.length > 0 || scans.length > 0, 'no pages have arrived for this item yet') },
+    { validator: (_request: { actor: string }) => refuseUnless(staged.length > 0 || scans.length > 0 || view.scanning, 'no pages have arrived for this item yet') },
   );
   setHandler(
     initialReview,
@@ -81,12 +81,17 @@ export async function captureItem(input: CaptureInput): Promise<{ pages: number 
 
   for (;;) {
     await condition(() => scans.length > 0 || (finishing && !view.scanning));
-    if (scans.length === 0) break;
-    await scanUntilDone(input.itemId, scans.shift()!, staged, view, () => {
-      const back = operatorBack;
-      operatorBack = false;
-      return back;
-    });
+    if (scans.length > 0) {
+      await scanUntilDone(input.itemId, scans.shift()!, staged, view, () => {
+        const back = operatorBack;
+        operatorBack = false;
+        return back;
+      });
+    } else if (staged.length > 0) {
+      break;
+    } else {
+      finishing = false;
+    }
   }
 
   if (input.mode === 'employer_upload') {
@@ -114,22 +119,26 @@ async function scanUntilDone(itemId: string, order: ScanOrder, staged: StagedPag
     startToCloseTimeout: '30 minutes',
     scheduleToStartTimeout: '5 minutes',
     heartbeatTimeout: '30 seconds',
-    retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: ['PaperJamError', 'FeederEmptyError', 'CoverOpenError', 'ScanRequestError'] },
+    retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: ['PaperJamError', 'FeederEmptyError', 'CoverOpenError', 'ScanStalledError', 'UnsupportedScanRequestError'] },
   });
   view.scanning = true;
-  let delivered = 0;
+  let nextIndex = 1;
   try {
     for (;;) {
       try {
-        const pages = await scanPages({ itemId, order, startIndex: delivered + 1 });
+        const pages = await scanPages({ itemId, order, startIndex: nextIndex });
         staged.push(...pages);
         return;
       } catch (err) {
         const fault = operatorFault(err);
-        if (!fault) throw err;
-        delivered += fault.pagesDelivered;
+        if (!fault) {
+          // A scan the device refused is reported and dropped; the clerk may order another.
+          view.fault = { name: failureType(err), message: failureMessage(err), pagesDelivered: nextIndex - 1 };
+          return;
+        }
+        nextIndex = fault.nextIndex;
         staged.push(...fault.pages);
-        view.fault = { name: fault.name, message: fault.message, pagesDelivered: delivered };
+        view.fault = { name: fault.name, message: fault.message, pagesDelivered: nextIndex - 1 };
         setWaiting(view, 'operator');
         await condition(operatorCameBack);
         view.fault = null;
@@ -141,13 +150,22 @@ async function scanUntilDone(itemId: string, order: ScanOrder, staged: StagedPag
   }
 }
 
-function operatorFault(err: unknown): (DeviceFault & { pages: StagedPage[] }) | undefined {
+const OPERATOR_FAULTS = ['PaperJamError', 'FeederEmptyError', 'CoverOpenError', 'ScanStalledError'];
+
+function operatorFault(err: unknown): (DeviceFault & OperatorFaultDetails) | undefined {
   if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure)) return undefined;
   const cause = err.cause;
-  if (!['PaperJamError', 'FeederEmptyError', 'CoverOpenError'].includes(cause.type ?? '')) return undefined;
-  const details = (cause.details?.[0] ?? {}) as { pages?: StagedPage[] };
-  const pages = details.pages ?? [];
-  return { name: cause.type!, message: cause.message, pagesDelivered: pages.length, pages };
+  if (!OPERATOR_FAULTS.includes(cause.type ?? '')) return undefined;
+  const { pages, nextIndex } = cause.details?.[0] as OperatorFaultDetails;
+  return { name: cause.type!, message: cause.message, pagesDelivered: pages.length, pages, nextIndex };
+}
+
+function failureType(err: unknown): string {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? (err.cause.type ?? 'ScanFailed') : 'ScanFailed';
+}
+
+function failureMessage(err: unknown): string {
+  return err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
 }
 
 function setWaiting(view: CaptureView, waitingOn: WaitingOn): void {

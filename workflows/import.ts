@@ -3,7 +3,8 @@ import type { createImportActivities } from '../activities/import';
 
 const { loadImportIndex, importChunk, finishImport } = proxyActivities<ReturnType<typeof createImportActivities>>({
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
+  // Rows heartbeat every second or so; a worker that died is noticed within 20 s and its chunk is run again.
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: ['ImportIndexError'] },
 });
 
