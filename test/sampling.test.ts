@@ -1,0 +1,61 @@
+import { renderPage } from './fixtures/imaging/pages';
+import { apiClient, caseFor, eventually, harness, itemState, startApi, type Harness } from './helpers';
+
+let h: Harness;
+let api: Awaited<ReturnType<typeof startApi>>;
+let client: ReturnType<typeof apiClient>;
+const tokens: Record<string, string> = {};
+
+beforeAll(async () => {
+  h = await harness();
+  // Every verified item goes to the second-level check in this file.
+  h.config.quality = { ...h.config.quality, samplingShare: 1 };
+  await h.startWorker();
+  api = await startApi(h);
+  client = apiClient(api.url);
+  for (const u of ['clerk', 'archivist', 'manager']) tokens[u] = await client.login(u);
+});
+
+afterAll(async () => {
+  await api.close();
+  await h.close();
+});
+
+const waitingFor = (itemId: string, on: string) =>
+  eventually(async () => {
+    const list = (await client.call<{ itemId: string }[]>('GET', `/waiting?on=${on}`, { token: tokens.manager })).body;
+    return list.some((w) => w.itemId === itemId) ? true : undefined;
+  }, { what: `${itemId} to wait on ${on}` });
+
+describe('second-level sampling check', () => {
+  it('sends a verified item back with findings, which keeps it out of volume assembly until resolved', async () => {
+    const item = (await client.call<{ id: string; caseNumber: string }>('POST', '/items', { token: tokens.clerk, body: caseFor({ businessType: 'GL03' }) })).body;
+    for (const page of [await renderPage({ lines: 12, barcode: { symbology: 'code128', text: item.caseNumber, at: 'top-right' } }), await renderPage({ seed: 5 })]) {
+      expect((await client.call('POST', `/items/${item.id}/pages`, { token: tokens.clerk, body: page, headers: { 'content-type': 'image/png' } })).status).toBe(202);
+    }
+    await client.call('POST', `/items/${item.id}/capture/finish`, { token: tokens.clerk });
+    await itemState(h.db, item.id, 'verified');
+    await waitingFor(item.id, 'sampling_review');
+    expect((await h.db.item.findUniqueOrThrow({ where: { id: item.id } })).sampled).toBe(true);
+
+    const noFindings = await client.call('POST', `/items/${item.id}/quality/sample-review`, { token: tokens.archivist, body: { outcome: 'send_back' } });
+    expect(noFindings.status).toBe(400);
+    const sentBack = await client.call('POST', `/items/${item.id}/quality/sample-review`, {
+      token: tokens.archivist,
+      body: { outcome: 'send_back', findings: [{ type: 'original_blurred', pageNumber: 2, detail: '原件第2页字迹模糊' }] },
+    });
+    expect(sentBack.status).toBe(200);
+    await itemState(h.db, item.id, 'verification_failed');
+    const defect = await h.db.qualityDefect.findFirstOrThrow({ where: { itemId: item.id } });
+    expect(defect).toMatchObject({ type: 'original_blurred', pageNumber: 2, detectedBy: 'archivist', resolvedAt: null });
+    expect((await client.call('POST', `/items/${item.id}/transitions`, { token: tokens.archivist, body: { to: 'assembled' } })).status).toBe(409);
+
+    await waitingFor(item.id, 'quality_decision');
+    expect((await client.call('POST', `/items/${item.id}/quality/override`, { token: tokens.archivist, body: { reason: '原件即如此，已加注说明' } })).status).toBe(200);
+    await itemState(h.db, item.id, 'verified');
+    await waitingFor(item.id, 'sampling_review');
+    expect((await client.call('POST', `/items/${item.id}/quality/sample-review`, { token: tokens.archivist, body: { outcome: 'pass' } })).status).toBe(200);
+    await eventually(async () => ((await h.temporal.workflow.getHandle(`verify-${item.id}`).describe()).status.name === 'COMPLETED' ? true : undefined), { what: 'verification to end' });
+    expect((await h.db.item.findUniqueOrThrow({ where: { id: item.id } })).lifecycleState).toBe('verified');
+  });
+});
