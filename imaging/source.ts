@@ -1,0 +1,57 @@
+import sharp, { type Sharp } from 'sharp';
+import { UnreadableImageError } from './errors';
+import { decodePnm, isPnm } from './pnm';
+
+/**
+ * A decodable page image: its size as displayed (EXIF orientation applied) and a way to read its
+ * pixels. Of a multi-page TIFF only the first page is read: a page is one image.
+ */
+export interface SourceImage {
+  width: number;
+  height: number;
+  format: string;
+  /** From the file's own resolution tags; null when it records none. */
+  dpi: number | null;
+  /** Stored with one bit per pixel, so bilevel whatever resampling later makes of it. */
+  oneBit: boolean;
+  /** A fresh pipeline over the pixels, oriented as displayed, alpha flattened onto white paper. */
+  pipeline(): Sharp;
+}
+
+/**
+ * Decoding stops on errors and truncation but not on warnings: scanners and cameras write
+ * harmless quirks (extra bytes after the end marker) that a strict decoder rejects.
+ */
+const DECODE = { failOn: 'error', autoOrient: true } as const;
+
+export async function openImage(image: Buffer): Promise<SourceImage> {
+  if (!Buffer.isBuffer(image) || image.length === 0) throw new UnreadableImageError('the page image is empty');
+  if (isPnm(image)) {
+    const pnm = decodePnm(image);
+    const raw = { width: pnm.width, height: pnm.height, channels: pnm.channels };
+    return { width: pnm.width, height: pnm.height, format: 'pnm', dpi: null, oneBit: pnm.oneBit, pipeline: () => sharp(pnm.data, { raw }) };
+  }
+  const meta = await readable(sharp(image, DECODE).metadata());
+  if (!meta.width || !meta.height) throw new UnreadableImageError(`the page image (${meta.format}) has no size`);
+  // libvips reports 72 dpi for a JPEG without resolution tags; only a recorded unit makes the density real.
+  const dpi = meta.density && meta.resolutionUnit ? Math.round(meta.density) : null;
+  return {
+    width: meta.autoOrient.width,
+    height: meta.autoOrient.height,
+    format: meta.format,
+    dpi,
+    oneBit: meta.bitsPerSample === 1,
+    pipeline: () => sharp(image, DECODE).flatten({ background: '#ffffff' }),
+  };
+}
+
+/** Runs a decode of the caller's bytes, turning the decoder's complaint into an UnreadableImageError. */
+export async function readable<T>(decoding: Promise<T>): Promise<T> {
+  try {
+    return await decoding;
+  } catch (err) {
+    if (err instanceof UnreadableImageError) throw err;
+    const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new UnreadableImageError(`the page image cannot be decoded: ${reason}`, { cause: err });
+  }
+}
