@@ -9,7 +9,7 @@ export interface DeviceDeps {
   store: ObjectStore;
   config: Config;
   log: Logger;
-  pageSourceFor(device: string): PageSource;
+  pageSourceFor: (device: string) => PageSource;
 }
 
 export interface OperatorFaultDetails {

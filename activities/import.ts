@@ -17,7 +17,7 @@ export interface ImportDeps {
   log: Logger;
   config: Config;
   fixPage: PageFixer;
-  moveItem(input: { itemId: string; to: 'captured'; actor: string; reason?: string }): Promise<void>;
+  moveItem: (input: { itemId: string; to: 'captured'; actor: string; reason?: string }) => Promise<void>;
 }
 
 export function createImportActivities({ db, temporal, log, config, fixPage, moveItem }: ImportDeps) {

@@ -24,6 +24,6 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createLifecycleActivities(deps),
     ...capture,
-    ...createImportActivities({ ...deps, fixPage, moveItem: capture.moveItem }),
+    ...createImportActivities({ ...deps, fixPage, moveItem: (input) => capture.moveItem(input) }),
   };
 }
