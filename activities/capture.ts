@@ -111,10 +111,11 @@ export type PageFixer = ReturnType<typeof pageFixer>;
  */
 export function pageFixer({ db, store, signer, config, rules }: { db: Db; store: ObjectStore; signer: Signer; config: Config; rules: QualityRules }) {
   return async ({ item, raw, source, pageNumber, deviceDpi }: { item: ItemWithFonds; raw: Buffer; source: string; pageNumber: number; deviceDpi?: number }): Promise<void> => {
-    const rawAnalysis = await analysePage(raw);
+    // Measured once, on the page as it came: deskew and crop do not change sharpness, ink or red marks.
+    const analysis = await analysePage(raw);
     const prepared = await preparePage(raw, { deskew: true, crop: true, maxSkewToCorrect: rules.maxSkewDegrees });
-    const analysis = await analysePage(prepared.image);
-    const barcodes = await decodeBarcodes(raw);
+    // The slip is read until it is found: most pages carry no barcode, and looking costs more than finding.
+    const barcodes = (await slipAlreadyRead(db, item, pageNumber)) ? [] : await decodeBarcodes(raw);
     const key = pageObjectKey(item, pageNumber, prepared.format);
     const stored = await store.put({ bucket: config.s3.buckets.images, key, body: prepared.image, contentType: `image/${prepared.format}` });
     const signature = signer.sign(fixityStatement({ itemId: item.id, pageNumber, bucket: stored.bucket, key: stored.key, size: stored.size, sha256: stored.sha256, sm3: stored.sm3 }));
@@ -123,10 +124,10 @@ export function pageFixer({ db, store, signer, config, rules }: { db: Db; store:
       await tx.page.create({
         data: {
           itemId: item.id, pageNumber, bucket: stored.bucket, key: stored.key, versionId: stored.versionId, size: stored.size,
-          format: prepared.format, dpi: rawAnalysis.dpi ?? deviceDpi ?? prepared.dpi ?? null, sha256: stored.sha256, sm3: stored.sm3,
+          format: prepared.format, dpi: analysis.dpi ?? deviceDpi ?? prepared.dpi ?? null, sha256: stored.sha256, sm3: stored.sm3,
           signature, signingKeyId: signer.keyId, source,
           analysis: {
-            skewDegrees: rawAnalysis.skewDegrees, rotationApplied: prepared.rotationApplied, sharpness: analysis.sharpness, blurred: analysis.blurred,
+            skewDegrees: analysis.skewDegrees, rotationApplied: prepared.rotationApplied, sharpness: analysis.sharpness, blurred: analysis.blurred,
             blank: analysis.blank, inkRatio: analysis.inkRatio, redRatio: analysis.redRatio, redMarkPresent: analysis.redMarkPresent,
             colour: analysis.colour, width: prepared.width, height: prepared.height,
             barcodes: barcodes.map((b) => ({ format: b.format, text: b.text })),
@@ -135,6 +136,11 @@ export function pageFixer({ db, store, signer, config, rules }: { db: Db; store:
       });
     });
   };
+}
+
+async function slipAlreadyRead(db: Db, item: Item, replacing: number): Promise<boolean> {
+  const pages = await db.page.findMany({ where: { itemId: item.id, supersededAt: null, pageNumber: { not: replacing } }, select: { analysis: true } });
+  return pages.some((p) => ((p.analysis as { barcodes?: { text: string }[] } | null)?.barcodes ?? []).some((b) => b.text.includes(item.caseNumber)));
 }
 
 export type ItemWithFonds = Item & { fonds: Fonds & { scheme: ClassificationScheme } };

@@ -26,7 +26,10 @@ function scanner(device: string): PageSource {
       const sheets = jamAfter;
       jamAfter = undefined;
       const first = await real.scanBatch({ ...request, maxPages: sheets }, onPage, signal);
-      return real.scanBatch({ ...request, startIndex: first.nextIndex, extraOptions: { ...request.extraOptions, 'read-return-value': 'SANE_STATUS_JAMMED' } }, onPage, signal);
+      // The jam strikes on a small frame: the test backend can deadlock (1 run in 20 here) when a fault is
+      // injected into a frame larger than its pipe buffer, which would show as a stall instead of a jam.
+      const jammed = { ...request, resolution: 75, area: { widthMm: 20, heightMm: 20 }, startIndex: first.nextIndex };
+      return real.scanBatch({ ...jammed, extraOptions: { ...request.extraOptions, 'read-return-value': 'SANE_STATUS_JAMMED' } }, onPage, signal);
     },
   };
 }
