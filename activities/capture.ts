@@ -3,14 +3,15 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import type { Finding, StagedPage } from '../domain/capture';
+import type { Finding, StackReport, StagedPage } from '../domain/capture';
 import type { LifecycleState } from '../domain/lifecycle';
 import { analysePage, decodeBarcodes, preparePage } from '../imaging';
 import type { ClassificationScheme, Db, Fonds, Item } from '../prisma/client';
 import type { ObjectStore } from '../store/object-store';
 import { fixityStatement, type Signer } from '../store/signing';
+import { captureItem, finishCapture, pagesArrived } from '../workflows/capture';
 import { advanceLifecycle, lifecycleQuery } from '../workflows/item-lifecycle';
-import { checkPages, type PageRecord, type QualityRules } from './quality';
+import { checkPages, parseSlipPayload, type PageRecord, type QualityRules } from './quality';
 import { pageObjectKey } from './page-keys';
 
 export interface CaptureDeps {
@@ -89,6 +90,41 @@ export function createCaptureActivities({ db, store, signer, temporal, log, conf
       return sampled;
     },
 
+    /**
+     * Sorts a scanned stack by its processing slips: a page bearing a slip barcode starts a case, the pages after
+     * it belong to that case, and each case's pages are handed to its capture. Pages before the first slip, or
+     * under a slip naming no registered case in the session's fonds, are reported and not captured.
+     */
+    async sortStack({ pages, actor, fondsIds }: { pages: StagedPage[]; actor: string; fondsIds: string[] }): Promise<StackReport> {
+      const groups: { caseNumber: string | null; pages: StagedPage[] }[] = [];
+      for (const [i, page] of pages.entries()) {
+        Context.current().heartbeat({ reading: i + 1, of: pages.length });
+        const slip = (await decodeBarcodes(await store.get(page))).map((b) => slipCaseNumber(b.text)).find(Boolean);
+        if (slip || groups.length === 0) groups.push({ caseNumber: slip ?? null, pages: [] });
+        groups.at(-1)!.pages.push(page);
+      }
+      const report: StackReport = { cases: [], unlinked: [] };
+      for (const group of groups) {
+        const item = group.caseNumber
+          ? await db.item.findFirst({ where: { caseNumber: group.caseNumber, fondsId: { in: fondsIds }, lifecycleState: { in: ['registered', 'pending_initial_review'] } } })
+          : null;
+        if (!item) {
+          const reason = group.caseNumber ? `the slip names ${group.caseNumber}, which is no business case awaiting capture in these fonds` : 'no processing slip came before these pages';
+          report.unlinked.push({ caseNumber: group.caseNumber, pages: group.pages.length, reason });
+          continue;
+        }
+        await db.item.update({ where: { id: item.id }, data: { captureMode: 'batch' } });
+        const handle = await temporal.workflow.signalWithStart(captureItem, {
+          workflowId: `capture-${item.id}`, taskQueue: config.temporal.taskQueue,
+          args: [{ itemId: item.id, mode: 'batch', actor }], signal: pagesArrived, signalArgs: [group.pages],
+        });
+        await handle.executeUpdate(finishCapture, { args: [{ actor }] });
+        report.cases.push({ caseNumber: item.caseNumber, itemId: item.id, pages: group.pages.length });
+      }
+      log.info({ cases: report.cases.length, unlinked: report.unlinked.length }, 'scanned stack sorted');
+      return report;
+    },
+
     /** Moves the item through its lifecycle workflow, which checks the move and records it. */
     async moveItem({ itemId, to, actor, reason }: { itemId: string; to: LifecycleState; actor: string; reason?: string }): Promise<void> {
       const handle = temporal.workflow.getHandle(`item-${itemId}`);
@@ -136,6 +172,14 @@ export function pageFixer({ db, store, signer, config, rules }: { db: Db; store:
       });
     });
   };
+}
+
+/** A slip barcode carries the business case number, plainly (Code 128) or as `caseNumber` in a QR payload. */
+function slipCaseNumber(text: string): string | undefined {
+  const fields = parseSlipPayload(text);
+  if (fields) return fields.caseNumber;
+  const plain = text.trim();
+  return /^[\p{L}\p{N}._/-]{4,64}$/u.test(plain) ? plain : undefined;
 }
 
 async function slipAlreadyRead(db: Db, item: Item, replacing: number): Promise<boolean> {

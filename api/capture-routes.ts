@@ -10,7 +10,7 @@ import { waitingItems } from './waiting';
 const ItemParams = z.object({ id: z.uuid('must be an item id (UUID)') });
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/tiff', 'image/x-portable-anymap', 'image/x-portable-pixmap', 'image/x-portable-graymap'];
 
-const ScanOrderBody = z.object({
+export const ScanOrderBody = z.object({
   workstation: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must name a workstation (letters, digits, - or _)'),
   device: z.string().min(1).max(200).describe('SANE device name, e.g. "fujitsu:fi-7160:12345" or "test:0"'),
   source: z.enum(['flatbed', 'adf']).optional(),

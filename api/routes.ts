@@ -7,6 +7,7 @@ import { ItemRegistration, ItemView, advanceItem, authorisedItem, deny, itemHist
 import { barcodeRoutes } from './barcode-routes';
 import { captureRoutes } from './capture-routes';
 import { importRoutes } from './imports';
+import { scanSessionRoutes } from './scan-session-routes';
 import { route, type Route } from './route';
 import { health, lifecycleCounts } from './status';
 
@@ -119,5 +120,6 @@ export function apiRoutes(ctx: ApiContext): Route[] {
     ...captureRoutes(ctx),
     ...importRoutes(ctx),
     ...barcodeRoutes(ctx),
+    ...scanSessionRoutes(ctx),
   ];
 }

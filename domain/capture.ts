@@ -57,3 +57,10 @@ export interface DeviceFault {
   message: string;
   pagesDelivered: number;
 }
+
+/** How a scanned stack was sorted into business cases by its processing slips. */
+export interface StackReport {
+  cases: { caseNumber: string; itemId: string; pages: number }[];
+  /** Pages that could not be given to a case, with the reason: no slip before them, or a slip naming no case. */
+  unlinked: { caseNumber: string | null; pages: number; reason: string }[];
+}

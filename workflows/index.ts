@@ -2,3 +2,4 @@ export * from './item-lifecycle';
 export * from './capture';
 export * from './verify';
 export * from './import';
+export * from './scan-session';

@@ -1,7 +1,7 @@
-import { ApplicationFailure, condition, continueAsNew, defineQuery, defineUpdate, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, condition, continueAsNew, defineQuery, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { createCaptureActivities } from '../activities/capture';
 import type { Finding, StagedPage, WaitingOn } from '../domain/capture';
-import { waitingOnKey } from './search-attributes';
+import { setWaiting } from './scanning';
 
 const { checkItem, recordFindings, raiseAlarm, resolveFindings, storePages, chooseForSampling, moveItem } = proxyActivities<ReturnType<typeof createCaptureActivities>>({
   startToCloseTimeout: '10 minutes',
@@ -113,7 +113,3 @@ function summary(findings: Finding[]): string {
   return findings.map((f) => (f.pageNumber ? `${f.type} (page ${f.pageNumber})` : f.type)).join(', ');
 }
 
-function setWaiting(view: VerificationView, waitingOn: WaitingOn): void {
-  view.waitingOn = waitingOn;
-  upsertSearchAttributes([{ key: waitingOnKey, value: waitingOn }]);
-}

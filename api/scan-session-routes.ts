@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { z } from 'zod';
+import { openImage } from '../imaging';
+import { finishCapture, operatorReady, pagesArrived, scanRequested, scanSession, scanSessionQuery } from '../workflows';
+import { ScanOrderBody } from './capture-routes';
+import type { ApiContext } from './context';
+import { badRequest, conflict, forbidden, notFound } from './errors';
+import { route, type Route } from './route';
+import type { Actor } from './access';
+
+const SessionParams = z.object({ id: z.uuid('must be a scan session id (UUID)') });
+const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/tiff', 'image/x-portable-anymap', 'image/x-portable-pixmap', 'image/x-portable-graymap'];
+const sessionWorkflowId = (id: string) => `scan-session-${id}`;
+
+function requireScanningRole(actor: Actor): void {
+  if (!actor.roles.some((r) => r === 'clerk' || r === 'archivist')) throw forbidden('only clerks and archivists run scan sessions');
+}
+
+/** Batch scanning afterwards (事后): a stack of several cases, sorted into cases by their processing slips. */
+export function scanSessionRoutes(ctx: ApiContext): Route[] {
+  const handle = (id: string) => ctx.temporal.workflow.getHandle(sessionWorkflowId(id));
+  const describe = async (id: string) => {
+    const h = handle(id);
+    const description = await h.describe().catch(() => undefined);
+    if (!description) throw notFound(`scan session ${id}`);
+    const view = await h.query(scanSessionQuery);
+    return { ...view, status: description.status.name };
+  };
+  return [
+    route({
+      method: 'post', path: '/scan-sessions', tag: 'capture', auth: true,
+      summary: 'Open a batch scan session (事后扫描): scan or upload a stack of several cases, sorted by their slips',
+      response: { status: 201, description: 'The session' },
+      async handle({ res, actor }) {
+        requireScanningRole(actor);
+        const sessionId = randomUUID();
+        await ctx.temporal.workflow.start(scanSession, { workflowId: sessionWorkflowId(sessionId), taskQueue: ctx.config.temporal.taskQueue, args: [{ sessionId, actor: actor.username, fondsIds: actor.fondsIds }] });
+        const session = await describe(sessionId);
+        res.status(201).json(session);
+        return session;
+      },
+    }),
+    route({
+      method: 'post', path: '/scan-sessions/:id/scan', tag: 'capture', auth: true,
+      summary: "Scan (part of) the stack on a workstation's feeder",
+      params: SessionParams, body: ScanOrderBody.omit({ finish: true }), errors: [404],
+      response: { status: 202, description: 'Scan ordered' },
+      async handle({ actor, params, body }) {
+        requireScanningRole(actor);
+        await describe(params.id);
+        await handle(params.id).signal(scanRequested, body);
+        return describe(params.id);
+      },
+    }),
+    route({
+      method: 'post', path: '/scan-sessions/:id/pages', tag: 'capture', auth: true,
+      summary: 'Add one page of the stack as an image (e.g. from a network scanner)',
+      params: SessionParams, rawBody: { types: IMAGE_TYPES, limit: ctx.config.quality.maxUploadBytes }, errors: [404],
+      response: { status: 202, description: 'The page is staged' },
+      async handle({ actor, params, body }) {
+        requireScanningRole(actor);
+        await describe(params.id);
+        if (!Buffer.isBuffer(body) || body.length === 0) throw badRequest('the body must be the page image');
+        const image = await openImage(body).catch((err: Error) => {
+          throw badRequest(`the page image cannot be read: ${err.message}`, [{ field: 'body', problem: 'unreadable image' }]);
+        });
+        const stored = await ctx.store.put({ bucket: ctx.config.s3.buckets.images, key: `staging/session-${params.id}/upload-${randomUUID()}`, body, contentType: `image/${image.format}` });
+        await handle(params.id).signal(pagesArrived, [{ bucket: stored.bucket, key: stored.key, versionId: stored.versionId, source: `upload:${actor.username}` }]);
+        return { staged: 1 };
+      },
+    }),
+    route({
+      method: 'post', path: '/scan-sessions/:id/finish', tag: 'capture', auth: true,
+      summary: 'The whole stack is in: sort it into cases and hand each its pages',
+      params: SessionParams, errors: [404, 409],
+      response: { status: 200, description: 'Sorting started' },
+      async handle({ actor, params }) {
+        requireScanningRole(actor);
+        await describe(params.id);
+        try {
+          return await handle(params.id).executeUpdate(finishCapture, { args: [{ actor: actor.username }] });
+        } catch (err) {
+          if (err instanceof WorkflowUpdateFailedError) throw conflict(err.cause?.message ?? err.message);
+          throw err;
+        }
+      },
+    }),
+    route({
+      method: 'post', path: '/scan-sessions/:id/resume', tag: 'capture', auth: true,
+      summary: 'The operator has cleared the device fault: resume scanning the stack',
+      params: SessionParams, errors: [404],
+      response: { status: 200, description: 'Resumed' },
+      async handle({ actor, params }) {
+        requireScanningRole(actor);
+        await handle(params.id).signal(operatorReady, { actor: actor.username });
+        return describe(params.id);
+      },
+    }),
+    route({
+      method: 'get', path: '/scan-sessions/:id', tag: 'capture', auth: true,
+      summary: 'The session: pages staged, device fault, and how the stack was sorted into cases',
+      params: SessionParams, errors: [404],
+      response: { status: 200, description: 'The session' },
+      handle: ({ params }) => describe(params.id),
+    }),
+  ];
+}
