@@ -3,6 +3,7 @@ import { DEFECT_TYPES } from '../domain/capture';
 import { defineAbilityFor } from './access';
 import { captureStatus, finishItemCapture, fixityOf, operatorIsBack, orderScan, overrideQuality, pagesOf, reviewUpload, sampleReview, uploadPage } from './capture';
 import type { ApiContext } from './context';
+import { notFound } from './errors';
 import { deny, authorisedItem } from './items';
 import { route, type Route } from './route';
 import { waitingItems } from './waiting';
@@ -122,6 +123,17 @@ export function captureRoutes(ctx: ApiContext): Route[] {
       response: { status: 200, description: 'Per-page fixity' },
       async handle({ req, actor, params }) {
         return fixityOf(ctx, await authorisedItem(ctx, actor, params.id, 'read', rid(req)));
+      },
+    }),
+    route({
+      method: 'get', path: '/signing-keys/:id', tag: 'verification', auth: true,
+      summary: 'The SM2 public key (PEM) that signed pages, by its id (SM3 of the key)',
+      params: z.object({ id: z.string().regex(/^[0-9a-f]{64}$/, 'must be a key id (64 hex digits)') }), errors: [404],
+      response: { status: 200, description: 'The public key' },
+      async handle({ params }) {
+        const key = await ctx.db.signingKey.findUnique({ where: { id: params.id } });
+        if (!key) throw notFound(`signing key ${params.id}`);
+        return { id: key.id, algorithm: key.algorithm, publicKeyPem: key.publicKeyPem, createdAt: key.createdAt.toISOString() };
       },
     }),
     route({

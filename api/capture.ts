@@ -110,6 +110,8 @@ export async function pagesOf(ctx: ApiContext, item: Item) {
   return pages.map((p) => ({
     pageNumber: p.pageNumber, current: p.supersededAt === null, bucket: p.bucket, key: p.key, versionId: p.versionId, size: Number(p.size),
     format: p.format, dpi: p.dpi, sha256: p.sha256, sm3: p.sm3, signed: Boolean(p.signature), source: p.source,
+    signature: p.signature, signingKeyId: p.signingKeyId,
+    fixityStatement: fixityStatement({ itemId: item.id, pageNumber: p.pageNumber, bucket: p.bucket, key: p.key, size: Number(p.size), sha256: p.sha256, sm3: p.sm3 }),
     supersededAt: p.supersededAt?.toISOString() ?? null, analysis: p.analysis,
   }));
 }

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 import { createS3Client } from '../store/object-store';
@@ -45,6 +49,23 @@ async function captureAll(itemId: string, pages: Buffer[], token = tokens.clerk)
   expect(finished.status).toBe(200);
 }
 
+/** The SM2 signature of each page verifies with OpenSSL, outside Lantai, against the published key and statement. */
+async function expectOpenSslAccepts(itemId: string) {
+  const pages = (await client.call<{ signature: string; signingKeyId: string; fixityStatement: string }[]>('GET', `/items/${itemId}/pages`, { token: tokens.manager })).body;
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lantai-sig-'));
+  const key = (await client.call<{ publicKeyPem: string }>('GET', `/signing-keys/${pages[0]!.signingKeyId}`, { token: tokens.manager })).body;
+  await fs.writeFile(path.join(dir, 'key.pem'), key.publicKeyPem);
+  for (const [i, p] of pages.entries()) {
+    await fs.writeFile(path.join(dir, `${i}.txt`), p.fixityStatement);
+    await fs.writeFile(path.join(dir, `${i}.sig`), Buffer.from(p.signature, 'base64'));
+    const out = execFileSync('openssl', ['pkeyutl', '-verify', '-rawin', '-digest', 'sm3', '-pubin', '-inkey', 'key.pem', '-in', `${i}.txt`, '-sigfile', `${i}.sig`], { cwd: dir, encoding: 'utf8' });
+    expect(out).toMatch(/Signature Verified Successfully/);
+  }
+  await fs.writeFile(path.join(dir, 'forged.txt'), pages[0]!.fixityStatement.replace(/sha256:\w/, 'sha256:0'));
+  expect(() => execFileSync('openssl', ['pkeyutl', '-verify', '-rawin', '-digest', 'sm3', '-pubin', '-inkey', 'key.pem', '-in', 'forged.txt', '-sigfile', '0.sig'], { cwd: dir, stdio: 'pipe' })).toThrow();
+  await fs.rm(dir, { recursive: true });
+}
+
 async function status(itemId: string) {
   return (await client.call<{ defects: { type: string; pageNumber: number | null; resolution: string | null; resolutionReason: string | null }[]; verification: { waitingOn: string } | null }>('GET', `/items/${itemId}/capture`, { token: tokens.manager })).body;
 }
@@ -60,6 +81,7 @@ describe('capture and verification through the API', () => {
     expect(pages.every((p) => p.dpi === 200)).toBe(true);
     const fixity = (await client.call<{ ok: boolean }>('GET', `/items/${item.id}/fixity`, { token: tokens.manager })).body;
     expect(fixity.ok).toBe(true);
+    await expectOpenSslAccepts(item.id);
     const history = (await client.call<{ events: { to: string }[] }>('GET', `/items/${item.id}/history`, { token: tokens.manager })).body;
     expect(history.events.map((e) => e.to)).toEqual(['registered', 'captured', 'verified']);
   });
