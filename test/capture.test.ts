@@ -61,7 +61,7 @@ async function expectOpenSslAccepts(itemId: string) {
     const out = execFileSync('openssl', ['pkeyutl', '-verify', '-rawin', '-digest', 'sm3', '-pubin', '-inkey', 'key.pem', '-in', `${i}.txt`, '-sigfile', `${i}.sig`], { cwd: dir, encoding: 'utf8' });
     expect(out).toMatch(/Signature Verified Successfully/);
   }
-  await fs.writeFile(path.join(dir, 'forged.txt'), pages[0]!.fixityStatement.replace(/sha256:\w/, 'sha256:0'));
+  await fs.writeFile(path.join(dir, 'forged.txt'), pages[0]!.fixityStatement.replace(/sha256:(\w)/, (_m, c: string) => `sha256:${c === '0' ? '1' : '0'}`));
   expect(() => execFileSync('openssl', ['pkeyutl', '-verify', '-rawin', '-digest', 'sm3', '-pubin', '-inkey', 'key.pem', '-in', 'forged.txt', '-sigfile', '0.sig'], { cwd: dir, stdio: 'pipe' })).toThrow();
   await fs.rm(dir, { recursive: true });
 }
