@@ -29,6 +29,7 @@ const PAGES = Number(values.pages);
 
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lantai-bench-'));
+  fs.chmodSync(dataDir, 0o755);
   const config = loadConfig({ ...process.env, LANTAI_DATA: dataDir, LANTAI_PG_PORT: '55732', LANTAI_TEMPORAL_PORT: '7533', LANTAI_MINIO_PORT: '9390', LANTAI_MINIO_CONSOLE_PORT: '9391', LANTAI_SAMPLING_SHARE: '0' });
   const stack = await startStack(config, { ui: false });
   const log = pino({ level: 'error' });

@@ -69,3 +69,17 @@ export function run(command: string, args: string[], opts: SpawnOptions = {}): P
     child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(' ')} failed (${code}):\n${out}`))));
   });
 }
+
+/** Fails with a clear message when something already listens on the port a service is about to take. */
+export async function requireFreePort(port: number, service: string, variable: string): Promise<void> {
+  const { createConnection } = await import('node:net');
+  const inUse = await new Promise<boolean>((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+  if (inUse) throw new Error(`port ${port} for ${service} is already in use by another program; stop it, or choose another port with ${variable}`);
+}

@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import pg from 'pg';
 import type { Config } from '../config';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/search-attributes';
-import { run, startProcess, waitUntilReady, type Managed } from './process';
+import { requireFreePort, run, startProcess, waitUntilReady, type Managed } from './process';
 
 const PG_VERSION_DIRS = '/usr/lib/postgresql';
 
@@ -49,6 +49,7 @@ function clusterDir(config: Config, owner: { uid: number; gid: number } | undefi
 }
 
 export async function startPostgres(config: Config, logDir: string): Promise<Managed> {
+  await requireFreePort(config.postgres.port, 'PostgreSQL', 'LANTAI_PG_PORT');
   const owner = postgresUser();
   const dir = clusterDir(config, owner);
   const logFile = path.join(logDir, 'postgres.log');
@@ -82,6 +83,8 @@ export async function startPostgres(config: Config, logDir: string): Promise<Man
 }
 
 export async function startTemporal(config: Config, logDir: string, { ui = true } = {}): Promise<Managed> {
+  await requireFreePort(config.temporal.port, 'Temporal', 'LANTAI_TEMPORAL_PORT');
+  if (ui) await requireFreePort(config.temporal.uiPort, 'the Temporal UI', 'LANTAI_TEMPORAL_UI_PORT');
   const logFile = path.join(logDir, 'temporal.log');
   fs.mkdirSync(config.dataDir, { recursive: true });
   const args = [
@@ -104,6 +107,8 @@ export async function startTemporal(config: Config, logDir: string, { ui = true 
 }
 
 export async function startMinio(config: Config, logDir: string): Promise<Managed> {
+  await requireFreePort(config.s3.port, 'MinIO', 'LANTAI_MINIO_PORT');
+  await requireFreePort(config.s3.consolePort, 'the MinIO console', 'LANTAI_MINIO_CONSOLE_PORT');
   const logFile = path.join(logDir, 'minio.log');
   const dir = path.join(config.dataDir, 'minio');
   fs.mkdirSync(dir, { recursive: true });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfigOrExit, type Config } from '../config';
 import { DEMO_PASSWORD_DEFAULT } from '../prisma/seed';
-import { startProcess, waitUntilReady, type Managed } from './process';
+import { requireFreePort, startProcess, waitUntilReady, type Managed } from './process';
 import { startStack } from './stack';
 import { registerDemoItems } from './demo-items';
 
@@ -17,6 +17,7 @@ async function main(): Promise<void> {
     printWhere(config);
     return;
   }
+  await requireFreePort(config.api.port, 'the API', 'LANTAI_API_PORT');
   fs.mkdirSync(config.dataDir, { recursive: true });
   fs.writeFileSync(pidFile, String(process.pid));
 

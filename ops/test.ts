@@ -14,6 +14,8 @@ const say = (line: string) => process.stdout.write(`[lantai test] ${line}\n`);
 async function main(): Promise<number> {
   const started = Date.now();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lantai-test-'));
+  // Readable by the postgres system user, so the test cluster lives (and is removed) inside it.
+  fs.chmodSync(dataDir, 0o755);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     LANTAI_DATA: dataDir,
@@ -35,7 +37,8 @@ async function main(): Promise<number> {
   let code = 1;
   try {
     const resultFile = path.join(dataDir, 'jest-results.json');
-    code = await exec('npx', ['jest', '--runInBand', '--json', `--outputFile=${resultFile}`, ...process.argv.slice(2)], env);
+    // --forceExit: a test that leaves a handle open must not keep the stack (and CI) waiting after the last result.
+    code = await exec('npx', ['jest', '--runInBand', '--forceExit', '--json', `--outputFile=${resultFile}`, ...process.argv.slice(2)], env);
     summarise(resultFile);
   } finally {
     await stack.stop();
