@@ -118,7 +118,7 @@ export function createCaptureActivities({ db, store, signer, temporal, log, conf
           workflowId: `capture-${item.id}`, taskQueue: config.temporal.taskQueue,
           args: [{ itemId: item.id, mode: 'batch', actor }], signal: pagesArrived, signalArgs: [group.pages],
         });
-        await handle.executeUpdate(finishCapture, { args: [{ actor }] });
+        await untilCancelled(handle.executeUpdate(finishCapture, { args: [{ actor }] }));
         report.cases.push({ caseNumber: item.caseNumber, itemId: item.id, pages: group.pages.length });
       }
       log.info({ cases: report.cases.length, unlinked: report.unlinked.length }, 'scanned stack sorted');
@@ -130,7 +130,7 @@ export function createCaptureActivities({ db, store, signer, temporal, log, conf
       const handle = temporal.workflow.getHandle(`item-${itemId}`);
       if ((await handle.query(lifecycleQuery)).state === to) return;
       try {
-        await handle.executeUpdate(advanceLifecycle, { args: [{ to, actor, reason }] });
+        await untilCancelled(handle.executeUpdate(advanceLifecycle, { args: [{ to, actor, reason }] }));
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError) throw ApplicationFailure.nonRetryable(err.cause?.message ?? err.message, 'TransitionNotAllowed');
         throw err;
@@ -172,6 +172,15 @@ export function pageFixer({ db, store, signer, config, rules }: { db: Db; store:
       });
     });
   };
+}
+
+/**
+ * An update is answered by a workflow task, which a worker that is shutting down no longer takes: waiting on it
+ * must give way to the activity's cancellation, or the worker's shutdown would wait on itself. Retried later, the
+ * activity finds the move already made or makes it.
+ */
+function untilCancelled<T>(work: Promise<T>): Promise<T> {
+  return Promise.race([work, Context.current().cancelled]);
 }
 
 /** A slip barcode carries the business case number, plainly (Code 128) or as `caseNumber` in a QR payload. */

@@ -11,6 +11,10 @@ import { createObjectStore } from '../store/object-store';
 import { loadOrCreateSigner, SIGNATURE_ALGORITHM } from '../store/signing';
 import { WORKFLOW_BUNDLE_PATH } from './build-bundle';
 
+// On shutdown, running activities get 5 s to finish before they are cancelled (each is safe to run again);
+// after 30 s the worker stops regardless, so a stuck device or store cannot hold a restart forever.
+const SHUTDOWN = { shutdownGraceTime: '5 seconds', shutdownForceTime: '30 seconds' } as const;
+
 export interface LantaiWorker {
   workers: Worker[];
   run(): Promise<void>;
@@ -46,6 +50,7 @@ export async function createWorker(config: Config, { db, log }: { db: Db; log: L
       taskQueue,
       workflowBundle: { codePath: bundlePath },
       activities: createActivities({ db, log, store, signer, temporal, config }),
+      ...SHUTDOWN,
     }),
   ];
   if (workstation) workers.push(await createWorkstationWorker(config, connection, workstation, log, pageSourceFor));
@@ -53,10 +58,15 @@ export async function createWorker(config: Config, { db, log }: { db: Db; log: L
   return {
     workers,
     run() {
-      running ??= Promise.all(workers.map((w) => w.run())).then(async () => {
-        await connection.close();
-        await clientConnection.close();
-      });
+      running ??= Promise.all(workers.map((w) => w.run()))
+        .catch((err: Error) => {
+          if (err.name !== 'GracefulShutdownPeriodExpiredError') throw err;
+          log.warn('worker stopped before its activities finished; they will run again elsewhere');
+        })
+        .then(async () => {
+          await connection.close();
+          await clientConnection.close();
+        });
       return running;
     },
     async shutdown() {
@@ -79,6 +89,7 @@ export async function createWorkstationWorker(
     connection,
     namespace: config.temporal.namespace,
     taskQueue: `workstation-${workstation}`,
+    ...SHUTDOWN,
     activities: createDeviceActivities({
       store,
       config,
