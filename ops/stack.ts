@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/search-attributes';
 import type { Config } from '../config';
 import { temporalConnectionOptions } from '../config/temporal';
 import { createDb } from '../prisma/client';
@@ -57,12 +59,26 @@ export async function startStack(config: Config, { ui = true, seed = true, demoP
   return { services, stop };
 }
 
+/**
+ * The namespace must exist; Lantai's search attributes are added when missing (a data directory from an older
+ * Lantai lacks the newer ones), and an existing cluster that refuses is told which to create.
+ */
 async function checkTemporalNamespace(config: Config): Promise<void> {
+  const { namespace, address } = config.temporal;
   const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
   try {
-    await connection.workflowService.describeNamespace({ namespace: config.temporal.namespace });
-  } catch (err) {
-    throw new Error(`Temporal at ${config.temporal.address} has no namespace '${config.temporal.namespace}' (${(err as Error).message}); create it and its search attributes as README.md describes`);
+    await connection.workflowService.describeNamespace({ namespace }).catch((err: Error) => {
+      throw new Error(`Temporal at ${address} has no namespace '${namespace}' (${err.message}); create it and its search attributes as README.md describes`);
+    });
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = Object.keys(SEARCH_ATTRIBUTE_TYPES).filter((name) => !(name in (customAttributes ?? {})));
+    if (missing.length === 0) return;
+    await connection.operatorService
+      .addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(missing.map((name) => [name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])) })
+      .catch((err: Error) => {
+        throw new Error(`Temporal namespace '${namespace}' lacks the search attributes ${missing.join(', ')} and they could not be added (${err.message}); create them as Keyword attributes as README.md describes`);
+      });
+    say(`search attributes added: ${missing.join(', ')}`);
   } finally {
     await connection.close();
   }
