@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Finding, StackReport, StagedPage } from '../domain/capture';
 import type { LifecycleState } from '../domain/lifecycle';
-import { analysePage, decodeBarcodes, preparePage } from '../imaging';
+import type { ImagingPool } from '../imaging';
 import type { ClassificationScheme, Db, Fonds, Item } from '../prisma/client';
 import type { ObjectStore } from '../store/object-store';
 import { fixityStatement, type Signer } from '../store/signing';
@@ -21,11 +21,12 @@ export interface CaptureDeps {
   temporal: Client;
   log: Logger;
   config: Config;
+  imaging: ImagingPool;
 }
 
-export function createCaptureActivities({ db, store, signer, temporal, log, config }: CaptureDeps) {
+export function createCaptureActivities({ db, store, signer, temporal, log, config, imaging }: CaptureDeps) {
   const rules: QualityRules = { maxSkewDegrees: config.quality.maxSkewDegrees };
-  const fixPage = pageFixer({ db, store, signer, config, rules });
+  const fixPage = pageFixer({ db, store, signer, config, rules, imaging });
 
   return {
     /**
@@ -99,7 +100,7 @@ export function createCaptureActivities({ db, store, signer, temporal, log, conf
       const groups: { caseNumber: string | null; pages: StagedPage[] }[] = [];
       for (const [i, page] of pages.entries()) {
         Context.current().heartbeat({ reading: i + 1, of: pages.length });
-        const slip = (await decodeBarcodes(await store.get(page))).map((b) => slipCaseNumber(b.text)).find(Boolean);
+        const slip = (await imaging.decodeBarcodes(await store.get(page))).map((b) => slipCaseNumber(b.text)).find(Boolean);
         if (slip || groups.length === 0) groups.push({ caseNumber: slip ?? null, pages: [] });
         groups.at(-1)!.pages.push(page);
       }
@@ -145,13 +146,13 @@ export type PageFixer = ReturnType<typeof pageFixer>;
  * Fixes one page: measured, deskewed and cropped, stored under the item's code and page number, digested
  * (SHA-256, SM3) and signed (SM2), recorded; a page of the same number is superseded and stays in the history.
  */
-export function pageFixer({ db, store, signer, config, rules }: { db: Db; store: ObjectStore; signer: Signer; config: Config; rules: QualityRules }) {
+export function pageFixer({ db, store, signer, config, rules, imaging }: { db: Db; store: ObjectStore; signer: Signer; config: Config; rules: QualityRules; imaging: ImagingPool }) {
   return async ({ item, raw, source, pageNumber, deviceDpi }: { item: ItemWithFonds; raw: Buffer; source: string; pageNumber: number; deviceDpi?: number }): Promise<void> => {
     // Measured once, on the page as it came: deskew and crop do not change sharpness, ink or red marks.
-    const analysis = await analysePage(raw);
-    const prepared = await preparePage(raw, { deskew: true, crop: true, maxSkewToCorrect: rules.maxSkewDegrees });
+    const analysis = await imaging.analysePage(raw);
+    const prepared = await imaging.preparePage(raw, { deskew: true, crop: true, maxSkewToCorrect: rules.maxSkewDegrees });
     // The slip is read until it is found: most pages carry no barcode, and looking costs more than finding.
-    const barcodes = (await slipAlreadyRead(db, item, pageNumber)) ? [] : await decodeBarcodes(raw);
+    const barcodes = (await slipAlreadyRead(db, item, pageNumber)) ? [] : await imaging.decodeBarcodes(raw);
     const key = pageObjectKey(item, pageNumber, prepared.format);
     const stored = await store.put({ bucket: config.s3.buckets.images, key, body: prepared.image, contentType: `image/${prepared.format}` });
     const signature = signer.sign(fixityStatement({ itemId: item.id, pageNumber, bucket: stored.bucket, key: stored.key, size: stored.size, sha256: stored.sha256, sm3: stored.sm3 }));

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+import type { ImagingPool } from '../imaging';
 import type { Db } from '../prisma/client';
 import type { ObjectStore } from '../store/object-store';
 import type { Signer } from '../store/signing';
@@ -15,6 +16,7 @@ export interface ActivityDeps {
   signer: Signer;
   temporal: Client;
   config: Config;
+  imaging: ImagingPool;
 }
 
 /** Every activity of Lantai's main task queue, built once from their dependencies. */

@@ -12,3 +12,4 @@ export {
 } from './prepare-page';
 export { ANALYSIS_LONG_SIDE } from './raster';
 export { openImage, type SourceImage } from './source';
+export { createImagingPool, type ImagingPool } from './pool';

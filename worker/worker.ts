@@ -7,6 +7,7 @@ import { createActivities } from '../activities';
 import { createDeviceActivities } from '../activities/devices';
 import { createPageSource, type PageSource } from '../devices';
 import type { Db } from '../prisma/client';
+import { createImagingPool } from '../imaging';
 import { createObjectStore } from '../store/object-store';
 import { loadOrCreateSigner, SIGNATURE_ALGORITHM } from '../store/signing';
 import { WORKFLOW_BUNDLE_PATH } from './build-bundle';
@@ -41,6 +42,7 @@ export async function createWorker(config: Config, { db, log }: { db: Db; log: L
   const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
   const store = createObjectStore(config.s3);
   const signer = loadOrCreateSigner(config.signingKeyPath);
+  const imaging = createImagingPool();
   await db.signingKey.upsert({ where: { id: signer.keyId }, update: {}, create: { id: signer.keyId, algorithm: SIGNATURE_ALGORITHM, publicKeyPem: signer.publicKeyPem } });
 
   const workers = [
@@ -49,7 +51,7 @@ export async function createWorker(config: Config, { db, log }: { db: Db; log: L
       namespace: config.temporal.namespace,
       taskQueue,
       workflowBundle: { codePath: bundlePath },
-      activities: createActivities({ db, log, store, signer, temporal, config }),
+      activities: createActivities({ db, log, store, signer, temporal, config, imaging }),
       ...SHUTDOWN,
     }),
   ];
@@ -64,6 +66,7 @@ export async function createWorker(config: Config, { db, log }: { db: Db; log: L
           log.warn('worker stopped before its activities finished; they will run again elsewhere');
         })
         .then(async () => {
+          await imaging.close();
           await connection.close();
           await clientConnection.close();
         });
