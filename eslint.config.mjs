@@ -1,4 +1,4 @@
-import { builtinModules } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import js from '@eslint/js';
 import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
@@ -8,20 +8,9 @@ import tseslint from 'typescript-eslint';
 // across the transitive import graph, which this per-file rule cannot see.
 const sandboxMessage = 'Workflows run in the Temporal sandbox: move this into an activity, or use `import type`.';
 
-const forbiddenPackages = [
-  'pg',
-  'minio',
-  'pino',
-  'express',
-  'argon2',
-  'sharp',
-  'serialport',
-  '@temporalio/worker',
-  '@temporalio/client',
-  '@temporalio/activity',
-];
-
-const forbiddenDirs = ['activities', 'api', 'worker', 'devices', 'prisma', 'store', 'ops', 'config', 'generated'];
+const sandbox = createRequire(import.meta.url)('./ops/workflow-sandbox.json');
+const forbiddenPackages = sandbox.packages;
+const forbiddenDirs = sandbox.dirs;
 
 const commonJsGlobals = {
   module: 'readonly',

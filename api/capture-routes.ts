@@ -9,7 +9,8 @@ import { route, type Route } from './route';
 import { waitingItems } from './waiting';
 
 const ItemParams = z.object({ id: z.uuid('must be an item id (UUID)') });
-const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/tiff', 'image/x-portable-anymap', 'image/x-portable-pixmap', 'image/x-portable-graymap'];
+/** Media types a page image may be uploaded as. */
+export const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/tiff', 'image/x-portable-anymap', 'image/x-portable-pixmap', 'image/x-portable-graymap'];
 
 export const ScanOrderBody = z.object({
   workstation: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must name a workstation (letters, digits, - or _)'),

@@ -32,9 +32,10 @@ async function startImport(ctx: ApiContext, actor: Actor, order: z.infer<typeof 
   return importProgress(ctx, batch.id);
 }
 
-export async function importProgress(ctx: ApiContext, batchId: string) {
+export async function importProgress(ctx: ApiContext, batchId: string, actor?: Actor, requestId = '') {
   const batch = await ctx.db.importBatch.findUnique({ where: { id: batchId } });
   if (!batch) throw notFound(`import batch ${batchId}`);
+  if (actor && !actor.fondsIds.includes(batch.fondsId)) await deny(ctx, actor, 'read', `import:${batchId}`, 'the import batch belongs to a fonds that is not among your fonds', requestId);
   const counts = await ctx.db.importRow.groupBy({ by: ['status'], where: { batchId }, _count: { _all: true } });
   const n = (s: string) => counts.find((c) => c.status === s)?._count._all ?? 0;
   const failures = await ctx.db.importRow.findMany({ where: { batchId, status: 'failed' }, orderBy: { rowNumber: 'asc' }, take: 200, select: { rowNumber: true, caseNumber: true, error: true } });
@@ -63,7 +64,7 @@ export function importRoutes(ctx: ApiContext): Route[] {
       summary: 'Progress of an import batch: done, failed (with the reason per row) and remaining',
       params: z.object({ id: z.uuid() }), errors: [404],
       response: { status: 200, description: 'Progress' },
-      handle: ({ params }) => importProgress(ctx, params.id),
+      handle: ({ req, actor, params }) => importProgress(ctx, params.id, actor, req.id as string),
     }),
   ];
 }

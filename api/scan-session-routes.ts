@@ -3,14 +3,13 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
 import { openImage } from '../imaging';
 import { finishCapture, operatorReady, pagesArrived, scanRequested, scanSession, scanSessionQuery } from '../workflows';
-import { ScanOrderBody } from './capture-routes';
+import { IMAGE_TYPES, ScanOrderBody } from './capture-routes';
 import type { ApiContext } from './context';
 import { badRequest, conflict, forbidden, notFound } from './errors';
 import { route, type Route } from './route';
 import type { Actor } from './access';
 
 const SessionParams = z.object({ id: z.uuid('must be a scan session id (UUID)') });
-const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/tiff', 'image/x-portable-anymap', 'image/x-portable-pixmap', 'image/x-portable-graymap'];
 const sessionWorkflowId = (id: string) => `scan-session-${id}`;
 
 function requireScanningRole(actor: Actor): void {

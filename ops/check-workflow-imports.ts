@@ -7,20 +7,11 @@ import ts from 'typescript';
 // shared module which itself imports Prisma passes it. This walks the whole graph the workflow
 // bundler would follow.
 
-const forbiddenPackages = new Set([
-  'pg',
-  'minio',
-  'pino',
-  'express',
-  'argon2',
-  'sharp',
-  'serialport',
-  '@temporalio/worker',
-  '@temporalio/client',
-  '@temporalio/activity',
-]);
-const forbiddenScopes = ['@prisma/', '@aws-sdk/'];
-const forbiddenDirs = ['activities', 'api', 'worker', 'devices', 'prisma', 'store', 'ops', 'config', 'generated'];
+// What workflow code may not reach, shared with eslint.config.mjs.
+const sandbox = JSON.parse(fs.readFileSync(path.join(__dirname, 'workflow-sandbox.json'), 'utf8')) as { packages: string[]; scopes: string[]; dirs: string[] };
+const forbiddenPackages = new Set(sandbox.packages);
+const forbiddenScopes = sandbox.scopes;
+const forbiddenDirs = sandbox.dirs;
 const builtins = new Set(builtinModules);
 
 const sourceExtensions = ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs'];
