@@ -97,10 +97,10 @@ async function main(): Promise<void> {
       ].join('\n') + '\n',
     );
   } finally {
-    await worker.shutdown();
-    await connection.close();
-    await db.$disconnect();
-    await stack.stop();
+    // Each step on its own: a failing shutdown must not leave the services running.
+    for (const step of [() => worker.shutdown(), () => connection.close(), () => db.$disconnect(), () => stack.stop()]) {
+      await step().catch((err: Error) => console.error(`cleanup: ${err.message}`));
+    }
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
