@@ -50,10 +50,16 @@ async function main(): Promise<void> {
   }
 
   const apiUrl = `http://${config.api.host}:${config.api.port}`;
-  await waitUntilReady(apps[1]!, async () => (await fetch(`${apiUrl}/health`)).ok, { logFile: path.join(logDir, 'api.log') });
-  if (process.env.LANTAI_DEMO_ITEMS !== 'false') {
-    const added = await registerDemoItems(apiUrl, demoPassword);
-    if (added) say(`registered ${added} demo items with their lifecycle workflows`);
+  try {
+    await waitUntilReady(apps[1]!, async () => (await fetch(`${apiUrl}/health`)).ok, { logFile: path.join(logDir, 'api.log') });
+    if (process.env.LANTAI_DEMO_ITEMS !== 'false') {
+      const added = await registerDemoItems(apiUrl, demoPassword);
+      if (added) say(`registered ${added} demo items with their lifecycle workflows`);
+    }
+  } catch (err) {
+    say(`could not start: ${(err as Error).message}`);
+    await shutdown(1);
+    return;
   }
   printWhere(config);
   say(`demo users: clerk, archivist, manager, auditor, insured, … (password ${demoPassword === DEMO_PASSWORD_DEFAULT ? DEMO_PASSWORD_DEFAULT : 'from LANTAI_DEMO_PASSWORD'})`);
