@@ -1,6 +1,8 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
+import { maskCitizenId } from '../domain/citizen-id';
 import { LIFECYCLE_STATES, type LifecycleState } from '../domain/lifecycle';
+import type { Role } from '../domain/roles';
 import { SECURITY_LEVELS } from '../domain/security';
 import type { Item } from '../prisma/client';
 import { advanceLifecycle, lifecycleQuery, type LifecycleView } from '../workflows';
@@ -41,7 +43,7 @@ export async function registerItem(ctx: ApiContext, actor: Actor, input: ItemReg
   }
   try {
     const { created, item } = await registerCase(ctx.db, ctx.temporal, ctx.config.temporal.taskQueue, input, actor.username);
-    return { created, item: await viewOf(ctx, item) };
+    return { created, item: await viewOf(ctx, item, actor) };
   } catch (err) {
     if ((err as Error).name === 'RegistrationError') {
       const e = err as RegistrationError;
@@ -91,7 +93,11 @@ export async function advanceItem(ctx: ApiContext, actor: Actor, item: Item, to:
   }
 }
 
-export async function viewOf(ctx: ApiContext, item: Item): Promise<z.infer<typeof ItemView>> {
+/** Roles whose work needs the full citizen ID; others see it masked (DOMAIN.md, data rules). */
+const SEES_CITIZEN_ID: Role[] = ['clerk', 'archivist', 'archive_manager'];
+
+export async function viewOf(ctx: ApiContext, item: Item, actor: Actor): Promise<z.infer<typeof ItemView>> {
+  const fullCitizenId = actor.roles.some((r) => SEES_CITIZEN_ID.includes(r)) || actor.citizenId === item.citizenId;
   const [fonds, businessType, office] = await Promise.all([
     ctx.db.fonds.findUniqueOrThrow({ where: { id: item.fondsId } }),
     ctx.db.businessType.findUniqueOrThrow({ where: { id: item.businessTypeId } }),
@@ -107,7 +113,7 @@ export async function viewOf(ctx: ApiContext, item: Item): Promise<z.infer<typeo
     securityLevel: item.securityLevel,
     retentionPeriod: item.retentionPeriod,
     year: item.year,
-    citizenId: item.citizenId,
+    citizenId: fullCitizenId ? item.citizenId : maskCitizenId(item.citizenId),
     personName: item.personName,
     employerName: item.employerName,
     clerk: item.clerkName,

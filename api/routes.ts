@@ -83,7 +83,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
       params: ItemParams, errors: [404],
       response: { status: 200, description: 'The item', schema: ItemView },
       async handle({ req, actor, params }) {
-        return viewOf(ctx, await authorisedItem(ctx, actor, params.id, 'read', requestId(req)));
+        return viewOf(ctx, await authorisedItem(ctx, actor, params.id, 'read', requestId(req)), actor);
       },
     }),
     route({

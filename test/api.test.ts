@@ -141,6 +141,10 @@ describe('API', () => {
       const own = await client.call<{ citizenId: string }>('GET', `/items/${ids.own}`, { token: tokens.insured });
       expect(own.status).toBe(200);
       expect(own.body.citizenId).toBe('11010519491231002X');
+      // The auditor reads the item, with the citizen ID masked: their work does not need it.
+      const audited = await client.call<{ citizenId: string }>('GET', `/items/${ids.own}`, { token: tokens.auditor });
+      expect(audited.body.citizenId).toBe('110105********002X');
+      expect((await client.call<{ citizenId: string }>('GET', `/items/${ids.own}`, { token: tokens.clerk })).body.citizenId).toBe('11010519491231002X');
       expect((await client.call('GET', '/audit?limit=5', { token: tokens.auditor })).status).toBe(200);
       expect((await client.call('GET', '/audit', { token: tokens.clerk })).status).toBe(403);
     });
