@@ -1,4 +1,6 @@
+import type { AddressInfo } from 'node:net';
 import { createApp } from '../api/app';
+import { createObjectStore } from '../store/object-store';
 import { apiClient, caseFor, harness, startApi, type Harness } from './helpers';
 
 let h: Harness;
@@ -45,6 +47,22 @@ describe('API', () => {
     expect(r.status).toBe(200);
     expect(Object.keys(r.body.checks).sort()).toEqual(['objectStore', 'postgres', 'temporal']);
     expect(Object.values(r.body.checks).every((c) => c.ok)).toBe(true);
+  });
+
+  it('names the dependency that fails in its health check, with 503', async () => {
+    const unreachable = createObjectStore({ ...h.config.s3, endpoint: 'http://127.0.0.1:9' });
+    const server = createApp({ ...api.ctx, store: unreachable }).listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const r = await apiClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`).call<{ status: string; checks: Record<string, { ok: boolean; error?: string }> }>('GET', '/health');
+      expect(r.status).toBe(503);
+      expect(r.body.status).toBe('degraded');
+      expect(r.body.checks).toMatchObject({ postgres: { ok: true }, temporal: { ok: true }, objectStore: { ok: false } });
+      expect(r.body.checks.objectStore!.error).toBeTruthy();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('documents every route it serves in its OpenAPI document', async () => {
