@@ -17,6 +17,7 @@ apt_packages=()
 command -v psql >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_packages+=(postgresql postgresql-contrib)
 command -v scanimage >/dev/null || apt_packages+=(sane-utils)
 command -v socat >/dev/null || apt_packages+=(socat)
+command -v openssl >/dev/null || apt_packages+=(openssl)
 if [ "${#apt_packages[@]}" -gt 0 ]; then
   step "apt-get install ${apt_packages[*]}"
   sudo_if_needed apt-get update -qq
