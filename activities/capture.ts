@@ -181,6 +181,8 @@ export function pageFixer({ db, store, signer, config, rules, imaging }: { db: D
  * activity finds the move already made or makes it.
  */
 function untilCancelled<T>(work: Promise<T>): Promise<T> {
+  // The losing side of the race may still fail later (its connection closed at shutdown): that is not news.
+  work.catch(() => undefined);
   return Promise.race([work, Context.current().cancelled]);
 }
 
