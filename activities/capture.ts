@@ -22,11 +22,15 @@ export interface CaptureDeps {
   log: Logger;
   config: Config;
   imaging: ImagingPool;
+  fixPage: PageFixer;
 }
 
-export function createCaptureActivities({ db, store, signer, temporal, log, config, imaging }: CaptureDeps) {
-  const rules: QualityRules = { maxSkewDegrees: config.quality.maxSkewDegrees };
-  const fixPage = pageFixer({ db, store, signer, config, rules, imaging });
+export function qualityRules(config: Config): QualityRules {
+  return { maxSkewDegrees: config.quality.maxSkewDegrees };
+}
+
+export function createCaptureActivities({ db, store, temporal, log, config, imaging, fixPage }: CaptureDeps) {
+  const rules = qualityRules(config);
 
   return {
     /**

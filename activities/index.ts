@@ -5,7 +5,7 @@ import type { ImagingPool } from '../imaging';
 import type { Db } from '../prisma/client';
 import type { ObjectStore } from '../store/object-store';
 import type { Signer } from '../store/signing';
-import { createCaptureActivities, pageFixer } from './capture';
+import { createCaptureActivities, pageFixer, qualityRules } from './capture';
 import { createImportActivities } from './import';
 import { createLifecycleActivities } from './lifecycle';
 
@@ -21,8 +21,8 @@ export interface ActivityDeps {
 
 /** Every activity of Lantai's main task queue, built once from their dependencies. */
 export function createActivities(deps: ActivityDeps) {
-  const capture = createCaptureActivities(deps);
-  const fixPage = pageFixer({ ...deps, rules: { maxSkewDegrees: deps.config.quality.maxSkewDegrees } });
+  const fixPage = pageFixer({ ...deps, rules: qualityRules(deps.config) });
+  const capture = createCaptureActivities({ ...deps, fixPage });
   return {
     ...createLifecycleActivities(deps),
     ...capture,

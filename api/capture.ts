@@ -43,15 +43,24 @@ export async function orderScan(ctx: ApiContext, actor: Actor, item: Item, order
  * Takes one uploaded page image: checked to be a decodable image, staged, and handed to the item's capture
  * (or, for a rescan, to its verification as the page it replaces). A bad image stores nothing.
  */
-export async function uploadPage(ctx: ApiContext, actor: Actor, item: Item, body: unknown, replaces: number | undefined) {
+/** Checks an uploaded page image can be read and stages it; a bad image is refused and nothing is stored. */
+export async function stageUpload(ctx: ApiContext, actor: Actor, body: unknown, stagingId: string): Promise<StagedPage> {
   if (!Buffer.isBuffer(body) || body.length === 0) throw badRequest('the body must be the page image (Content-Type image/jpeg, image/png, image/tiff or image/x-portable-anymap)');
   const image = await openImage(body).catch((err: Error) => {
     throw badRequest(`the page image cannot be read: ${err.message}`, [{ field: 'body', problem: 'unreadable image' }]);
   });
+  const stored = await ctx.store.put({ bucket: ctx.config.s3.buckets.images, key: `staging/${stagingId}/upload-${randomUUID()}`, body, contentType: `image/${image.format}` });
+  return { bucket: stored.bucket, key: stored.key, versionId: stored.versionId, source: `upload:${actor.username}` };
+}
+
+/**
+ * Takes one uploaded page image: checked to be a decodable image, staged, and handed to the item's capture
+ * (or, for a rescan, to its verification as the page it replaces). A bad image stores nothing.
+ */
+export async function uploadPage(ctx: ApiContext, actor: Actor, item: Item, body: unknown, replaces: number | undefined) {
   if (replaces !== undefined && item.lifecycleState !== 'verification_failed') throw conflict(`the item is ${item.lifecycleState}; pages are replaced only after a failed verification`);
   if (replaces === undefined) requireCapturable(item);
-  const stored = await ctx.store.put({ bucket: ctx.config.s3.buckets.images, key: `staging/${item.id}/upload-${randomUUID()}`, body, contentType: `image/${image.format}` });
-  const page: StagedPage = { bucket: stored.bucket, key: stored.key, versionId: stored.versionId, source: `upload:${actor.username}`, replaces };
+  const page: StagedPage = { ...(await stageUpload(ctx, actor, body, item.id)), replaces };
   if (replaces !== undefined) {
     await updateOrConflict(ctx.temporal.workflow.getHandle(verifyWorkflowId(item.id)), decideQuality, { kind: 'rescan', actor: actor.username, pages: [page] });
     return { staged: 1, replaces };
@@ -59,7 +68,7 @@ export async function uploadPage(ctx: ApiContext, actor: Actor, item: Item, body
   const mode = modeFor(actor);
   await ctx.db.item.update({ where: { id: item.id }, data: { captureMode: mode } });
   const handle = await ctx.temporal.workflow.signalWithStart(captureItem, { ...captureStart(ctx, item, mode, actor), signal: pagesArrived, signalArgs: [[page]] });
-  return { staged: 1, width: image.width, height: image.height, format: image.format, workflowId: handle.workflowId };
+  return { staged: 1, workflowId: handle.workflowId };
 }
 
 export async function finishItemCapture(ctx: ApiContext, actor: Actor, item: Item) {

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
-import { openImage } from '../imaging';
 import { finishCapture, operatorReady, pagesArrived, scanRequested, scanSession, scanSessionQuery } from '../workflows';
+import { stageUpload } from './capture';
 import { IMAGE_TYPES, ScanOrderBody } from './capture-routes';
 import type { ApiContext } from './context';
-import { badRequest, conflict, forbidden, notFound } from './errors';
+import { conflict, forbidden, notFound } from './errors';
 import { route, type Route } from './route';
 import type { Actor } from './access';
 
@@ -60,12 +60,7 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
       async handle({ actor, params, body }) {
         requireScanningRole(actor);
         await describe(params.id);
-        if (!Buffer.isBuffer(body) || body.length === 0) throw badRequest('the body must be the page image');
-        const image = await openImage(body).catch((err: Error) => {
-          throw badRequest(`the page image cannot be read: ${err.message}`, [{ field: 'body', problem: 'unreadable image' }]);
-        });
-        const stored = await ctx.store.put({ bucket: ctx.config.s3.buckets.images, key: `staging/session-${params.id}/upload-${randomUUID()}`, body, contentType: `image/${image.format}` });
-        await handle(params.id).signal(pagesArrived, [{ bucket: stored.bucket, key: stored.key, versionId: stored.versionId, source: `upload:${actor.username}` }]);
+        await handle(params.id).signal(pagesArrived, [await stageUpload(ctx, actor, body, `session-${params.id}`)]);
         return { staged: 1 };
       },
     }),

@@ -6,26 +6,21 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 import { createS3Client } from '../store/object-store';
 import { renderPage, rotatePage } from './fixtures/imaging/pages';
-import { apiClient, caseFor, eventually, harness, itemState, startApi, type Harness } from './helpers';
+import { apiHarness, caseFor, eventually, itemState, type apiClient, type Harness } from './helpers';
 
+let t: Awaited<ReturnType<typeof apiHarness>>;
 let h: Harness;
-let api: Awaited<ReturnType<typeof startApi>>;
 let client: ReturnType<typeof apiClient>;
-const tokens: Record<string, string> = {};
+let tokens: Record<string, string>;
 
 beforeAll(async () => {
-  h = await harness();
-  h.config.quality = { ...h.config.quality, samplingShare: 0, maxUploadBytes: 3 * 1024 * 1024 };
-  await h.startWorker();
-  api = await startApi(h);
-  client = apiClient(api.url);
-  for (const u of ['clerk', 'archivist', 'manager', 'employer']) tokens[u] = await client.login(u);
+  t = await apiHarness({ users: ['clerk', 'archivist', 'manager', 'employer'], quality: { maxUploadBytes: 3 * 1024 * 1024 } });
+  ({ h, client, tokens } = t);
 });
 
-afterAll(async () => {
-  await api.close();
-  await h.close();
-});
+afterAll(() => t.close());
+
+
 
 /** A business case of 参保人员登记 (GL02): slip, ID copy, and the registration form with its red seal. */
 async function registerCase(overrides: Record<string, unknown> = {}) {

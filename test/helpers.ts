@@ -21,10 +21,17 @@ function quietTemporalRuntime(): void {
   Runtime.install({ logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => log.error(m) }, telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
 }
 
-/** The test stack's configuration (from `./lantai test`), with a task queue of this test file's own. */
+/**
+ * The test stack's configuration (from `./lantai test`), with a task queue of this test file's own; no item is
+ * drawn for the sampling check unless a test asks for it, so outcomes do not depend on the draw.
+ */
 export function testConfig(): Config {
   const config = loadConfig(process.env);
-  return { ...config, temporal: { ...config.temporal, taskQueue: `test-${randomBytes(4).toString('hex')}` } };
+  return {
+    ...config,
+    temporal: { ...config.temporal, taskQueue: `test-${randomBytes(4).toString('hex')}` },
+    quality: { ...config.quality, samplingShare: 0 },
+  };
 }
 
 export interface Harness {
@@ -72,6 +79,27 @@ export async function startApi(h: Harness): Promise<{ url: string; ctx: ApiConte
     url: `http://127.0.0.1:${port}`,
     ctx,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+/** The usual set-up of an API test: real services, a worker (unless `worker: false`), the API, and logged-in users. */
+export async function apiHarness({ users = [], worker = {}, quality = {} }: { users?: string[]; worker?: WorkerOptions | false; quality?: Partial<Config['quality']> } = {}) {
+  const h = await harness();
+  h.config.quality = { ...h.config.quality, ...quality };
+  if (worker) await h.startWorker(worker);
+  const api = await startApi(h);
+  const client = apiClient(api.url);
+  const tokens: Record<string, string> = {};
+  for (const u of users) tokens[u] = await client.login(u);
+  return {
+    h,
+    api,
+    client,
+    tokens,
+    async close() {
+      await api.close();
+      await h.close();
+    },
   };
 }
 

@@ -3,25 +3,21 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { renderPage } from './fixtures/imaging/pages';
-import { apiClient, eventually, harness, startApi, type Harness } from './helpers';
+import { apiHarness, eventually, type apiClient, type Harness } from './helpers';
 
+let t: Awaited<ReturnType<typeof apiHarness>>;
 let h: Harness;
-let api: Awaited<ReturnType<typeof startApi>>;
 let client: ReturnType<typeof apiClient>;
 let archivist: string;
 
 beforeAll(async () => {
-  h = await harness();
-  h.config.quality = { ...h.config.quality, samplingShare: 0 };
-  api = await startApi(h);
-  client = apiClient(api.url);
-  archivist = await client.login('archivist');
+  // No worker here: the test starts its own, in a process it can kill.
+  t = await apiHarness({ users: ['archivist'], worker: false });
+  ({ h, client } = t);
+  archivist = t.tokens.archivist!;
 });
 
-afterAll(async () => {
-  await api.close();
-  await h.close();
-});
+afterAll(() => t.close());
 
 const CITIZENS = ['11010519491231002X', '440304198506151237', '310115199001014564'];
 

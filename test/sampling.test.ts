@@ -1,25 +1,20 @@
 import { renderPage } from './fixtures/imaging/pages';
-import { apiClient, caseFor, eventually, harness, itemState, startApi, type Harness } from './helpers';
+import { apiHarness, caseFor, eventually, itemState, type apiClient, type Harness } from './helpers';
 
+let t: Awaited<ReturnType<typeof apiHarness>>;
 let h: Harness;
-let api: Awaited<ReturnType<typeof startApi>>;
 let client: ReturnType<typeof apiClient>;
-const tokens: Record<string, string> = {};
+let tokens: Record<string, string>;
 
 beforeAll(async () => {
-  h = await harness();
   // Every verified item goes to the second-level check in this file.
-  h.config.quality = { ...h.config.quality, samplingShare: 1 };
-  await h.startWorker();
-  api = await startApi(h);
-  client = apiClient(api.url);
-  for (const u of ['clerk', 'archivist', 'manager']) tokens[u] = await client.login(u);
+  t = await apiHarness({ users: ['clerk', 'archivist', 'manager'], quality: { samplingShare: 1 } });
+  ({ h, client, tokens } = t);
 });
 
-afterAll(async () => {
-  await api.close();
-  await h.close();
-});
+afterAll(() => t.close());
+
+
 
 const waitingFor = (itemId: string, on: string) =>
   eventually(async () => {

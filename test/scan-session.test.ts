@@ -4,27 +4,23 @@ import sharp from 'sharp';
 import { createPageSource } from '../devices';
 import { renderPage } from './fixtures/imaging/pages';
 import { saneSandbox } from './fixtures/sane';
-import { apiClient, caseFor, eventually, harness, startApi, type Harness } from './helpers';
+import { apiHarness, caseFor, eventually, type apiClient, type Harness } from './helpers';
 
+let t: Awaited<ReturnType<typeof apiHarness>>;
 let h: Harness;
-let api: Awaited<ReturnType<typeof startApi>>;
 let client: ReturnType<typeof apiClient>;
 let sandbox: Awaited<ReturnType<typeof saneSandbox>>;
 let clerk: string;
 
 beforeAll(async () => {
   sandbox = await saneSandbox();
-  h = await harness();
-  h.config.quality = { ...h.config.quality, samplingShare: 0 };
-  await h.startWorker({ workstation: 'back-office', pageSourceFor: (device) => createPageSource({ kind: 'sane', device, saneConfigDir: sandbox.configDir }) });
-  api = await startApi(h);
-  client = apiClient(api.url);
-  clerk = await client.login('clerk');
+  t = await apiHarness({ users: ['clerk'], worker: { workstation: 'back-office', pageSourceFor: (device) => createPageSource({ kind: 'sane', device, saneConfigDir: sandbox.configDir }) } });
+  ({ h, client } = t);
+  clerk = t.tokens.clerk!;
 });
 
 afterAll(async () => {
-  await api.close();
-  await h.close();
+  await t.close();
   await sandbox.close();
 });
 

@@ -1,9 +1,9 @@
 import { createPageSource, type PageSource } from '../devices';
 import { saneSandbox } from './fixtures/sane';
-import { apiClient, caseFor, eventually, harness, startApi, type Harness } from './helpers';
+import { apiHarness, caseFor, eventually, type apiClient, type Harness } from './helpers';
 
+let t: Awaited<ReturnType<typeof apiHarness>>;
 let h: Harness;
-let api: Awaited<ReturnType<typeof startApi>>;
 let client: ReturnType<typeof apiClient>;
 let sandbox: Awaited<ReturnType<typeof saneSandbox>>;
 let clerk: string;
@@ -36,18 +36,13 @@ function scanner(device: string): PageSource {
 
 beforeAll(async () => {
   sandbox = await saneSandbox();
-  h = await harness();
-  h.config.quality = { ...h.config.quality, samplingShare: 0 };
-  await h.startWorker({ workstation: WORKSTATION, pageSourceFor: scanner });
-  api = await startApi(h);
-  client = apiClient(api.url);
-  clerk = await client.login('clerk');
-  manager = await client.login('manager');
+  t = await apiHarness({ users: ['clerk', 'manager'], worker: { workstation: WORKSTATION, pageSourceFor: scanner } });
+  ({ h, client } = t);
+  ({ clerk, manager } = t.tokens as { clerk: string; manager: string });
 });
 
 afterAll(async () => {
-  await api.close();
-  await h.close();
+  await t.close();
   await sandbox.close();
 });
 
