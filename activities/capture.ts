@@ -1,17 +1,16 @@
 import { createHash } from 'node:crypto';
-import { ApplicationFailure, Context } from '@temporalio/activity';
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Finding, StackReport, StagedPage } from '../domain/capture';
-import type { LifecycleState } from '../domain/lifecycle';
 import type { ImagingPool } from '../imaging';
 import type { ClassificationScheme, Db, Fonds, Item } from '../prisma/client';
 import type { ObjectStore } from '../store/object-store';
 import { fixityStatement, type Signer } from '../store/signing';
 import { captureItem, finishCapture, pagesArrived } from '../workflows/capture';
-import { advanceLifecycle, lifecycleQuery } from '../workflows/item-lifecycle';
 import { checkPages, parseSlipPayload, type PageRecord, type QualityRules } from './quality';
+import { untilCancelled } from './moves';
 import { pageObjectKey } from './page-keys';
 
 export interface CaptureDeps {
@@ -87,12 +86,20 @@ export function createCaptureActivities({ db, store, temporal, log, config, imag
       }
     },
 
-    /** Chooses a configurable share of verified items for the second-level sampling check (抽检), reproducibly. */
+    /**
+     * Chooses a configurable share of items passing verification for the second-level sampling check (抽检),
+     * reproducibly. Drawn before the item becomes verified, so volume assembly never sees it unreviewed.
+     */
     async chooseForSampling({ itemId }: { itemId: string }): Promise<boolean> {
       const draw = createHash('sha256').update(itemId).digest().readUInt32BE(0) / 0x1_0000_0000;
       const sampled = draw < config.quality.samplingShare;
-      if (sampled) await db.item.update({ where: { id: itemId }, data: { sampled: true } });
+      await db.item.update({ where: { id: itemId }, data: sampled ? { sampled: true, awaitingSampling: true } : { awaitingSampling: false } });
       return sampled;
+    },
+
+    /** A sampled item passed its sampling review: it may now be boxed. */
+    async passSampling({ itemId }: { itemId: string }): Promise<void> {
+      await db.item.update({ where: { id: itemId }, data: { awaitingSampling: false } });
     },
 
     /**
@@ -131,16 +138,6 @@ export function createCaptureActivities({ db, store, temporal, log, config, imag
     },
 
     /** Moves the item through its lifecycle workflow, which checks the move and records it. */
-    async moveItem({ itemId, to, actor, reason }: { itemId: string; to: LifecycleState; actor: string; reason?: string }): Promise<void> {
-      const handle = temporal.workflow.getHandle(`item-${itemId}`);
-      if ((await handle.query(lifecycleQuery)).state === to) return;
-      try {
-        await untilCancelled(handle.executeUpdate(advanceLifecycle, { args: [{ to, actor, reason }] }));
-      } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError) throw ApplicationFailure.nonRetryable(err.cause?.message ?? err.message, 'TransitionNotAllowed');
-        throw err;
-      }
-    },
   };
 }
 
@@ -184,12 +181,6 @@ export function pageFixer({ db, store, signer, config, rules, imaging }: { db: D
  * must give way to the activity's cancellation, or the worker's shutdown would wait on itself. Retried later, the
  * activity finds the move already made or makes it.
  */
-function untilCancelled<T>(work: Promise<T>): Promise<T> {
-  // The losing side of the race may still fail later (its connection closed at shutdown): that is not news.
-  work.catch(() => undefined);
-  return Promise.race([work, Context.current().cancelled]);
-}
-
 /** A slip barcode carries the business case number, plainly (Code 128) or as `caseNumber` in a QR payload. */
 function slipCaseNumber(text: string): string | undefined {
   const fields = parseSlipPayload(text);

@@ -8,6 +8,9 @@ import type { Signer } from '../store/signing';
 import { createCaptureActivities, pageFixer, qualityRules } from './capture';
 import { createImportActivities } from './import';
 import { createLifecycleActivities } from './lifecycle';
+import { createMoveActivities } from './moves';
+import { createVolumeActivities } from './volume';
+import { createHandOverActivities } from './hand-over';
 
 export interface ActivityDeps {
   db: Db;
@@ -22,10 +25,13 @@ export interface ActivityDeps {
 /** Every activity of Lantai's main task queue, built once from their dependencies. */
 export function createActivities(deps: ActivityDeps) {
   const fixPage = pageFixer({ ...deps, rules: qualityRules(deps.config) });
-  const capture = createCaptureActivities({ ...deps, fixPage });
+  const moves = createMoveActivities(deps);
   return {
     ...createLifecycleActivities(deps),
-    ...capture,
-    ...createImportActivities({ ...deps, fixPage, moveItem: (input) => capture.moveItem(input) }),
+    ...moves,
+    ...createCaptureActivities({ ...deps, fixPage }),
+    ...createImportActivities({ ...deps, fixPage, moveItem: moves.moveItem }),
+    ...createVolumeActivities({ ...deps, moves }),
+    ...createHandOverActivities({ ...deps, moves }),
   };
 }

@@ -19,13 +19,18 @@ export function createLifecycleActivities({ db, log }: { db: Db; log: Logger }) 
       const event = await db.$transaction(async (tx) => {
         const moved = await tx.item.updateMany({
           // The first record (from null) confirms the state the item was registered in.
-          where: { id: input.itemId, lifecycleState: input.from ?? input.to },
+          // A boxed item keeps its place: it can no longer be sent back to verification.
+          where: { id: input.itemId, lifecycleState: input.from ?? input.to, ...(input.to === 'verification_failed' ? { boxId: null } : {}) },
           data: { lifecycleState: input.to },
         });
         if (moved.count !== 1) {
-          const item = await tx.item.findUnique({ where: { id: input.itemId }, select: { lifecycleState: true } });
+          const item = await tx.item.findUnique({ where: { id: input.itemId }, select: { lifecycleState: true, boxId: true } });
           throw ApplicationFailure.nonRetryable(
-            item ? `catalogue shows item ${input.itemId} as ${item.lifecycleState}, not ${input.from ?? input.to}` : `item ${input.itemId} is not in the catalogue`,
+            !item
+              ? `item ${input.itemId} is not in the catalogue`
+              : item.boxId
+                ? `item ${input.itemId} is already boxed (${item.lifecycleState}); it cannot become ${input.to}`
+                : `catalogue shows item ${input.itemId} as ${item.lifecycleState}, not ${input.from ?? input.to}`,
             'CatalogueConflict',
           );
         }

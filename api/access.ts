@@ -15,7 +15,9 @@ export interface Actor {
   grantedItemIds: string[];
 }
 
-export type Action = 'read' | 'register' | 'advance' | 'capture' | 'upload' | 'review_upload' | 'decide_quality' | 'import' | 'manage';
+export type Action =
+  | 'read' | 'register' | 'advance' | 'capture' | 'upload' | 'review_upload' | 'decide_quality' | 'import' | 'manage'
+  | 'assemble' | 'hand_over' | 'accept_hand_over' | 'transfer' | 'receive_transfer';
 
 /** The item fields access depends on. */
 export interface ItemAccessFacts {
@@ -32,6 +34,7 @@ type Subjects =
   | 'Fonds'
   | 'AuditTrail'
   | 'User'
+  | 'Accession'
   | (ItemAccessFacts & ForcedSubject<'Item'>)
   | ({ fondsId: string } & ForcedSubject<'LifecycleStatus'>)
   | ({ id: string } & ForcedSubject<'Fonds'>);
@@ -62,6 +65,15 @@ export function defineAbilityFor(actor: Actor): AppAbility {
   if (has(['archivist'])) can('decide_quality', 'Item', withinFonds);
   if (has(ADVANCERS)) can('advance', 'Item', withinFonds);
   if (has(['auditor'])) can('read', 'AuditTrail');
+  const ownFonds = { id: { $in: actor.fondsIds } };
+  if (has(['archivist', 'archive_manager'])) can('assemble', 'Fonds', ownFonds);
+  // A business unit's staff hand over their own boxes; the archive manager decides, and sends to the city archive.
+  if (has(['clerk', 'archivist', 'archive_manager'])) can('hand_over', 'Fonds', ownFonds);
+  if (has(['archive_manager'])) {
+    can(['accept_hand_over', 'transfer'], 'Fonds', ownFonds);
+    can(['receive_transfer', 'read'], 'Accession');
+  }
+  if (has(['auditor'])) can('read', 'Accession');
   if (has(['administrator'])) {
     can('manage', 'User');
     can('read', 'Fonds', { id: { $in: actor.fondsIds } });

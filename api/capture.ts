@@ -104,6 +104,7 @@ export async function sampleReview(ctx: ApiContext, actor: Actor, item: Item, re
   const waiting = await handle.query(verificationQuery).then((v) => v.waitingOn === 'sampling_review').catch(() => false);
   if (waiting) return updateOrConflict(handle, reviewSample, { actor: actor.username, ...review });
   if (item.lifecycleState !== 'verified') throw conflict(`the item is ${item.lifecycleState}; only verified items can be sent back`);
+  if (item.boxId) throw conflict('the item is already numbered and boxed; a boxed item is not sent back');
   if (review.outcome === 'pass') return { accepted: true };
   try {
     await ctx.temporal.workflow.start(verifyItem, { workflowId: verifyWorkflowId(item.id), taskQueue: ctx.config.temporal.taskQueue, args: [{ itemId: item.id, sentBack: { findings: review.findings ?? [], actor: actor.username } }] });
@@ -144,12 +145,12 @@ export async function fixityOf(ctx: ApiContext, item: Item) {
   return { itemId: item.id, ok: results.every((r) => r.ok), pages: results };
 }
 
-async function updateOrConflict<Ret, Arg>(handle: WorkflowHandle, update: import('@temporalio/client').UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> {
+export async function updateOrConflict<Ret, Arg>(handle: WorkflowHandle, update: import('@temporalio/client').UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> {
   try {
     return await handle.executeUpdate(update, { args: [arg] });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) throw conflict(err.cause?.message ?? err.message);
-    if ((err as Error).name === 'WorkflowNotFoundError') throw conflict('the item has no such step running');
+    if ((err as Error).name === 'WorkflowNotFoundError') throw conflict('that step is not running (it finished, or never started)');
     throw err;
   }
 }

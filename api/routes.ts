@@ -1,3 +1,5 @@
+import { handOverRoutes } from './hand-overs';
+import { volumeRoutes } from './volumes';
 import { z } from 'zod';
 import { LIFECYCLE_STATES } from '../domain/lifecycle';
 import { defineAbilityFor, fondsSubject } from './access';
@@ -121,5 +123,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
     ...importRoutes(ctx),
     ...barcodeRoutes(ctx),
     ...scanSessionRoutes(ctx),
+    ...volumeRoutes(ctx),
+    ...handOverRoutes(ctx),
   ];
 }

@@ -6,6 +6,7 @@ const repoRoot = path.resolve(__dirname, '..');
 const port = z.coerce.number().int('must be a whole number').min(1, 'must be a port number 1–65535').max(65535, 'must be a port number 1–65535');
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const optionalText = z.string().min(1).optional();
+const labelSize = z.string().regex(/^\d{1,3}x\d{1,3}$/, 'must be width x height in millimetres, e.g. 50x30');
 const url = (protocols: string[]) =>
   z.string().refine((v) => {
     try {
@@ -29,6 +30,15 @@ const schema = z.object({
   LANTAI_WORKSTATION: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be letters, digits, - or _').optional(),
   LANTAI_SANE_CONFIG_DIR: optionalText,
   LANTAI_IMPORT_ROOT: optionalText,
+  LANTAI_CJK_FONT: z.string().min(1).default('/usr/share/fonts/truetype/wqy/wqy-microhei.ttc'),
+  LANTAI_ITEM_LABEL_MM: labelSize.default('50x30'),
+  LANTAI_SPINE_LABEL_MM: labelSize.default('30x220'),
+  LANTAI_TRANSFER_ENCODING: z.enum(['UTF-8', 'GB18030']).default('UTF-8'),
+  LANTAI_TRANSFER_RETENTION: z
+    .string()
+    .regex(/^(Y|D100|D50|D30|D10|D5)(,(Y|D100|D50|D30|D10|D5))*$/, 'must be retention codes separated by commas, e.g. Y,D100,D50,D30')
+    .default('Y,D100,D50,D30'),
+  LANTAI_TRANSFER_ROOT: optionalText,
 
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   LANTAI_PG_PORT: port.default(55432),
@@ -67,6 +77,9 @@ export interface Config {
   quality: { maxSkewDegrees: number; samplingShare: number; maxUploadBytes: number };
   devices: { workstation: string | undefined; saneConfigDir: string | undefined };
   importRoot: string;
+  volumes: { cjkFont: string; itemLabel: LabelSize; spineLabel: LabelSize };
+  /** Transfers to the city archive: the catalogue's XML encoding, which retention periods go, where directory packages may be written. */
+  transfer: { encoding: 'UTF-8' | 'GB18030'; retentionPeriods: string[]; directoryRoot: string };
   postgres: { url: string; embedded: boolean; port: number };
   temporal: {
     address: string;
@@ -90,6 +103,16 @@ export interface Config {
     consolePort: number;
     buckets: { images: string; packages: string };
   };
+}
+
+export interface LabelSize {
+  widthMm: number;
+  heightMm: number;
+}
+
+function labelSizeOf(text: string): LabelSize {
+  const [widthMm, heightMm] = text.split('x').map(Number) as [number, number];
+  return { widthMm, heightMm };
 }
 
 export class ConfigError extends Error {
@@ -137,6 +160,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     quality: { maxSkewDegrees: c.LANTAI_MAX_SKEW_DEGREES, samplingShare: c.LANTAI_SAMPLING_SHARE, maxUploadBytes: c.LANTAI_MAX_UPLOAD_MB * 1024 * 1024 },
     devices: { workstation: c.LANTAI_WORKSTATION, saneConfigDir: c.LANTAI_SANE_CONFIG_DIR },
     importRoot: path.resolve(c.LANTAI_IMPORT_ROOT ?? path.join(dataDir, 'imports')),
+    volumes: { cjkFont: c.LANTAI_CJK_FONT, itemLabel: labelSizeOf(c.LANTAI_ITEM_LABEL_MM), spineLabel: labelSizeOf(c.LANTAI_SPINE_LABEL_MM) },
+    transfer: {
+      encoding: c.LANTAI_TRANSFER_ENCODING,
+      retentionPeriods: c.LANTAI_TRANSFER_RETENTION.split(','),
+      directoryRoot: path.resolve(c.LANTAI_TRANSFER_ROOT ?? path.join(dataDir, 'transfers')),
+    },
     postgres: {
       url: c.DATABASE_URL ?? `postgresql://lantai:lantai@127.0.0.1:${c.LANTAI_PG_PORT}/lantai`,
       embedded: !c.DATABASE_URL,

@@ -18,6 +18,9 @@ command -v psql >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&
 command -v scanimage >/dev/null || apt_packages+=(sane-utils)
 command -v socat >/dev/null || apt_packages+=(socat)
 command -v openssl >/dev/null || apt_packages+=(openssl)
+# The CJK font embedded in catalogues and labels (LANTAI_CJK_FONT moves it); poppler reads PDFs back in tests.
+[ -n "${LANTAI_CJK_FONT:-}" ] || [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || apt_packages+=(fonts-wqy-microhei)
+command -v pdftotext >/dev/null || apt_packages+=(poppler-utils)
 if [ "${#apt_packages[@]}" -gt 0 ]; then
   step "apt-get install ${apt_packages[*]}"
   sudo_if_needed apt-get update -qq
@@ -33,6 +36,13 @@ if [ ! -x "$tools/bin/temporal-$TEMPORAL_CLI_VERSION" ]; then
   rm -rf "$tmp"
 fi
 ln -sf "temporal-$TEMPORAL_CLI_VERSION" "$tools/bin/temporal"
+
+# The Library of Congress BagIt validator: tests hand it transfer packages, as an independent check.
+BAGIT_VERSION=1.9.0
+if [ ! -f "$tools/python/bagit-$BAGIT_VERSION.dist-info/METADATA" ]; then
+  step "bagit $BAGIT_VERSION (PyPI), the independent BagIt validator"
+  python3 -m pip install --quiet --disable-pip-version-check --no-deps --upgrade --target "$tools/python" "bagit==$BAGIT_VERSION"
+fi
 
 minio_tag="${MINIO_MODULE##*@}"
 if [ ! -x "$tools/bin/minio-$minio_tag" ]; then

@@ -8,14 +8,14 @@ import {
   setHandler,
   startChild,
 } from '@temporalio/workflow';
-import type { createCaptureActivities } from '../activities/capture';
+import type { createActivities } from '../activities';
 import type { CaptureMode, StagedPage } from '../domain/capture';
 import { gatherPages, setWaiting, type ScanView } from './scanning';
 
 export { finishCapture, operatorReady, pagesArrived, scanRequested } from './scanning';
 import { verifyItem } from './verify';
 
-const { storePages, moveItem } = proxyActivities<ReturnType<typeof createCaptureActivities>>({
+const { storePages, moveItem } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['UnreadableImageError', 'TransitionNotAllowed', 'CatalogueConflict'] },

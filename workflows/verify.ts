@@ -1,9 +1,9 @@
 import { ApplicationFailure, condition, continueAsNew, defineQuery, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { createCaptureActivities } from '../activities/capture';
+import type { createActivities } from '../activities';
 import type { Finding, StagedPage, WaitingOn } from '../domain/capture';
 import { setWaiting } from './scanning';
 
-const { checkItem, recordFindings, raiseAlarm, resolveFindings, storePages, chooseForSampling, moveItem } = proxyActivities<ReturnType<typeof createCaptureActivities>>({
+const { checkItem, recordFindings, raiseAlarm, resolveFindings, storePages, chooseForSampling, passSampling, moveItem } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['UnreadableImageError', 'TransitionNotAllowed', 'CatalogueConflict'] },
@@ -72,15 +72,17 @@ export async function verifyItem(input: VerifyInput): Promise<{ outcome: 'verifi
     await moveItem({ itemId: input.itemId, to: 'captured', actor: d.actor, reason: 'rescanned' });
     view.findings = await checkItem({ itemId: input.itemId });
   }
+  const sampled = await chooseForSampling({ itemId: input.itemId });
   await moveItem({ itemId: input.itemId, to: 'verified', actor: overridden ? 'archivist override' : 'quality check' });
 
-  if (await chooseForSampling({ itemId: input.itemId })) {
+  if (sampled) {
     setWaiting(view, 'sampling_review');
     await condition(() => review !== undefined);
     setWaiting(view, 'none');
     if (review!.outcome === 'send_back') {
       await continueAsNew<typeof verifyItem>({ itemId: input.itemId, sentBack: { findings: review!.findings!, actor: review!.actor } });
     }
+    await passSampling({ itemId: input.itemId });
   }
   return { outcome: overridden ? 'overridden' : 'verified' };
 }

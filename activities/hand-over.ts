@@ -1,0 +1,84 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Logger } from 'pino';
+import type { HandOverRound, Placement } from '../domain/hand-over';
+import { shelfBarcodeOf } from '../domain/volume';
+import type { Db, Prisma } from '../prisma/client';
+import type { MoveActivities } from './moves';
+
+export interface HandOverDeps {
+  db: Db;
+  log: Logger;
+  moves: MoveActivities;
+}
+
+export function createHandOverActivities({ db, log, moves }: HandOverDeps) {
+  return {
+    /** What the archive room finds when it counts the list's boxes against the declared counts and the catalogue. */
+    async checkHandOver({ handOverId }: { handOverId: string }): Promise<string[]> {
+      const handOver = await db.handOver.findUniqueOrThrow({ where: { id: handOverId }, include: { boxes: { select: { id: true, boxNumber: true, barcode: true } } } });
+      const boxIds = handOver.boxes.map((b) => b.id);
+      const items = await db.item.findMany({ where: { boxId: { in: boxIds } }, select: { lifecycleState: true, archivalCode: true, _count: { select: { pages: { where: { supersededAt: null } } } } } });
+      const pages = items.reduce((n, i) => n + i._count.pages, 0);
+      const found: string[] = [];
+      if (handOver.boxes.length === 0) found.push('the list names no box');
+      if (items.length !== handOver.itemCount) found.push(`the list declares ${handOver.itemCount} items; its boxes hold ${items.length}`);
+      if (pages !== handOver.pageCount) found.push(`the list declares ${handOver.pageCount} pages; its boxes hold ${pages}`);
+      const notAssembled = items.filter((i) => i.lifecycleState !== 'assembled');
+      if (notAssembled.length) found.push(`${notAssembled.length} items are not assembled: ${notAssembled.slice(0, 5).map((i) => `${i.archivalCode} (${i.lifecycleState})`).join(', ')}`);
+      return found;
+    },
+
+    /** Records a return or a resubmission as round `index` of the list, once however often it is retried. */
+    async recordHandOverRound({ handOverId, index, round }: { handOverId: string; index: number; round: HandOverRound }): Promise<void> {
+      await db.$transaction(async (tx) => {
+        const handOver = await tx.handOver.findUniqueOrThrow({ where: { id: handOverId } });
+        const rounds = handOver.rounds as unknown as HandOverRound[];
+        if (rounds.length > index) return;
+        await tx.handOver.update({
+          where: { id: handOverId },
+          data: {
+            rounds: [...rounds, round],
+            status: round.kind === 'returned' ? 'returned' : 'submitted',
+            ...(round.kind === 'resubmitted' ? { itemCount: round.itemCount, pageCount: round.pageCount } : {}),
+          },
+        });
+        await tx.auditEvent.create({ data: { actor: round.actor, action: `hand_over.${round.kind}`, subject: `hand_over:${handOverId}`, outcome: 'done', reason: round.kind === 'returned' ? round.reasons.join('; ') : round.note } });
+      });
+    },
+
+    /**
+     * Records where each accepted box is kept. Shelves are found or created with their barcode; a place
+     * already holding another box is refused, and then nothing is recorded.
+     */
+    async placeBoxes({ handOverId, actor, placements }: { handOverId: string; actor: string; placements: Placement[] }): Promise<{ shelfBarcodes: string[] }> {
+      return db.$transaction(async (tx) => {
+        const handOver = await tx.handOver.findUniqueOrThrow({ where: { id: handOverId }, include: { fonds: true, boxes: true } });
+        const barcodes = new Set<string>();
+        for (const p of placements) {
+          const barcode = shelfBarcodeOf(p.room, p.shelf);
+          barcodes.add(barcode);
+          const location = await tx.storageLocation.upsert({
+            where: { agencyId_room_shelf: { agencyId: handOver.fonds.agencyId, room: p.room, shelf: p.shelf } },
+            update: {},
+            create: { agencyId: handOver.fonds.agencyId, room: p.room, shelf: p.shelf, barcode },
+          });
+          const taken = await tx.box.findFirst({ where: { locationId: location.id, shelfPosition: p.position, id: { not: p.boxId } }, select: { barcode: true } });
+          if (taken) throw ApplicationFailure.nonRetryable(`room ${p.room} shelf ${p.shelf} place ${p.position} already holds box ${taken.barcode}`, 'PlacementConflict');
+          await tx.box.update({ where: { id: p.boxId }, data: { locationId: location.id, shelfPosition: p.position, checkedBy: handOver.receivedBy, checkedAt: new Date() } });
+        }
+        await tx.handOver.update({ where: { id: handOverId }, data: { decidedBy: actor, decidedAt: new Date() } });
+        await tx.auditEvent.create({ data: { actor, action: 'hand_over.placed', subject: `hand_over:${handOverId}`, outcome: 'done', details: { placements } as unknown as Prisma.InputJsonValue } });
+        return { shelfBarcodes: [...barcodes] };
+      });
+    },
+
+    /** The archive room takes custody: every item of the list's boxes becomes in_archive_room. */
+    async takeCustody({ handOverId, actor }: { handOverId: string; actor: string }): Promise<{ moved: number }> {
+      const items = await db.item.findMany({ where: { box: { handOverId } }, select: { id: true }, orderBy: { itemNumber: 'asc' } });
+      const result = await moves.moveItems({ itemIds: items.map((i) => i.id), to: 'in_archive_room', actor, reason: `hand-over ${handOverId} accepted` });
+      await db.handOver.update({ where: { id: handOverId }, data: { status: 'accepted' } });
+      log.info({ handOverId, items: result.moved }, 'hand-over accepted; items in the archive room');
+      return result;
+    },
+  };
+}
