@@ -44,7 +44,7 @@ export async function boxDescriptionsOf(db: Db, where: Prisma.BoxWhereInput): Pr
         barcode: item.barcode ?? '',
       })),
       noteSheet: {
-        note: box.note || `本盒共 ${box.items.length} 件 ${pageCount} 页，件号 ${box.firstItemNumber}–${box.lastItemNumber}，按办理日期排列。`,
+        note: box.note || `件号 ${box.firstItemNumber}–${box.lastItemNumber}，按办理日期排列。`,
         itemCount: box.items.length,
         pageCount,
         arrangedBy: box.arrangedBy,
