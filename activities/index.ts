@@ -11,6 +11,8 @@ import { createLifecycleActivities } from './lifecycle';
 import { createMoveActivities } from './moves';
 import { createVolumeActivities } from './volume';
 import { createHandOverActivities } from './hand-over';
+import { createTransferActivities } from './transfer';
+import { createAccessionActivities } from './accession';
 
 export interface ActivityDeps {
   db: Db;
@@ -33,5 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createImportActivities({ ...deps, fixPage, moveItem: moves.moveItem }),
     ...createVolumeActivities({ ...deps, moves }),
     ...createHandOverActivities({ ...deps, moves }),
+    ...createTransferActivities({ ...deps, moves }),
+    ...createAccessionActivities(deps),
   };
 }

@@ -1,4 +1,5 @@
 import { handOverRoutes } from './hand-overs';
+import { transferRoutes } from './transfers';
 import { volumeRoutes } from './volumes';
 import { z } from 'zod';
 import { LIFECYCLE_STATES } from '../domain/lifecycle';
@@ -125,5 +126,6 @@ export function apiRoutes(ctx: ApiContext): Route[] {
     ...scanSessionRoutes(ctx),
     ...volumeRoutes(ctx),
     ...handOverRoutes(ctx),
+    ...transferRoutes(ctx),
   ];
 }

@@ -7,6 +7,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
+  ListObjectsV2Command,
   PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
@@ -82,6 +83,11 @@ export interface ObjectVersion {
   deleteMarker: boolean;
   size: number | undefined;
   lastModified: Date | undefined;
+}
+
+export interface ListedObject {
+  key: string;
+  size: number;
 }
 
 export interface BucketState {
@@ -237,6 +243,22 @@ export function createObjectStore(s3Config: Config['s3'], client: S3Client = cre
     return versions;
   }
 
+  /** The current objects under `prefix` (no older versions, no delete markers). */
+  async function list(bucket: string, prefix: string): Promise<ListedObject[]> {
+    const objects: ListedObject[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        for (const o of page.Contents ?? []) if (o.Key !== undefined) objects.push({ key: o.Key, size: o.Size ?? 0 });
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token !== undefined);
+    } catch (err) {
+      throw storeFailure(`cannot list ${bucket}/${prefix}`, err);
+    }
+    return objects;
+  }
+
   /** Checks that every configured bucket answers; resolves to the round-trip time in milliseconds. */
   async function ping(): Promise<number> {
     const started = performance.now();
@@ -250,7 +272,7 @@ export function createObjectStore(s3Config: Config['s3'], client: S3Client = cre
     return Math.round(performance.now() - started);
   }
 
-  return { ensureBuckets, put, get, head, verify, deleteVersion, listVersions, ping };
+  return { ensureBuckets, put, get, head, verify, deleteVersion, listVersions, list, ping };
 }
 
 export function createS3Client(s3Config: Config['s3']): S3Client {

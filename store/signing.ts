@@ -7,6 +7,8 @@ export interface Signer {
   keyId: string;
   publicKeyPem: string;
   sign(statement: string): string;
+  /** DER SM2 signature (SM3 digest) over raw bytes, as `openssl pkeyutl -verify -rawin -digest sm3` checks it. */
+  signBytes(data: Buffer): Buffer;
 }
 
 export const SIGNATURE_ALGORITHM = 'SM2-with-SM3';
@@ -28,6 +30,7 @@ export function loadOrCreateSigner(file: string): Signer {
     keyId: keyIdOf(publicKey),
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     sign: (statement) => sign('sm3', Buffer.from(statement, 'utf8'), privateKey).toString('base64'),
+    signBytes: (data) => sign('sm3', data, privateKey),
   };
 }
 

@@ -5,3 +5,5 @@ export * from './import';
 export * from './scan-session';
 export * from './volume';
 export * from './hand-over';
+export * from './transfer';
+export * from './accession';
