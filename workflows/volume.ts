@@ -4,7 +4,7 @@ import type { createActivities } from '../activities';
 const { numberAndBox, markAssembled, produceVolumeDocuments, finishAssembly } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['TransitionNotAllowed', 'CjkFontMissingError'] },
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['TransitionNotAllowed', 'CjkFontMissingError', 'ReferenceCodeTemplateError'] },
 });
 
 export interface VolumeAssemblyInput {
