@@ -17,7 +17,7 @@ export interface Actor {
 
 export type Action =
   | 'read' | 'register' | 'advance' | 'capture' | 'upload' | 'review_upload' | 'decide_quality' | 'import' | 'manage'
-  | 'assemble' | 'hand_over' | 'accept_hand_over' | 'transfer' | 'receive_transfer';
+  | 'assemble' | 'hand_over' | 'accept_hand_over' | 'transfer' | 'receive_transfer' | 'arrange';
 
 /** The item fields access depends on. */
 export interface ItemAccessFacts {
@@ -70,7 +70,7 @@ export function defineAbilityFor(actor: Actor): AppAbility {
   // A business unit's staff hand over their own boxes; the archive manager decides, and sends to the city archive.
   if (has(['clerk', 'archivist', 'archive_manager'])) can('hand_over', 'Fonds', ownFonds);
   if (has(['archive_manager'])) {
-    can(['accept_hand_over', 'transfer'], 'Fonds', ownFonds);
+    can(['accept_hand_over', 'transfer', 'arrange'], 'Fonds', ownFonds);
     can(['receive_transfer', 'read'], 'Accession');
   }
   if (has(['auditor'])) can('read', 'Accession');

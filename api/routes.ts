@@ -1,3 +1,4 @@
+import { arrangementRoutes } from './arrangement';
 import { handOverRoutes } from './hand-overs';
 import { transferRoutes } from './transfers';
 import { volumeRoutes } from './volumes';
@@ -127,5 +128,6 @@ export function apiRoutes(ctx: ApiContext): Route[] {
     ...volumeRoutes(ctx),
     ...handOverRoutes(ctx),
     ...transferRoutes(ctx),
+    ...arrangementRoutes(ctx),
   ];
 }

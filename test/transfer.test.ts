@@ -34,13 +34,13 @@ async function until<T extends { status: string }>(url: string, wanted: string[]
 }
 
 /** Numbers and boxes the year's verified items, then hands the chosen boxes (all, by default) to the archive room. */
-async function intoArchiveRoom(year: number, pick: (boxes: string[]) => string[] = (b) => b): Promise<string[]> {
-  const started = await call<{ id: string }>('POST', '/volume-assemblies', 'archivist', { fonds: 'J001', years: [year] });
+async function intoArchiveRoom(year: number, pick: (boxes: string[]) => string[] = (b) => b, fonds = 'J001'): Promise<string[]> {
+  const started = await call<{ id: string }>('POST', '/volume-assemblies', 'archivist', { fonds, years: [year] });
   const run = await until<{ status: string; boxes: { id: string; itemCount: number; pageCount: number }[] }>(`/volume-assemblies/${started.body.id}`, ['assembled', 'failed'], 'archivist');
   expect(run.status).toBe('assembled');
   const boxes = run.boxes.filter((b) => pick(run.boxes.map((x) => x.id)).includes(b.id));
   const list = {
-    fonds: 'J001', boxes: boxes.map((b) => b.id), businessUnit: '养老保险科', handedOverBy: '王经办', receivedBy: '李档案', witness: '周见证',
+    fonds, boxes: boxes.map((b) => b.id), businessUnit: '养老保险科', handedOverBy: '王经办', receivedBy: '李档案', witness: '周见证',
     itemCount: boxes.reduce((n, b) => n + b.itemCount, 0), pageCount: boxes.reduce((n, b) => n + b.pageCount, 0),
   };
   const handOver = (await call<{ id: string }>('POST', '/hand-overs', 'archivist', list)).body.id;
@@ -178,6 +178,34 @@ describe('transfer to the city archive', () => {
     expect(refused.status).toBe('refused');
     expect(refused.report.failures).toContainEqual(expect.objectContaining({ rule: 'item-number-gap' }));
     expect((await h.db.item.findMany({ where: { id: { in: items } } })).every((i) => i.transferId === null && i.lifecycleState !== 'transferred')).toBe(true);
+  });
+
+  it('numbers, checks and receives records under a fonds’ own code template', async () => {
+    const code = `K${String(base).slice(-3)}`;
+    const j001 = await h.db.fonds.findUniqueOrThrow({ where: { code: 'J001' } });
+    const fonds = await h.db.fonds.create({ data: { code, name: '示范市工伤保险科', orgCode: 'GS', agencyId: j001.agencyId, schemeId: j001.schemeId } });
+    for (const username of ['archivist', 'manager']) {
+      const user = await h.db.user.findUniqueOrThrow({ where: { username } });
+      await h.db.userFonds.create({ data: { userId: user.id, fondsId: fonds.id } });
+    }
+    const template = '{fonds}·{year}·{retention}-{category}-{org}-{item:5}';
+    expect((await call('POST', `/fonds/${code}/arrangement`, 'archivist', { referenceCodeTemplate: template })).status).toBe(403);
+    expect((await call('POST', `/fonds/${code}/arrangement`, 'manager', { referenceCodeTemplate: '{fonds}-{year}-{item:4}' })).status).toBe(400);
+    const arranged = await call<{ example: string }>('POST', `/fonds/${code}/arrangement`, 'manager', { referenceCodeTemplate: template, boxCapacity: 2 });
+    expect(arranged.status).toBe(200);
+    expect(arranged.body.example).toBe(`${code}·2024·D30-SB-GS-00123`);
+
+    const year = base + 3;
+    await verifiedItems(h, { fonds: code, count: 3, year, retention: 'Y', pages: 1 });
+    await intoArchiveRoom(year, (b) => b, code);
+    const items = await h.db.item.findMany({ where: { fondsId: fonds.id }, orderBy: { itemNumber: 'asc' } });
+    expect(items.map((i) => i.archivalCode)).toEqual([1, 2, 3].map((n) => `${code}·${year}·Y-SB-GS-0000${n}`));
+    expect((await call('POST', `/fonds/${code}/arrangement`, 'manager', { referenceCodeTemplate: '{fonds}-{category}·{year}-{retention}-{org}-{item:4}' })).status).toBe(409);
+
+    const started = await call<{ id: string; packageId: string }>('POST', '/transfers', 'manager', { fonds: code, years: [year] });
+    expect((await until<{ status: string }>(`/transfers/${started.body.id}`, ['sent', 'refused'])).status).toBe('sent');
+    const received = (await call<{ id: string }>('POST', '/accessions', 'manager', { source: { kind: 's3', prefix: `transfers/${started.body.packageId}/` } })).body.id;
+    expect((await until<{ status: string }>(`/accessions/${received}`, ['accepted', 'rejected'])).status).toBe('accepted');
   });
 
   it('refuses a transfer of retention periods the city archive does not take, and a folder outside the transfer root', async () => {
