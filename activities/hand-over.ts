@@ -1,5 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Logger } from 'pino';
+import type { Config } from '../config';
+import { loadCjkFont, shelfLabelsToPdf } from '../documents';
+import type { ObjectStore } from '../store/object-store';
 import type { HandOverRound, Placement } from '../domain/hand-over';
 import { shelfBarcodeOf } from '../domain/volume';
 import type { Db, Prisma } from '../prisma/client';
@@ -8,10 +11,14 @@ import type { MoveActivities } from './moves';
 export interface HandOverDeps {
   db: Db;
   log: Logger;
+  store: ObjectStore;
+  config: Config;
   moves: MoveActivities;
 }
 
-export function createHandOverActivities({ db, log, moves }: HandOverDeps) {
+export const shelfLabelsKey = (handOverId: string) => `hand-overs/${handOverId}/shelf-labels.pdf`;
+
+export function createHandOverActivities({ db, log, store, config, moves }: HandOverDeps) {
   return {
     /** What the archive room finds when it counts the list's boxes against the declared counts and the catalogue. */
     async checkHandOver({ handOverId }: { handOverId: string }): Promise<string[]> {
@@ -70,6 +77,15 @@ export function createHandOverActivities({ db, log, moves }: HandOverDeps) {
         await tx.auditEvent.create({ data: { actor, action: 'hand_over.placed', subject: `hand_over:${handOverId}`, outcome: 'done', details: { placements } as unknown as Prisma.InputJsonValue } });
         return { shelfBarcodes: [...barcodes] };
       });
+    },
+
+    /** Labels for the shelves the list's boxes went to, one per shelf, for the label printer. */
+    async printShelfLabels({ handOverId }: { handOverId: string }): Promise<{ key: string }> {
+      const boxes = await db.box.findMany({ where: { handOverId }, include: { location: true } });
+      const shelves = [...new Map(boxes.flatMap((b) => (b.location ? [[b.location.id, b.location] as const] : []))).values()].sort((a, b) => a.barcode.localeCompare(b.barcode));
+      const pdf = await shelfLabelsToPdf(shelves, loadCjkFont(config.volumes.cjkFont), config.volumes.itemLabel);
+      const stored = await store.put({ bucket: config.s3.buckets.packages, key: shelfLabelsKey(handOverId), body: pdf, contentType: 'application/pdf' });
+      return { key: stored.key };
     },
 
     /** The archive room takes custody: every item of the list's boxes becomes in_archive_room. */

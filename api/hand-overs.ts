@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { LOCATION_CODE } from '../domain/volume';
+import { shelfLabelsKey } from '../activities/hand-over';
 import { decideHandOver, handOverQuery, handOverToArchiveRoom, resubmitHandOver } from '../workflows';
 import { defineAbilityFor, fondsSubject, type Actor } from './access';
 import { updateOrConflict } from './capture';
@@ -104,6 +105,21 @@ export function handOverRoutes(ctx: ApiContext): Route[] {
           await deny(ctx, actor, 'accept_hand_over', `hand_over:${params.id}`, 'only the archive manager accepts or returns a hand-over list', req.id as string);
         }
         return updateOrConflict(ctx.temporal.workflow.getHandle(handOver.workflowId), decideHandOver, { ...body, actor: actor.username });
+      },
+    }),
+    route({
+      method: 'get', path: '/hand-overs/:id/shelf-labels.pdf', tag: 'volumes', auth: true,
+      summary: 'Shelf barcode labels (架位条码) for the shelves an accepted list’s boxes went to, one label per page',
+      params: idParam, errors: [404],
+      response: { status: 200, description: 'The labels (PDF)' },
+      async handle({ req, res, actor, params }) {
+        await handOverFor(ctx, actor, params.id, req.id as string);
+        const body = await ctx.store.get({ bucket: ctx.config.s3.buckets.packages, key: shelfLabelsKey(params.id) }).catch((err: Error) => {
+          if (err.name === 'ObjectNotFoundError') throw notFound(`shelf labels of hand-over ${params.id} (printed when the list is accepted)`);
+          throw err;
+        });
+        res.type('application/pdf').send(body);
+        return undefined;
       },
     }),
     route({

@@ -6,13 +6,28 @@ export const DEFAULT_ITEM_LABEL_SIZE: LabelSize = { widthMm: 50, heightMm: 30 };
 
 const PADDING = mm(2);
 
-/** One label per page for a label printer, the page the size of the label: the item's barcode over its 档号. */
-export async function itemLabelsToPdf(entries: CatalogueEntry[], font: CjkFont, size: LabelSize = DEFAULT_ITEM_LABEL_SIZE): Promise<Buffer> {
-  const barcodes = await Promise.all(entries.map((entry) => code128(entry.barcode)));
-  return renderPdf(font, '件条码标签', (doc) => entries.forEach((entry, i) => drawLabel(doc, entry, barcodes[i]!, size)));
+/** A barcode label: the Code 128 text and the caption printed under it. */
+export interface Label {
+  barcode: string;
+  caption: string;
 }
 
-function drawLabel(doc: Pdf, entry: CatalogueEntry, barcode: Barcode, size: LabelSize): void {
+/** One label per page for a label printer, the page the size of the label: the item's barcode over its 档号. */
+export async function itemLabelsToPdf(entries: CatalogueEntry[], font: CjkFont, size: LabelSize = DEFAULT_ITEM_LABEL_SIZE): Promise<Buffer> {
+  return labelsToPdf(entries.map((e) => ({ barcode: e.barcode, caption: e.archivalCode })), font, size, '件条码标签');
+}
+
+/** Shelf labels (架位条码): the shelf's barcode over its room and shelf. */
+export async function shelfLabelsToPdf(shelves: { barcode: string; room: string; shelf: string }[], font: CjkFont, size: LabelSize = DEFAULT_ITEM_LABEL_SIZE): Promise<Buffer> {
+  return labelsToPdf(shelves.map((s) => ({ barcode: s.barcode, caption: `库房 ${s.room}  架 ${s.shelf}` })), font, size, '架位条码标签');
+}
+
+async function labelsToPdf(labels: Label[], font: CjkFont, size: LabelSize, title: string): Promise<Buffer> {
+  const barcodes = await Promise.all(labels.map((label) => code128(label.barcode)));
+  return renderPdf(font, title, (doc) => labels.forEach((label, i) => drawLabel(doc, label, barcodes[i]!, size)));
+}
+
+function drawLabel(doc: Pdf, entry: Label, barcode: Barcode, size: LabelSize): void {
   const page = { width: mm(size.widthMm), height: mm(size.heightMm) };
   addPage(doc, page);
   const width = page.width - 2 * PADDING;
@@ -23,5 +38,5 @@ function drawLabel(doc: Pdf, entry: CatalogueEntry, barcode: Barcode, size: Labe
   const under = PADDING + barsHeight;
   writeIn(doc, entry.barcode, { x: PADDING, y: under, width, height: textHeight }, { size: fittingSize(doc, entry.barcode, width, 7), align: 'center' });
   const code = { x: PADDING, y: under + textHeight, width, height: codeHeight };
-  writeIn(doc, entry.archivalCode, code, { size: fittingSize(doc, entry.archivalCode, width, 10), align: 'center' });
+  writeIn(doc, entry.caption, code, { size: fittingSize(doc, entry.caption, width, 10), align: 'center' });
 }

@@ -156,5 +156,10 @@ describe('hand-over to the archive room', () => {
     const items = await groupOf(base + 3, 'D30');
     await eventually(async () => ((await groupOf(base + 3, 'D30')).every((i) => i.lifecycleState === 'in_archive_room') ? true : undefined), { what: 'custody to change' });
     expect(items.every((i) => i.box!.checkedBy === '李档案')).toBe(true);
+    const labels = await fetch(`${t.api.url}/hand-overs/${id}/shelf-labels.pdf`, { headers: { authorization: `Bearer ${t.tokens.manager}` } });
+    expect(labels.status).toBe(200);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lantai-shelf-')), 'shelf-labels.pdf');
+    fs.writeFileSync(file, Buffer.from(await labels.arrayBuffer()));
+    expect(execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' })).toContain(`SHELF-R01-S${base}`);
   });
 });

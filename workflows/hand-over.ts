@@ -2,10 +2,10 @@ import { ApplicationFailure, condition, defineQuery, defineUpdate, proxyActiviti
 import type { createActivities } from '../activities';
 import type { HandOverDecision, HandOverStage, Placement, Resubmission } from '../domain/hand-over';
 
-const { checkHandOver, recordHandOverRound, placeBoxes, takeCustody } = proxyActivities<ReturnType<typeof createActivities>>({
+const { checkHandOver, recordHandOverRound, placeBoxes, printShelfLabels, takeCustody } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['PlacementConflict', 'TransitionNotAllowed'] },
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['PlacementConflict', 'TransitionNotAllowed', 'CjkFontMissingError'] },
 });
 
 export interface HandOverInput {
@@ -71,6 +71,7 @@ export async function handOverToArchiveRoom(input: HandOverInput): Promise<HandO
     resubmission = undefined;
     await recordHandOverRound({ handOverId: input.handOverId, index: view.rounds++, round: { kind: 'resubmitted', ...r, at: new Date().toISOString() } });
   }
+  await printShelfLabels({ handOverId: input.handOverId });
   await takeCustody({ handOverId: input.handOverId, actor: 'archive room' });
   view.stage = 'accepted';
   return view;
