@@ -118,6 +118,8 @@ async function main(): Promise<void> {
     say(`build + check before send:  ${(bytes / 1e6 / buildSeconds).toFixed(1)} MB/s (${buildSeconds.toFixed(1)} s)`);
     say(`receiver's check + custody: ${(bytes / 1e6 / checkSeconds).toFixed(1)} MB/s (${checkSeconds.toFixed(1)} s, ${String(received.status)})`);
     say(`raw read + SHA-256 + SM3:   ${rawRate.toFixed(1)} MB/s (same objects, same store)`);
+    // The sender settles custody after the receipt; the run ends when it has, so nothing is cut off mid-move.
+    await until(api, `/transfers/${transfer.id}`, tokens.manager, ['accepted', 'rejected']);
   } finally {
     server.closeAllConnections();
     server.close();
