@@ -40,6 +40,8 @@ export interface Harness {
   temporal: Client;
   connection: Connection;
   startWorker(options?: WorkerOptions): Promise<LantaiWorker>;
+  /** Stops every worker started so far, as a crash or a redeploy would, mid-way through whatever they run. */
+  stopWorkers(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,9 @@ export async function harness(): Promise<Harness> {
       workers.push(w);
       void w.run();
       return w;
+    },
+    async stopWorkers() {
+      for (const w of workers.splice(0)) await w.shutdown();
     },
     async close() {
       for (const w of workers) await w.shutdown();

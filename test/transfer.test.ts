@@ -17,8 +17,12 @@ beforeAll(async () => {
   await h.db.fonds.update({ where: { code: 'J001' }, data: { boxCapacity: 3 } });
 });
 
+// Fonds made by a test; the demo users leave them afterwards, so other test files see the demo agency as seeded.
+const madeFonds: string[] = [];
+
 afterAll(async () => {
   await h.db.fonds.update({ where: { code: 'J001' }, data: { boxCapacity: 50 } });
+  await h.db.userFonds.deleteMany({ where: { fondsId: { in: madeFonds } } });
   await t.close();
 });
 
@@ -184,6 +188,7 @@ describe('transfer to the city archive', () => {
     const code = `K${String(base).slice(-3)}`;
     const j001 = await h.db.fonds.findUniqueOrThrow({ where: { code: 'J001' } });
     const fonds = await h.db.fonds.create({ data: { code, name: '示范市工伤保险科', orgCode: 'GS', agencyId: j001.agencyId, schemeId: j001.schemeId } });
+    madeFonds.push(fonds.id);
     for (const username of ['archivist', 'manager']) {
       const user = await h.db.user.findUniqueOrThrow({ where: { username } });
       await h.db.userFonds.create({ data: { userId: user.id, fondsId: fonds.id } });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { verifiedItems } from './fixtures/holdings';
+import { assemblyQuery } from '../workflows';
 import { apiHarness, eventually, type Harness } from './helpers';
 
 let t: Awaited<ReturnType<typeof apiHarness>>;
@@ -106,6 +107,27 @@ describe('volume assembly', () => {
     const spines = execFileSync('pdftotext', [await fetchDoc('spine-labels.pdf'), '-'], { encoding: 'utf8' });
     expect(spines.replace(/\s/g, '')).toContain('30年');
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('resumes an assembly whose workers stopped mid-way, and still numbers without gaps', async () => {
+    const year = base + 4;
+    await verifiedItems(h, { fonds: 'J002', count: 200, year, retention: 'D30', pages: 1 });
+    const started = await call<AssemblyView & { workflowId: string }>('POST', '/volume-assemblies', 'archivist', { fonds: 'J002', years: [year] });
+    const handle = h.temporal.workflow.getHandle(started.body.workflowId);
+    await eventually(async () => ((await handle.query(assemblyQuery)).stage === 'moving' ? true : undefined), { what: 'the lifecycle moves to begin' });
+    await h.stopWorkers();
+    // Workers get 5 s to finish on shutdown; 200 moves take longer, so the assembly is cut off part-way.
+    const movedBefore = await h.db.item.count({ where: { box: { assemblyId: started.body.id }, lifecycleState: 'assembled' } });
+    expect(movedBefore).toBeLessThan(200);
+    await h.startWorker();
+    const run = await assembled(started.body.id);
+    expect(run.items).toBe(200);
+    const items = await groupOf(year, 'D30');
+    expect(items.map((i) => i.itemNumber)).toEqual(Array.from({ length: items.length }, (_, i) => i + 1));
+    const boxed = items.filter((i) => i.box!.assemblyId === started.body.id);
+    expect(boxed).toHaveLength(200);
+    expect(boxed.every((i) => i.lifecycleState === 'assembled')).toBe(true);
+    expect(new Set(boxed.map((i) => i.boxId)).size).toBe(Math.ceil(200 / 7));
   });
 
   it('refuses an assembly in a fonds the user does not work in, and a bad scope, changing nothing', async () => {
