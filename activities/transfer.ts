@@ -1,3 +1,4 @@
+import { SECURITY_LEVEL_LABELS } from '../domain/security';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
@@ -17,7 +18,6 @@ export interface TransferDeps {
   moves: MoveActivities;
 }
 
-const SECURITY_LABEL: Record<string, string> = { public: '公开', internal: '内部', secret: '秘密', confidential: '机密', top_secret: '绝密' };
 
 export function packageTarget(store: ObjectStore, l: PackageLocation) {
   return l.kind === 's3' ? s3Target(store, l.bucket, l.prefix) : directoryTarget(l.path);
@@ -119,7 +119,7 @@ async function packageSpecOf(db: Db, store: ObjectStore, transferId: string): Pr
     retentionPeriod: item.retentionPeriod, orgCode: fonds.orgCode, itemNumber: item.itemNumber!, title: item.title, caseNumber: item.caseNumber,
     citizenId: item.citizenId, personName: item.personName, employerName: item.employerName ?? undefined,
     businessTypeCode: item.businessType.code, businessTypeName: item.businessType.name, handledOn: item.handledOn.toISOString().slice(0, 10),
-    handlingOffice: item.handlingOffice.name, clerkName: item.clerkName, securityLevel: SECURITY_LABEL[item.securityLevel] ?? item.securityLevel,
+    handlingOffice: item.handlingOffice.name, clerkName: item.clerkName, securityLevel: SECURITY_LEVEL_LABELS[item.securityLevel],
     boxNumber: item.box?.boxNumber,
     files: item.pages.map((p) => ({
       pageNumber: p.pageNumber, fileName: `${String(p.pageNumber).padStart(4, '0')}.${p.format === 'jpeg' ? 'jpg' : p.format}`, format: p.format,

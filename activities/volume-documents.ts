@@ -1,7 +1,7 @@
+import { SECURITY_LEVEL_LABELS } from '../domain/security';
 import { retentionLabel, type BoxDescription } from '../documents';
 import type { Db, Prisma } from '../prisma/client';
 
-const SECURITY_LABEL: Record<string, string> = { public: '公开', internal: '内部', secret: '秘密', confidential: '机密', top_secret: '绝密' };
 
 /** The boxes chosen, as the volume documents print them: items in number order, with their current page counts. */
 export async function boxDescriptionsOf(db: Db, where: Prisma.BoxWhereInput): Promise<BoxDescription[]> {
@@ -38,7 +38,7 @@ export async function boxDescriptionsOf(db: Db, where: Prisma.BoxWhereInput): Pr
         responsible: item.handlingOffice.name,
         title: item.title,
         date: item.handledOn.toISOString().slice(0, 10).replaceAll('-', ''),
-        securityLevel: SECURITY_LABEL[item.securityLevel] ?? item.securityLevel,
+        securityLevel: SECURITY_LEVEL_LABELS[item.securityLevel],
         pages: item._count.pages,
         remarks: '',
         barcode: item.barcode ?? '',

@@ -10,3 +10,6 @@ export function levelsWithin(clearance: SecurityLevel): SecurityLevel[] {
 export function isCleared(clearance: SecurityLevel, level: SecurityLevel): boolean {
   return SECURITY_LEVELS.indexOf(clearance) >= SECURITY_LEVELS.indexOf(level);
 }
+
+/** The printed name of each level, as catalogues and transfer packages write it. */
+export const SECURITY_LEVEL_LABELS: Record<SecurityLevel, string> = { public: '公开', internal: '内部', secret: '秘密', confidential: '机密', top_secret: '绝密' };

@@ -1,3 +1,4 @@
+import { SECURITY_LEVEL_LABELS } from '../domain/security';
 import { citizenIdProblem, maskCitizenId } from '../domain/citizen-id';
 import { formatReferenceCode, numberingGroupOf, parseReferenceCode } from '../domain/reference-code';
 import { RETENTION_PERIODS } from '../domain/retention';
@@ -44,7 +45,7 @@ function mandatoryMetadataFailures(r: ReceivedRecord): PackageFailure[] {
   return missing;
 }
 
-const SECURITY_LEVEL_NAMES = ['公开', '内部', '秘密', '机密', '绝密'];
+const SECURITY_LEVEL_NAMES = Object.values(SECURITY_LEVEL_LABELS);
 
 function metadataValueFailures(r: ReceivedRecord, rules: RecordRules): PackageFailure[] {
   const problems: string[] = [];
