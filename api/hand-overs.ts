@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { LOCATION_CODE } from '../domain/volume';
 import { shelfLabelsKey } from '../activities/hand-over';
 import { decideHandOver, handOverQuery, handOverToArchiveRoom, resubmitHandOver } from '../workflows';
-import { defineAbilityFor, fondsSubject, type Actor } from './access';
+import { defineAbilityFor, fondsSubject, type Action, type Actor } from './access';
 import { updateOrConflict } from './capture';
 import type { ApiContext } from './context';
 import { badRequest, notFound } from './errors';
@@ -51,10 +51,12 @@ async function submitHandOver(ctx: ApiContext, actor: Actor, list: z.infer<typeo
   return handOverView(ctx, id);
 }
 
-async function handOverFor(ctx: ApiContext, actor: Actor, id: string, requestId: string) {
+/** The hand-over, if it is in one of the actor's fonds and, given an action, the actor may take it there. */
+async function handOverFor(ctx: ApiContext, actor: Actor, id: string, requestId: string, action?: { name: Action; refusal: string }) {
   const handOver = await ctx.db.handOver.findUnique({ where: { id } });
   if (!handOver) throw notFound(`hand-over ${id}`);
   if (!actor.fondsIds.includes(handOver.fondsId)) await deny(ctx, actor, 'read', `hand_over:${id}`, 'the hand-over belongs to a fonds that is not among your fonds', requestId);
+  if (action && !defineAbilityFor(actor).can(action.name, fondsSubject(handOver.fondsId))) await deny(ctx, actor, action.name, `hand_over:${id}`, action.refusal, requestId);
   return handOver;
 }
 
@@ -100,10 +102,7 @@ export function handOverRoutes(ctx: ApiContext): Route[] {
       params: idParam, body: Decision, errors: [404, 409],
       response: { status: 200, description: 'Decision recorded; on acceptance the shelf barcodes' },
       async handle({ req, actor, params, body }) {
-        const handOver = await handOverFor(ctx, actor, params.id, req.id as string);
-        if (!defineAbilityFor(actor).can('accept_hand_over', fondsSubject(handOver.fondsId))) {
-          await deny(ctx, actor, 'accept_hand_over', `hand_over:${params.id}`, 'only the archive manager accepts or returns a hand-over list', req.id as string);
-        }
+        const handOver = await handOverFor(ctx, actor, params.id, req.id as string, { name: 'accept_hand_over', refusal: 'only the archive manager accepts or returns a hand-over list' });
         return updateOrConflict(ctx.temporal.workflow.getHandle(handOver.workflowId), decideHandOver, { ...body, actor: actor.username });
       },
     }),
@@ -128,10 +127,7 @@ export function handOverRoutes(ctx: ApiContext): Route[] {
       params: idParam, body: Resubmission, errors: [404, 409],
       response: { status: 200, description: 'Resubmitted; the archive room counts it again' },
       async handle({ req, actor, params, body }) {
-        const handOver = await handOverFor(ctx, actor, params.id, req.id as string);
-        if (!defineAbilityFor(actor).can('hand_over', fondsSubject(handOver.fondsId))) {
-          await deny(ctx, actor, 'hand_over', `hand_over:${params.id}`, 'your roles do not hand over boxes in this fonds', req.id as string);
-        }
+        const handOver = await handOverFor(ctx, actor, params.id, req.id as string, { name: 'hand_over', refusal: 'your roles do not hand over boxes in this fonds' });
         return updateOrConflict(ctx.temporal.workflow.getHandle(handOver.workflowId), resubmitHandOver, { ...body, actor: actor.username });
       },
     }),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { StoredDocument } from '../activities/volume';
 import { RETENTION_PERIODS } from '../domain/retention';
 import { assembleVolumes, assemblyQuery } from '../workflows';
 import { defineAbilityFor, fondsSubject, type Action, type Actor } from './access';
@@ -90,10 +91,13 @@ export function volumeRoutes(ctx: ApiContext): Route[] {
       params: z.object({ id: z.uuid(), name: z.enum(['catalogue.pdf', 'catalogue.xlsx', 'spine-labels.pdf', 'item-labels.pdf', 'note-sheets.pdf']) }), errors: [404],
       response: { status: 200, description: 'The document' },
       async handle({ req, res, actor, params }) {
-        const view = await assemblyView(ctx, params.id, actor, req.id as string);
-        if (!view.documents.some((d) => d.name === params.name)) throw notFound(`document ${params.name} of assembly ${params.id}`);
-        const body = await ctx.store.get({ bucket: ctx.config.s3.buckets.packages, key: `volumes/${params.id}/${params.name}` });
-        res.type(params.name.endsWith('.pdf') ? 'application/pdf' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').send(body);
+        const assembly = await ctx.db.volumeAssembly.findUnique({ where: { id: params.id }, select: { fondsId: true, documents: true } });
+        if (!assembly) throw notFound(`volume assembly ${params.id}`);
+        if (!actor.fondsIds.includes(assembly.fondsId)) await deny(ctx, actor, 'read', `volume_assembly:${params.id}`, 'the assembly belongs to a fonds that is not among your fonds', req.id as string);
+        const document = ((assembly.documents as StoredDocument[] | null) ?? []).find((d) => d.name === params.name);
+        if (!document) throw notFound(`document ${params.name} of assembly ${params.id}`);
+        const body = await ctx.store.get({ bucket: document.bucket, key: document.key });
+        res.type(document.contentType).send(body);
         return undefined;
       },
     }),

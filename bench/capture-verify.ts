@@ -4,43 +4,20 @@
  *   node --import tsx bench/capture-verify.ts [--items 20] [--pages 5]
  * Starts its own PostgreSQL, MinIO and Temporal (unless DATABASE_URL, TEMPORAL_ADDRESS, S3_ENDPOINT point elsewhere).
  */
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import pino from 'pino';
 import sharp from 'sharp';
 import { registerCase } from '../catalogue/registration';
-import { loadConfig } from '../config';
-import { temporalConnectionOptions } from '../config/temporal';
-import { startStack } from '../ops/stack';
-import { createDb } from '../prisma/client';
-import { createObjectStore } from '../store/object-store';
 import { renderPage } from '../test/fixtures/imaging/pages';
-import { buildWorkflowBundle } from '../worker/build-bundle';
-import { createWorker } from '../worker/worker';
 import { captureItem, finishCapture, pagesArrived } from '../workflows';
+import { benchStack } from './stack';
 
 const { values } = parseArgs({ options: { items: { type: 'string', default: '20' }, pages: { type: 'string', default: '5' } } });
 const ITEMS = Number(values.items);
 const PAGES = Number(values.pages);
 
 async function main(): Promise<void> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lantai-bench-'));
-  fs.chmodSync(dataDir, 0o755);
-  const config = loadConfig({ ...process.env, LANTAI_DATA: dataDir, LANTAI_PG_PORT: '55732', LANTAI_TEMPORAL_PORT: '7533', LANTAI_MINIO_PORT: '9390', LANTAI_MINIO_CONSOLE_PORT: '9391', LANTAI_SAMPLING_SHARE: '0' });
-  const stack = await startStack(config, { ui: false });
-  const log = pino({ level: 'error' });
-  Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
-  const db = createDb(config.postgres.url);
-  const store = createObjectStore(config.s3);
-  const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  await buildWorkflowBundle();
-  const worker = await createWorker(config, { db, log });
-  void worker.run();
+  const { config, db, store, temporal, close } = await benchStack({ pg: 55732, temporal: 7533, minio: 9390 }, { LANTAI_SAMPLING_SHARE: '0' });
   try {
     process.stdout.write(`rendering ${ITEMS * PAGES} A4 pages at 200 dpi…\n`);
     const cases = await Promise.all(Array.from({ length: ITEMS }, async (_, i) => {
@@ -97,11 +74,7 @@ async function main(): Promise<void> {
       ].join('\n') + '\n',
     );
   } finally {
-    // Each step on its own: a failing shutdown must not leave the services running.
-    for (const step of [() => worker.shutdown(), () => connection.close(), () => db.$disconnect(), () => stack.stop()]) {
-      await step().catch((err: Error) => console.error(`cleanup: ${err.message}`));
-    }
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await close();
   }
 }
 

@@ -7,26 +7,15 @@
  * Starts its own PostgreSQL, MinIO and Temporal (unless DATABASE_URL, TEMPORAL_ADDRESS, S3_ENDPOINT point elsewhere).
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import pino from 'pino';
 import sharp from 'sharp';
 import { createApp } from '../api/app';
-import { loadConfig } from '../config';
-import { temporalConnectionOptions } from '../config/temporal';
-import { startStack } from '../ops/stack';
-import { createDb } from '../prisma/client';
 import { DEMO_PASSWORD_DEFAULT } from '../prisma/seed';
-import { createObjectStore } from '../store/object-store';
 import { verifiedItems } from '../test/fixtures/holdings';
-import { buildWorkflowBundle } from '../worker/build-bundle';
-import { createWorker } from '../worker/worker';
 import { assemblyQuery } from '../workflows';
+import { benchStack } from './stack';
 
 const { values } = parseArgs({ options: { items: { type: 'string', default: '2000' }, 'transfer-items': { type: 'string', default: '150' }, pages: { type: 'string', default: '3' } } });
 const ITEMS = Number(values.items);
@@ -40,19 +29,7 @@ async function a4Page(seed: string): Promise<Buffer> {
 }
 
 async function main(): Promise<void> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lantai-bench-'));
-  fs.chmodSync(dataDir, 0o755);
-  const config = loadConfig({ ...process.env, LANTAI_DATA: dataDir, LANTAI_PG_PORT: '55832', LANTAI_TEMPORAL_PORT: '7633', LANTAI_MINIO_PORT: '9490', LANTAI_MINIO_CONSOLE_PORT: '9491', LANTAI_LOG_LEVEL: 'error' });
-  const stack = await startStack(config, { ui: false });
-  const log = pino({ level: 'error' });
-  Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
-  const db = createDb(config.postgres.url);
-  const store = createObjectStore(config.s3);
-  const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  await buildWorkflowBundle();
-  const worker = await createWorker(config, { db, log });
-  void worker.run();
+  const { config, db, store, temporal, log, close } = await benchStack({ pg: 55832, temporal: 7633, minio: 9490 });
   const server = createApp({ config, db, temporal, store, log }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -123,10 +100,7 @@ async function main(): Promise<void> {
   } finally {
     server.closeAllConnections();
     server.close();
-    for (const step of [() => worker.shutdown(), () => connection.close(), () => db.$disconnect(), () => stack.stop()]) {
-      await step().catch((err: Error) => console.error(`cleanup: ${err.message}`));
-    }
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await close();
   }
 }
 

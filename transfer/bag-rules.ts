@@ -27,6 +27,15 @@ export function structureFailures(found: Found): PackageFailure[] {
 }
 
 /** Every payload file against both manifests: SHA-256 for any BagIt tool, SM3 for the national standard. */
+/** A manifest as found, its malformed lines reported as structure failures; undefined when the file is absent. */
+function readManifest(found: Found, name: string, failures: PackageFailure[]) {
+  const body = found.bodies.get(name);
+  if (!body) return undefined;
+  const manifest = parseManifest(body.toString('utf8'), name);
+  failures.push(...manifest.problems.map((p) => failure('package-structure', p, { file: name })));
+  return manifest;
+}
+
 export function manifestFailures(found: Found): PackageFailure[] {
   const failures: PackageFailure[] = [];
   const absentFrom = new Map<string, string[]>();
@@ -34,10 +43,8 @@ export function manifestFailures(found: Found): PackageFailure[] {
   const payload = [...found.listed.keys()].filter((p) => p.startsWith('data/'));
   for (const algorithm of DIGEST_ALGORITHMS) {
     const name = manifestName(algorithm);
-    const body = found.bodies.get(name);
-    if (!body) continue;
-    const manifest = parseManifest(body.toString('utf8'), name);
-    failures.push(...manifest.problems.map((p) => failure('package-structure', p, { file: name })));
+    const manifest = readManifest(found, name, failures);
+    if (!manifest) continue;
     for (const [path, digest] of manifest.digests) {
       const facts = found.facts.get(path);
       if (!path.startsWith('data/')) failures.push(failure('package-structure', `${name} lists ${path}, which is not payload`, { file: name }));
@@ -60,10 +67,8 @@ export function tagManifestFailures(found: Found): PackageFailure[] {
   const tagFiles = [...found.listed.keys()].filter((p) => !p.startsWith('data/') && !tagManifests.has(p));
   for (const algorithm of DIGEST_ALGORITHMS) {
     const name = tagManifestName(algorithm);
-    const body = found.bodies.get(name);
-    if (!body) continue;
-    const manifest = parseManifest(body.toString('utf8'), name);
-    failures.push(...manifest.problems.map((p) => failure('package-structure', p, { file: name })));
+    const manifest = readManifest(found, name, failures);
+    if (!manifest) continue;
     for (const [path, digest] of manifest.digests) {
       const facts = found.facts.get(path);
       if (!found.listed.has(path)) failures.push(failure('missing-file', `${path} is listed in ${name} but absent`, { file: path }));
