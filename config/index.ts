@@ -7,6 +7,11 @@ const port = z.coerce.number().int('must be a whole number').min(1, 'must be a p
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const optionalText = z.string().min(1).optional();
 const labelSize = z.string().regex(/^\d{1,3}x\d{1,3}$/, 'must be width x height in millimetres, e.g. 50x30');
+const cron = z.string().regex(/^\S+( \S+){4}$/, 'must be a cron expression of five fields, e.g. "0 2 * * 0"');
+const duration = z
+  .string()
+  .regex(/^\d{1,6}(s|m|h|d)$/, 'must be a number with s, m, h or d, e.g. 7d')
+  .transform((v) => Number(v.slice(0, -1)) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[v.slice(-1) as 's' | 'm' | 'h' | 'd']);
 const url = (protocols: string[]) =>
   z.string().refine((v) => {
     try {
@@ -39,6 +44,11 @@ const schema = z.object({
     .regex(/^(Y|D100|D50|D30|D10|D5)(,(Y|D100|D50|D30|D10|D5))*$/, 'must be retention codes separated by commas, e.g. Y,D100,D50,D30')
     .default('Y,D100,D50,D30'),
   LANTAI_TRANSFER_ROOT: optionalText,
+  LANTAI_INVENTORY_CRON: cron.default('0 2 * * 0'),
+  LANTAI_INVENTORY_REHASH_CYCLE: z.coerce.number().int('must be a whole number of runs').min(1, 'must be 1 (every object every run) or more').max(520).default(4),
+  LANTAI_APPRAISAL_CRON: cron.default('0 3 2 1 *'),
+  LANTAI_APPRAISAL_RULE: z.enum(['unanimous', 'majority']).default('majority'),
+  LANTAI_APPROVAL_TIMEOUT: duration.default(7 * 86_400_000),
 
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   LANTAI_PG_PORT: port.default(55432),
@@ -80,6 +90,12 @@ export interface Config {
   volumes: { cjkFont: string; itemLabel: LabelSize; spineLabel: LabelSize };
   /** Transfers to the city archive: the catalogue's XML encoding, which retention periods go, where directory packages may be written. */
   transfer: { encoding: 'UTF-8' | 'GB18030'; retentionPeriods: string[]; directoryRoot: string };
+  /** Periodic inventory: the default schedule of each fonds, and in how many runs every stored object is re-hashed once. */
+  inventory: { cron: string; rehashCycle: number };
+  /** Appraisal: when the yearly batch opens, and the committee's outcome rule. */
+  appraisal: { cron: string; rule: 'unanimous' | 'majority' };
+  /** Destruction: how long an approval may wait before it is escalated, in milliseconds. */
+  destruction: { approvalTimeoutMs: number };
   postgres: { url: string; embedded: boolean; port: number };
   temporal: {
     address: string;
@@ -166,6 +182,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retentionPeriods: c.LANTAI_TRANSFER_RETENTION.split(','),
       directoryRoot: path.resolve(c.LANTAI_TRANSFER_ROOT ?? path.join(dataDir, 'transfers')),
     },
+    inventory: { cron: c.LANTAI_INVENTORY_CRON, rehashCycle: c.LANTAI_INVENTORY_REHASH_CYCLE },
+    appraisal: { cron: c.LANTAI_APPRAISAL_CRON, rule: c.LANTAI_APPRAISAL_RULE },
+    destruction: { approvalTimeoutMs: c.LANTAI_APPROVAL_TIMEOUT },
     postgres: {
       url: c.DATABASE_URL ?? `postgresql://lantai:lantai@127.0.0.1:${c.LANTAI_PG_PORT}/lantai`,
       embedded: !c.DATABASE_URL,
