@@ -149,8 +149,15 @@ export async function updateOrConflict<Ret, Arg>(handle: WorkflowHandle, update:
   try {
     return await handle.executeUpdate(update, { args: [arg] });
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw conflict(err.cause?.message ?? err.message);
+    if (err instanceof WorkflowUpdateFailedError) throw conflict(innermostMessage(err));
     if ((err as Error).name === 'WorkflowNotFoundError') throw conflict('that step is not running (it finished, or never started)');
     throw err;
   }
+}
+
+/** An Update's failure as the person asking should read it: the deepest cause, past "Activity task failed". */
+function innermostMessage(err: Error): string {
+  let cause: Error = err;
+  while (cause.cause instanceof Error) cause = cause.cause;
+  return cause.message;
 }

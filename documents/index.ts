@@ -5,3 +5,6 @@ export { itemLabelsToPdf, shelfLabelsToPdf, DEFAULT_ITEM_LABEL_SIZE, type Label 
 export { noteSheetsToPdf } from './note-sheet';
 export { spineLabelsToPdf, DEFAULT_SPINE_SIZE } from './spine-labels';
 export { CATALOGUE_COLUMNS, retentionLabel, type BoxDescription, type CatalogueEntry, type LabelSize, type NoteSheet } from './types';
+export { destructionCertificateToPdf } from './destruction-certificate';
+export { destructionListToPdf } from './destruction-list';
+export type { DestructionApprovalLine, DestructionCertificateDocument, DestructionLine, DestructionListDocument } from './types';

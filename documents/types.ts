@@ -112,3 +112,53 @@ export function fieldsLine(fields: [string, string][]): string {
 export function fourDigits(n: number): string {
   return String(n).padStart(4, '0');
 }
+
+/** One decision on a destruction list, in the order given. */
+export interface DestructionApprovalLine {
+  /** 机构负责人 or 监销人. */
+  role: 'agency_head' | 'witness';
+  name: string;
+  username: string;
+  decision: 'approve' | 'reject';
+  comment: string | null;
+  /** ISO timestamp. */
+  at: string;
+}
+
+/** One item on a destruction list (销毁清册), with what became of it. */
+export interface DestructionLine {
+  /** 档号; null for an item that was never numbered. */
+  archivalCode: string | null;
+  title: string;
+  year: number;
+  /** 保管期限 code: Y, D100, D50, D30, D10, D5. */
+  retentionPeriod: string;
+  pages: number;
+  /** Bytes of every stored object version. */
+  bytes: number;
+  /** 鉴定意见: why the appraisal committee chose destruction. */
+  appraisalReason: string;
+  status: 'listed' | 'removed' | 'destroyed' | 'failed';
+  /** Why the item came off the list (a hold) or why its deletion failed. */
+  note: string | null;
+}
+
+export interface DestructionListDocument {
+  listId: string;
+  fondsCode: string;
+  fondsName: string;
+  batchId: string;
+  proposedBy: string;
+  /** 销毁方式 and 销毁地点. */
+  method: string;
+  place: string;
+  /** YYYY-MM-DD */
+  date: string;
+  lines: DestructionLine[];
+  approvals: DestructionApprovalLine[];
+}
+
+export interface DestructionCertificateDocument extends DestructionListDocument {
+  /** ISO timestamp. */
+  executedAt: string;
+}

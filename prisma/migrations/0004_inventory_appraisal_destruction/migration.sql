@@ -133,6 +133,7 @@ CREATE TABLE "destruction_list" (
     "proposed_by" TEXT NOT NULL,
     "method" TEXT NOT NULL,
     "place" TEXT NOT NULL,
+    "scheduled_for" TIMESTAMPTZ(3),
     "approvals" JSONB NOT NULL DEFAULT '[]',
     "escalations" INTEGER NOT NULL DEFAULT 0,
     "documents" JSONB,

@@ -1,0 +1,76 @@
+import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, defineQuery, defineUpdate, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import type { AppraisalBatchOpened, AppraisalDecisionRequest, AppraisalSettled } from '../activities/appraisal';
+import { APPRAISAL_DECISIONS, type OutcomeRule } from '../domain/appraisal';
+
+const { openAppraisalBatch, recordAppraisalDecisions, settleAppraisal } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['AppraisalDecisionRefused', 'AppraisalCommitteeMissing', 'UnknownFonds', 'TransitionNotAllowed'] },
+});
+
+export interface AppraisalInput {
+  fondsCode: string;
+  rule: OutcomeRule;
+  openedBy: string;
+  asOf?: string;
+  members?: string[];
+  /** Set when the batch continues as new: it is already open, with this many decisions outstanding. */
+  opened?: AppraisalBatchOpened;
+  outstanding?: number;
+}
+
+export interface AppraisalView {
+  batch: AppraisalBatchOpened | null;
+  outstanding: number;
+  settled: AppraisalSettled | null;
+}
+
+export const appraisalQuery = defineQuery<AppraisalView>('appraisal');
+export const recordAppraisal = defineUpdate<{ recorded: number; outstanding: number }, [AppraisalDecisionRequest]>('recordAppraisal');
+
+/**
+ * Appraisal (鉴定): the items whose retention ran out go before the committee; each member decides every item,
+ * alone or by group, with a reason; then the outcome rule settles each item.
+ */
+export async function appraiseExpiredRecords(input: AppraisalInput): Promise<AppraisalSettled> {
+  const view: AppraisalView = { batch: input.opened ?? null, outstanding: Number.POSITIVE_INFINITY, settled: null };
+  setHandler(appraisalQuery, () => view);
+  // Registered before the batch opens: a member may decide as soon as the batch is listed, before its opening returns here.
+  setHandler(
+    recordAppraisal,
+    async (request) => {
+      await condition(() => view.batch !== null);
+      const batch = view.batch!;
+      validateDecision(batch, request);
+      const result = await recordAppraisalDecisions({ ...request, batchId: batch.batchId });
+      // Decisions only ever add up, so the smallest count reported is the latest, whatever order replies arrive in.
+      view.outstanding = Math.min(view.outstanding, result.outstanding);
+      return result;
+    },
+    { validator: (request: AppraisalDecisionRequest) => validateDecision(view.batch, request) },
+  );
+
+  const batch = view.batch ?? (await openAppraisalBatch({ ...input, workflowId: workflowInfo().workflowId }));
+  view.batch = batch;
+  view.outstanding = Math.min(view.outstanding, input.outstanding ?? batch.items * batch.members.length);
+
+  await condition(() => view.outstanding === 0 || workflowInfo().continueAsNewSuggested);
+  await condition(allHandlersFinished);
+  if (view.outstanding > 0) return continueAsNew<typeof appraiseExpiredRecords>({ ...input, opened: batch, outstanding: view.outstanding });
+  const settled = await settleAppraisal({ batchId: batch.batchId });
+  view.settled = settled;
+  return settled;
+}
+
+function validateDecision(batch: AppraisalBatchOpened | null, request: AppraisalDecisionRequest): void {
+  const refuse = (message: string) => {
+    throw ApplicationFailure.nonRetryable(message, 'AppraisalDecisionRefused');
+  };
+  if (batch && !batch.members.includes(request.member)) refuse(`${request.member} is not on the committee of this batch (${batch.members.join(', ')})`);
+  if (!APPRAISAL_DECISIONS.includes(request.decision)) refuse(`decision must be one of ${APPRAISAL_DECISIONS.join(', ')}`);
+  if (!request.reason.trim()) refuse('every decision needs its reason');
+  if (request.decision === 'keep' && (!request.newPeriod || request.newPeriod === 'Y')) refuse('keeping an item needs its new fixed period (D5 … D100); to keep it for ever, make it permanent');
+  if (request.decision !== 'keep' && request.newPeriod) refuse('a new period goes only with a decision to keep');
+  if (!request.items?.length && !request.group) refuse('name the items, or a group by retention period and year');
+}
