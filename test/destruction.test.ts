@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createObjectStore } from '../store/object-store';
+import { appraisalScheduleId, ensureSchedule } from '../worker/schedules';
 import { verifiedItems } from './fixtures/holdings';
 import { apiHarness, eventually, type Harness } from './helpers';
 
@@ -162,6 +163,27 @@ describe('appraisal', () => {
     expect(later.items).toEqual([]);
     const again = await openBatch(fonds, '2056-01-01');
     expect(again.items.map((i) => i.id)).toEqual([items[2]]);
+  });
+});
+
+describe('appraisal schedule', () => {
+  it('opens a fonds’ yearly batch from its Temporal Schedule, skipping overlaps and catching up one day', async () => {
+    const fonds = await ownFonds();
+    const [due] = await verifiedItems(h, { count: 1, year: 2004, retention: 'D10', fonds, pages: 1, state: 'in_archive_room' });
+    const request = { scheduleId: appraisalScheduleId(fonds), cron: h.config.appraisal.cron, workflowType: 'appraiseExpiredRecords', args: [{ fondsCode: fonds, rule: 'majority', openedBy: 'schedule' }], taskQueue: h.config.temporal.taskQueue };
+    expect(await ensureSchedule(h.temporal, request)).toBe('created');
+    expect(await ensureSchedule(h.temporal, request)).toBe('unchanged');
+    const handle = h.temporal.schedule.getHandle(request.scheduleId);
+    try {
+      const described = await handle.describe();
+      expect(described.policies).toMatchObject({ overlap: 'SKIP', catchupWindow: 86_400_000 });
+      await handle.trigger();
+      const batch = await eventually(() => h.db.appraisalBatch.findFirst({ where: { fonds: { code: fonds }, openedBy: 'schedule' }, include: { entries: true } }).then((b) => b ?? undefined), { what: 'the scheduled batch to open' });
+      expect(batch.entries.map((e) => e.itemId)).toEqual([due]);
+      expect([...batch.members].sort()).toEqual([...members].sort());
+    } finally {
+      await handle.delete();
+    }
   });
 });
 
