@@ -27,7 +27,7 @@ export interface DestructionOutcome {
 }
 
 // Items destroyed at once: each is a few S3 calls and one lifecycle Update.
-const ITEMS_IN_FLIGHT = 8;
+const ITEMS_IN_FLIGHT = 16;
 const PAGE = 200;
 // A deletion that keeps failing for a reason other than Object Lock is reported after this many tries, not retried for ever.
 const MAX_ATTEMPTS = 5;

@@ -13,6 +13,9 @@ import { createVolumeActivities } from './volume';
 import { createHandOverActivities } from './hand-over';
 import { createTransferActivities } from './transfer';
 import { createAccessionActivities } from './accession';
+import { createInventoryActivities } from './inventory';
+import { createAppraisalActivities } from './appraisal';
+import { createDestructionActivities } from './destruction';
 
 export interface ActivityDeps {
   db: Db;
@@ -37,5 +40,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createHandOverActivities({ ...deps, moves }),
     ...createTransferActivities({ ...deps, moves }),
     ...createAccessionActivities(deps),
+    ...createInventoryActivities(deps),
+    ...createAppraisalActivities({ ...deps, moves }),
+    ...createDestructionActivities({ ...deps, moves }),
   };
 }

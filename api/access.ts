@@ -17,7 +17,9 @@ export interface Actor {
 
 export type Action =
   | 'read' | 'register' | 'advance' | 'capture' | 'upload' | 'review_upload' | 'decide_quality' | 'import' | 'manage'
-  | 'assemble' | 'hand_over' | 'accept_hand_over' | 'transfer' | 'receive_transfer' | 'arrange';
+  | 'assemble' | 'hand_over' | 'accept_hand_over' | 'transfer' | 'receive_transfer' | 'arrange'
+  | 'hold' | 'appraise' | 'decide_appraisal' | 'propose_destruction' | 'approve_destruction'
+  | 'inventory' | 'schedule_inventory' | 'handle_tasks';
 
 /** The item fields access depends on. */
 export interface ItemAccessFacts {
@@ -74,6 +76,14 @@ export function defineAbilityFor(actor: Actor): AppAbility {
     can(['receive_transfer', 'read'], 'Accession');
   }
   if (has(['auditor'])) can('read', 'Accession');
+  // 盘点: archivists keep the store and run inventories, and work off what they find; the archive manager sets the schedule.
+  if (has(['archivist', 'archive_manager'])) can(['inventory', 'handle_tasks'], 'Fonds', ownFonds);
+  if (has(['archive_manager'])) can('schedule_inventory', 'Fonds', ownFonds);
+  // 冻结: those who answer to a court or an audit place and lift holds; the archive manager may place one too.
+  if (has(['compliance_officer', 'auditor', 'agency_head', 'archive_manager'])) can('hold', 'Item', { fondsId: { $in: actor.fondsIds } });
+  if (has(['archive_manager'])) can(['appraise', 'propose_destruction'], 'Fonds', ownFonds);
+  if (has(['appraisal_member'])) can('decide_appraisal', 'Fonds', ownFonds);
+  if (has(['agency_head', 'compliance_officer'])) can('approve_destruction', 'Fonds', ownFonds);
   if (has(['administrator'])) {
     can('manage', 'User');
     can('read', 'Fonds', { id: { $in: actor.fondsIds } });

@@ -14,7 +14,7 @@ export interface RouteContext<P, Q, B> {
 
 /** One route: mounted on express and described in the OpenAPI document from the same definition. */
 export interface Route<P = unknown, Q = unknown, B = unknown> {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'put';
   path: string;
   tag: string;
   summary: string;

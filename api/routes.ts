@@ -1,5 +1,11 @@
 import { arrangementRoutes } from './arrangement';
+import { appraisalRoutes } from './appraisals';
+import { destructionRoutes } from './destruction-lists';
+import { holdRoutes } from './holds';
 import { handOverRoutes } from './hand-overs';
+import { inventoryRoutes } from './inventories';
+import { shelfScanRoutes } from './shelf-scans';
+import { taskRoutes } from './tasks';
 import { transferRoutes } from './transfers';
 import { volumeRoutes } from './volumes';
 import { z } from 'zod';
@@ -129,5 +135,11 @@ export function apiRoutes(ctx: ApiContext): Route[] {
     ...handOverRoutes(ctx),
     ...transferRoutes(ctx),
     ...arrangementRoutes(ctx),
+    ...inventoryRoutes(ctx),
+    ...shelfScanRoutes(ctx),
+    ...taskRoutes(ctx),
+    ...holdRoutes(ctx),
+    ...appraisalRoutes(ctx),
+    ...destructionRoutes(ctx),
   ];
 }

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createObjectStore } from '../store/object-store';
 import { appraisalScheduleId, ensureSchedule } from '../worker/schedules';
 import { verifiedItems } from './fixtures/holdings';
-import { apiHarness, eventually, type Harness } from './helpers';
+import { apiHarness, eventually, killableWorker, type Harness } from './helpers';
 
 let t: Awaited<ReturnType<typeof apiHarness>>;
 let h: Harness;
@@ -39,15 +39,6 @@ afterAll(async () => {
 });
 
 const call = <T = Record<string, unknown>>(method: string, url: string, user: string, body?: unknown) => t.client.call<T>(method, url, { token: t.tokens[user], body });
-
-/** A worker in its own process, on this file's task queue, that the test can kill outright. */
-function workerProcess(): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-    cwd: path.resolve(__dirname, '..'),
-    env: { ...process.env, TEMPORAL_TASK_QUEUE: h.config.temporal.taskQueue, LANTAI_LOG_LEVEL: 'error' },
-    stdio: 'ignore',
-  });
-}
 
 /** A fonds of the test's own, so appraisal sees only the items made here; the demo staff and the test's users work in it. */
 async function ownFonds(): Promise<string> {
@@ -310,14 +301,13 @@ describe('destruction', () => {
     const { items, list } = await listToDestroy(fonds, 40);
     const bystanders = await verifiedItems(h, { count: 3, year: 2001, retention: 'D30', fonds, pages: 2, state: 'in_archive_room' });
     await h.stopWorkers();
-    const doomed = workerProcess();
+    const doomed = await killableWorker(h.config.temporal.taskQueue);
     await approveAll(list.id);
     await eventually(async () => {
       const n = await h.db.destructionEntry.count({ where: { listId: list.id, status: 'destroyed' } });
       return n >= 3 ? n : undefined;
     }, { what: 'some items to be destroyed' });
-    doomed.kill('SIGKILL');
-    await new Promise((r) => doomed.once('exit', r));
+    await doomed.kill();
     const cutOff = await h.db.destructionEntry.count({ where: { listId: list.id, status: 'destroyed' } });
     expect(cutOff).toBeLessThan(40);
     await h.startWorker();

@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
@@ -164,4 +166,25 @@ export async function itemState(db: Db, itemId: string, wanted: string, timeoutM
     const item = await db.item.findUniqueOrThrow({ where: { id: itemId } });
     return item.lifecycleState === wanted ? item.lifecycleState : undefined;
   }, { timeoutMs, what: `item ${itemId} to become ${wanted}` });
+}
+
+/**
+ * A worker in a process of its own on the given task queue, ready once it polls; `kill` stops it outright (SIGKILL),
+ * as a power cut would, and resolves when it is gone.
+ */
+export async function killableWorker(taskQueue: string): Promise<{ kill(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/worker-process.ts'], {
+    cwd: path.resolve(__dirname, '..'), env: { ...process.env, TEMPORAL_TASK_QUEUE: taskQueue }, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('polling') && resolve());
+    child.once('exit', (code) => reject(new Error(`the worker process exited with ${code}`)));
+  });
+  return {
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
 }

@@ -3,6 +3,7 @@ import { loadConfigOrExit } from '../config';
 import { createLogger } from '../api/logger';
 import { createDb } from '../prisma/client';
 import { createWorker } from './worker';
+import { ensureStartUpSchedules } from './schedules';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -10,6 +11,7 @@ async function main(): Promise<void> {
   Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
   const db = createDb(config.postgres.url);
   const worker = await createWorker(config, { db, log });
+  await ensureStartUpSchedules(config, db, log);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void worker.shutdown());
   log.info({ taskQueues: worker.workers.map((w) => w.options.taskQueue), namespace: config.temporal.namespace }, 'worker polling');
   await worker.run();

@@ -7,3 +7,6 @@ export * from './volume';
 export * from './hand-over';
 export * from './transfer';
 export * from './accession';
+export * from './inventory';
+export * from './appraisal';
+export * from './destruction';

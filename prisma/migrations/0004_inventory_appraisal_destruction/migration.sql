@@ -167,7 +167,7 @@ CREATE TABLE "item_tombstone" (
 
 CREATE UNIQUE INDEX "inventory_run_workflow_id_key" ON "inventory_run"("workflow_id");
 CREATE UNIQUE INDEX "inventory_run_fonds_id_sequence_key" ON "inventory_run"("fonds_id", "sequence");
-CREATE UNIQUE INDEX "inventory_finding_task_id_key" ON "inventory_finding"("task_id");
+CREATE INDEX "inventory_finding_task_id_idx" ON "inventory_finding"("task_id");
 CREATE INDEX "inventory_finding_run_id_kind_idx" ON "inventory_finding"("run_id", "kind");
 CREATE INDEX "archivist_task_fonds_id_status_idx" ON "archivist_task"("fonds_id", "status");
 CREATE UNIQUE INDEX "appraisal_batch_workflow_id_key" ON "appraisal_batch"("workflow_id");
