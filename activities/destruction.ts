@@ -69,7 +69,12 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
       throw err;
     }
     await leaveTombstone(listId, itemId, pages);
-    await moves.moveItem({ itemId, to: 'destroyed', actor, reason: `destruction list ${listId}` });
+    try {
+      await moves.moveItem({ itemId, to: 'destroyed', actor, reason: `destruction list ${listId}` });
+    } catch (err) {
+      if ((err as Error & { type?: string }).type !== 'TransitionNotAllowed') throw err;
+      return fail(listId, itemId, `its objects are deleted, but its lifecycle refused the move: ${(err as Error).message}`);
+    }
     await db.destructionEntry.update({ where: { listId_itemId: { listId, itemId } }, data: { status: 'destroyed', destroyedAt: new Date(), reason: null } });
     return 'destroyed';
   }

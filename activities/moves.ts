@@ -23,8 +23,10 @@ export function createMoveActivities({ temporal }: { temporal: Client }) {
     try {
       await untilCancelled(handle.executeUpdate(advanceLifecycle, { args: [{ to, actor, reason }] }));
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw ApplicationFailure.nonRetryable(err.cause?.message ?? err.message, 'TransitionNotAllowed');
-      throw err;
+      if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+      // A move made meanwhile by an earlier attempt of the same step (a worker that died mid-way) is the move wanted.
+      if ((await handle.query(lifecycleQuery)).state === to) return;
+      throw ApplicationFailure.nonRetryable(err.cause?.message ?? err.message, 'TransitionNotAllowed');
     }
   }
 

@@ -69,8 +69,12 @@ async function batchDecided(id: string): Promise<BatchView> {
 
 async function listReaches(id: string, statuses: string[], timeoutMs = 120_000): Promise<ListView> {
   return eventually(async () => {
-    const v = (await call<ListView>('GET', `/destruction-lists/${id}`, 'manager')).body;
-    return statuses.includes(v.status) ? v : undefined;
+    const v = (await call<ListView & { workflowId: string }>('GET', `/destruction-lists/${id}`, 'manager')).body;
+    if (statuses.includes(v.status)) return v;
+    // A workflow that failed will never get there: say why now rather than at the timeout.
+    const run = await h.temporal.workflow.getHandle(v.workflowId).describe();
+    if (run.status.name === 'FAILED') await h.temporal.workflow.getHandle(v.workflowId).result();
+    return undefined;
   }, { timeoutMs, what: `destruction list ${id} to become ${statuses.join(' or ')}` });
 }
 
