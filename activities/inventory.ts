@@ -8,7 +8,6 @@ import { digestsOf } from '../store/digest';
 import type { ObjectStore } from '../store/object-store';
 
 // Items per activity: a retry repeats at most one chunk of it, and the workflow's history grows by a few events per page.
-const ITEMS_PER_PAGE = 200;
 // Items per transaction: findings, page timestamps, counters and cursor commit together, so a crash loses at most one chunk.
 const ITEMS_PER_CHUNK = 25;
 // Objects read from the store at once; more brought no gain on 2 cores (bench/inventory.ts).
@@ -187,7 +186,7 @@ export function createInventoryActivities({ db, store, log }: InventoryDeps) {
      * Each chunk's findings, page timestamps, counters and new cursor commit in one transaction, and the cursor is
      * read from the catalogue, so a retry after a crash starts after the last chunk committed.
      */
-    async checkInventoryItems({ runId }: { runId: string }): Promise<InventoryProgress> {
+    async checkInventoryItems({ runId, itemsPerPage }: { runId: string; itemsPerPage: number }): Promise<InventoryProgress> {
       const run = await db.inventoryRun.findUnique({ where: { id: runId } });
       if (!run) throw ApplicationFailure.nonRetryable(`inventory run ${runId} is not in the catalogue`, 'InventoryRunNotFound');
       if (run.status !== 'running') return progressOf(runId, false);
@@ -195,7 +194,7 @@ export function createInventoryActivities({ db, store, log }: InventoryDeps) {
       const items = await db.item.findMany({
         where: { fondsId: run.fondsId, lifecycleState: { in: [...CUSTODY_STATES] }, ...(run.cursor ? { id: { gt: run.cursor } } : {}) },
         orderBy: { id: 'asc' },
-        take: ITEMS_PER_PAGE,
+        take: itemsPerPage,
         include: {
           box: { select: { locationId: true } },
           pages: { where: { supersededAt: null, destroyedAt: null }, orderBy: { pageNumber: 'asc' }, select: { id: true, pageNumber: true, bucket: true, key: true, size: true, sha256: true, sm3: true, lastRehashedAt: true } },
@@ -232,7 +231,7 @@ export function createInventoryActivities({ db, store, log }: InventoryDeps) {
       } finally {
         leaving.abort();
       }
-      return progressOf(runId, items.length === ITEMS_PER_PAGE);
+      return progressOf(runId, items.length === itemsPerPage);
     },
 
     /** Judges the run's shelf-scan sessions against where the catalogue places the fonds' boxes and items; once. */

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createBarcodeReader, type ReaderStatus } from '../devices';
 import { readShelfBarcodes } from '../devices/shelf-scan';
+import { openInventoryRunRecord } from '../activities/inventory';
 import { createS3Client } from '../store/object-store';
+import { periodicInventory } from '../workflows';
 import { describeSchedule, ensureSchedule, inventoryScheduleOf } from '../worker/schedules';
 import { verifiedItems } from './fixtures/holdings';
 import { ptyPair } from './fixtures/pty';
@@ -277,6 +279,20 @@ describe('periodic inventory', () => {
       if (!restarted) await h.startWorker();
     }
   }, 240_000);
+
+  it('continues as new on a long run and carries on at its cursor, checking each item once', async () => {
+    const fonds = await ownFonds();
+    await verifiedItems(h, { fonds: fonds.code, count: 23, year, retention: 'D30', pages: 1, state: 'in_archive_room' });
+    const workflowId = `inventory-${fonds.code}-long-${randomInt(1e6)}`;
+    const runId = await openInventoryRunRecord(h.db, workflowId, { fonds: fonds.code, trigger: 'on_demand', requestedBy: 'archivist', rehash: 'all', rehashCycle: 1 });
+    const handle = await h.temporal.workflow.start(periodicInventory, { workflowId, taskQueue: h.config.temporal.taskQueue, args: [{ runId, pacing: { itemsPerPage: 4, pagesPerExecution: 2 } }] });
+    const report = await handle.result();
+    expect(report).toMatchObject({ itemsTotal: 23, itemsChecked: 23, objectsChecked: 23, objectsRehashed: 23 });
+    // 23 items in pages of 4, two pages per execution: the run went through three continuations.
+    expect((await handle.describe()).runId).not.toBe(handle.firstExecutionRunId);
+    const pages = await h.db.page.findMany({ where: { item: { fonds: { code: fonds.code } } } });
+    expect(pages.every((p) => p.lastCheckedAt && p.lastRehashedAt)).toBe(true);
+  });
 
   it('keeps a schedule per fonds with overlap skipped and a day’s catch-up, and a triggered run completes', async () => {
     expect((await call('PUT', '/fonds/J001/inventory-schedule', 'archivist', { cron: '0 2 * * 0' })).status).toBe(403);

@@ -16,8 +16,17 @@ const { checkInventoryItems } = proxyActivities<Activities>({
   retry,
 });
 
+/** How much one execution takes on before it continues as new: pages of items, and how many pages. */
+export interface InventoryPacing {
+  itemsPerPage: number;
+  pagesPerExecution: number;
+}
+
+// Each page of 200 items adds a few events; starting afresh every 50 pages keeps the history small.
+const PACING: InventoryPacing = { itemsPerPage: 200, pagesPerExecution: 50 };
+
 /** A new run from a schedule or a person, or one already open (created by the API, or continued as new). */
-export type InventoryInput = InventoryOrder | { runId: string };
+export type InventoryInput = InventoryOrder | { runId: string; pacing?: InventoryPacing };
 
 export type InventoryStage = 'checking' | 'judging_shelves' | 'finishing' | 'completed' | 'failed';
 
@@ -32,9 +41,6 @@ export interface InventoryView {
 
 export const inventoryQuery = defineQuery<InventoryView | null>('inventory');
 
-// Each page of 200 items adds a few events; starting afresh every 50 pages keeps the history small.
-const PAGES_PER_RUN = 50;
-
 /**
  * Periodic inventory (定期盘点): every item of the fonds in custody is checked, page after page (its stored objects
  * exist, have their size and, when due, their digests; its metadata is complete), the shelf scans are judged against
@@ -42,11 +48,12 @@ const PAGES_PER_RUN = 50;
  */
 export async function periodicInventory(input: InventoryInput): Promise<InventoryReport> {
   const runId = 'runId' in input ? input.runId : await openInventoryRun({ workflowId: workflowInfo().workflowId, order: input });
+  const pacing = ('pacing' in input && input.pacing) || PACING;
   let view: InventoryView | null = null;
   setHandler(inventoryQuery, () => view);
   try {
-    for (let page = 0; page < PAGES_PER_RUN; page++) {
-      const progress = await checkInventoryItems({ runId });
+    for (let page = 0; page < pacing.pagesPerExecution; page++) {
+      const progress = await checkInventoryItems({ runId, itemsPerPage: pacing.itemsPerPage });
       view = { stage: 'checking', ...progress };
       if (!progress.more) {
         view.stage = 'judging_shelves';
@@ -64,7 +71,7 @@ export async function periodicInventory(input: InventoryInput): Promise<Inventor
     await CancellationScope.nonCancellable(() => finishInventoryRun({ runId, error: err instanceof Error ? messageOf(err) : String(err) }));
     throw err;
   }
-  return continueAsNew<typeof periodicInventory>({ runId });
+  return continueAsNew<typeof periodicInventory>({ runId, pacing });
 }
 
 function messageOf(err: Error): string {
