@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { APPRAISAL_DECISIONS } from '../domain/appraisal';
 import { RETENTION_PERIODS } from '../domain/retention';
 import { appraisalQuery, appraiseExpiredRecords, recordAppraisal } from '../workflows';
-import { defineAbilityFor, fondsSubject, type Action, type Actor } from './access';
+import type { Action, Actor } from './access';
 import { updateOrConflict } from './capture';
 import type { ApiContext } from './context';
 import { conflict, notFound } from './errors';
-import { deny } from './items';
+import { requireInFonds } from './items';
 import { route, type Route } from './route';
 import { fondsFor } from './volumes';
 
@@ -31,7 +31,7 @@ const Decision = z
 async function batchFor(ctx: ApiContext, actor: Actor, id: string, requestId: string, action: Action = 'read') {
   const batch = await ctx.db.appraisalBatch.findUnique({ where: { id } });
   if (!batch) throw notFound(`appraisal batch ${id}`);
-  if (!defineAbilityFor(actor).can(action, fondsSubject(batch.fondsId))) await deny(ctx, actor, action, `appraisal_batch:${id}`, `your roles (${actor.roles.join(', ')}) do not allow '${action}' on this batch's fonds`, requestId);
+  await requireInFonds(ctx, actor, action, batch.fondsId, `appraisal_batch:${id}`, requestId);
   return batch;
 }
 

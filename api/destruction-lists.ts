@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { destructionDocumentKey } from '../activities/destruction';
 import type { StoredDocument } from '../activities/volume';
 import { decideDestruction, destroyRecords, destructionQuery } from '../workflows';
-import { defineAbilityFor, fondsSubject, type Action, type Actor } from './access';
+import type { Action, Actor } from './access';
 import { updateOrConflict } from './capture';
 import type { ApiContext } from './context';
 import { badRequest, conflict, notFound } from './errors';
-import { deny } from './items';
+import { requireInFonds } from './items';
 import { route, type Route } from './route';
 
 const Proposal = z.object({
@@ -23,7 +23,7 @@ const Approval = z
 async function propose(ctx: ApiContext, actor: Actor, proposal: z.infer<typeof Proposal>, requestId: string) {
   const batch = await ctx.db.appraisalBatch.findUnique({ where: { id: proposal.batch } });
   if (!batch) throw badRequest(`batch: no appraisal batch has id ${proposal.batch}`, [{ field: 'batch', problem: 'unknown batch' }]);
-  await allowed(ctx, actor, batch.fondsId, 'propose_destruction', `appraisal_batch:${batch.id}`, requestId);
+  await requireInFonds(ctx, actor, 'propose_destruction', batch.fondsId, `appraisal_batch:${batch.id}`, requestId);
   if (batch.status !== 'decided') throw conflict(`appraisal batch ${batch.id} is still open: every member must decide every item first`);
   const id = randomUUID();
   const workflowId = `destruction-${id}`;
@@ -46,14 +46,10 @@ async function propose(ctx: ApiContext, actor: Actor, proposal: z.infer<typeof P
   return destructionListView(ctx, id);
 }
 
-async function allowed(ctx: ApiContext, actor: Actor, fondsId: string, action: Action, subject: string, requestId: string) {
-  if (!defineAbilityFor(actor).can(action, fondsSubject(fondsId))) await deny(ctx, actor, action, subject, `your roles (${actor.roles.join(', ')}) do not allow '${action}' in this fonds`, requestId);
-}
-
 async function listFor(ctx: ApiContext, actor: Actor, id: string, requestId: string, action: Action = 'read') {
   const list = await ctx.db.destructionList.findUnique({ where: { id } });
   if (!list) throw notFound(`destruction list ${id}`);
-  await allowed(ctx, actor, list.fondsId, action, `destruction_list:${id}`, requestId);
+  await requireInFonds(ctx, actor, action, list.fondsId, `destruction_list:${id}`, requestId);
   return list;
 }
 

@@ -5,11 +5,11 @@ import { cronProblem } from '../domain/cron';
 import type { InventoryOrder, RehashPlan } from '../domain/inventory';
 import { describeSchedule, ensureSchedule, inventoryScheduleId, inventoryScheduleOf, inventoryScheduleRequest } from '../worker/schedules';
 import { inventoryQuery, periodicInventory } from '../workflows';
-import { defineAbilityFor, fondsSubject, type Actor } from './access';
+import type { Actor } from './access';
 import { audit } from './audit';
 import type { ApiContext } from './context';
 import { badRequest, conflict, notFound } from './errors';
-import { deny } from './items';
+import { requireInFonds } from './items';
 import { route, type Route } from './route';
 import { fondsFor } from './volumes';
 
@@ -65,7 +65,7 @@ async function workflowRunning(ctx: ApiContext, workflowId: string): Promise<boo
 export async function inventoryView(ctx: ApiContext, id: string, actor?: Actor, requestId = '') {
   const run = await ctx.db.inventoryRun.findUnique({ where: { id }, include: { fonds: { select: { code: true } } } });
   if (!run) throw notFound(`inventory ${id}`);
-  if (actor && !defineAbilityFor(actor).can('read', fondsSubject(run.fondsId))) await deny(ctx, actor, 'read', `inventory_run:${id}`, 'the inventory belongs to a fonds that is not among your fonds', requestId);
+  if (actor) await requireInFonds(ctx, actor, 'read', run.fondsId, `inventory_run:${id}`, requestId);
   const findings = await ctx.db.inventoryFinding.findMany({ where: { runId: id }, orderBy: [{ kind: 'asc' }, { createdAt: 'asc' }, { id: 'asc' }], take: FINDINGS_SHOWN });
   const items = await ctx.db.item.findMany({ where: { id: { in: findings.flatMap((f) => (f.itemId ? [f.itemId] : [])) } }, select: { id: true, archivalCode: true } });
   const pages = await ctx.db.page.findMany({ where: { id: { in: findings.flatMap((f) => (f.pageId ? [f.pageId] : [])) } }, select: { id: true, pageNumber: true } });

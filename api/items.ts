@@ -7,7 +7,7 @@ import { SECURITY_LEVELS } from '../domain/security';
 import type { Item } from '../prisma/client';
 import { advanceLifecycle, lifecycleQuery, type LifecycleView } from '../workflows';
 import { registerCase, type ItemRegistration, type RegistrationError } from '../catalogue/registration';
-import { defineAbilityFor, explainItemDenial, itemSubject, type Action, type Actor } from './access';
+import { defineAbilityFor, explainItemDenial, fondsSubject, itemSubject, type Action, type Actor } from './access';
 import { audit } from './audit';
 import type { ApiContext } from './context';
 import { badRequest, conflict, forbidden, notFound, unavailable } from './errors';
@@ -126,6 +126,13 @@ export async function viewOf(ctx: ApiContext, item: Item, actor: Actor): Promise
 
 function itemSubjectForFonds(fondsId: string) {
   return itemSubject({ id: '', fondsId, securityLevel: 'public', citizenId: '', employerCreditCode: null });
+}
+
+/** Refuses, audited, unless the actor may take the action in the fonds; the refusal says whether the fonds or the role is wrong. */
+export async function requireInFonds(ctx: ApiContext, actor: Actor, action: Action, fondsId: string, subject: string, requestId: string): Promise<void> {
+  if (defineAbilityFor(actor).can(action, fondsSubject(fondsId))) return;
+  const reason = actor.fondsIds.includes(fondsId) ? `your roles (${actor.roles.join(', ')}) do not allow '${action}' in this fonds` : `${subject} belongs to a fonds that is not among your fonds`;
+  await deny(ctx, actor, action, subject, reason, requestId);
 }
 
 export async function deny(ctx: ApiContext, actor: Actor, action: string, subject: string, reason: string, requestId: string): Promise<never> {

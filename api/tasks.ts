@@ -3,7 +3,7 @@ import { defineAbilityFor, fondsSubject } from './access';
 import { audit } from './audit';
 import type { ApiContext } from './context';
 import { conflict, notFound } from './errors';
-import { deny } from './items';
+import { deny, requireInFonds } from './items';
 import { route, type Route } from './route';
 import { fondsFor } from './volumes';
 
@@ -51,9 +51,7 @@ export function taskRoutes(ctx: ApiContext): Route[] {
       async handle({ req, actor, params, body }) {
         const task = await ctx.db.archivistTask.findUnique({ where: { id: params.id } });
         if (!task) throw notFound(`task ${params.id}`);
-        if (!defineAbilityFor(actor).can('handle_tasks', fondsSubject(task.fondsId))) {
-          await deny(ctx, actor, 'handle_tasks', `task:${task.id}`, actor.fondsIds.includes(task.fondsId) ? `your roles (${actor.roles.join(', ')}) do not handle archivists' tasks` : 'the task belongs to a fonds that is not among your fonds', req.id as string);
-        }
+        await requireInFonds(ctx, actor, 'handle_tasks', task.fondsId, `task:${task.id}`, req.id as string);
         const resolved = await ctx.db.archivistTask.updateMany({ where: { id: task.id, status: 'open' }, data: { status: 'resolved', resolvedBy: actor.username, resolvedAt: new Date(), resolution: body.resolution } });
         if (resolved.count !== 1) throw conflict(`task ${task.id} is already resolved`);
         await audit(ctx.db, { actorId: actor.id, actor: actor.username, action: 'task.resolve', subject: `task:${task.id}`, outcome: 'done', reason: body.resolution, requestId: req.id as string });

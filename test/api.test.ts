@@ -85,8 +85,8 @@ describe('API', () => {
   it('refuses a wrong password and an expired token', async () => {
     expect((await client.call('POST', '/auth/login', { body: { username: 'clerk', password: 'wrong' } })).status).toBe(401);
     const user = await h.db.user.findUniqueOrThrow({ where: { username: 'clerk' } });
-    const { createHash } = await import('node:crypto');
-    const stale = 'expired-token-for-the-test-0123456789';
+    const { createHash, randomBytes } = await import('node:crypto');
+    const stale = `expired-token-for-the-test-${randomBytes(8).toString('hex')}`;
     await h.db.accessToken.create({ data: { userId: user.id, tokenHash: createHash('sha256').update(stale).digest('hex'), expiresAt: new Date(Date.now() - 1000) } });
     const r = await client.call<{ error: { message: string } }>('GET', '/me', { token: stale });
     expect(r.status).toBe(401);

@@ -1,7 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   cjkFontPath,
   destructionCertificateToPdf,
@@ -12,6 +8,7 @@ import {
   type DestructionCertificateDocument,
   type DestructionLine,
 } from '../documents';
+import { run, scratchFolder } from './fixtures/pdf';
 
 const TITLES = ['李强失业保险金申领', '陈静生育津贴支付审批', '刘洋门诊医疗费用报销审批', '某某有限责任公司为职工周建国申请失业保险金及职业培训补贴的全部申报、审核与支付材料'];
 const HOLD = '审计署专项审计冻结（审冻字〔2024〕12号）';
@@ -57,24 +54,12 @@ const codes = certificate.lines.map((l) => l.archivalCode!);
 const withStatus = (status: DestructionLine['status']) => certificate.lines.filter((l) => l.status === status);
 
 let font: CjkFont;
-let dir: string;
+const scratch = scratchFolder('lantai-destruction-');
+const saved = scratch.save;
 
 beforeAll(() => {
   font = loadCjkFont(cjkFontPath());
-  dir = mkdtempSync(join(tmpdir(), 'lantai-destruction-'));
 });
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function saved(name: string, pdf: Buffer): string {
-  const path = join(dir, name);
-  writeFileSync(path, pdf);
-  return path;
-}
-
-function run(tool: string, ...args: string[]): string {
-  return execFileSync(tool, args, { encoding: 'utf8' });
-}
 
 /** -layout keeps a row on one line; -raw keeps a wrapped cell's lines together, in drawing order. */
 function pagesOf(path: string, mode: '-layout' | '-raw' = '-layout'): string[] {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
@@ -20,6 +20,7 @@ import {
   type CjkFont,
 } from '../documents';
 import { decodeBarcodes } from '../imaging';
+import { run, scratchFolder } from './fixtures/pdf';
 
 const CASES = ['张伟参保人员登记', '王芳基本养老保险待遇核定', '李强个人账户转移接续', '刘洋失业保险金申领', '陈静生育津贴支付审批'];
 const LONG_TITLES = new Map([
@@ -79,24 +80,12 @@ function box(boxNumber: number, firstItem: number, count: number): BoxDescriptio
 const boxes = [box(1, 1, 25), box(2, 26, 3)];
 const [first, second] = boxes as [BoxDescription, BoxDescription];
 let font: CjkFont;
-let dir: string;
+const scratch = scratchFolder('lantai-documents-');
+const saved = scratch.save;
 
 beforeAll(() => {
   font = loadCjkFont(cjkFontPath());
-  dir = mkdtempSync(join(tmpdir(), 'lantai-documents-'));
 });
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function saved(name: string, pdf: Buffer): string {
-  const path = join(dir, name);
-  writeFileSync(path, pdf);
-  return path;
-}
-
-function run(tool: string, ...args: string[]): string {
-  return execFileSync(tool, args, { encoding: 'utf8' });
-}
 
 function pageCount(path: string): number {
   return Number(/^Pages:\s+(\d+)/m.exec(run('pdfinfo', path))?.[1]);
@@ -180,8 +169,8 @@ describe('spine labels (盒脊)', () => {
 
   test('carries the box barcode as a readable Code 128', async () => {
     const path = saved('spines-20mm.pdf', await spineLabelsToPdf([first], font, { widthMm: 20, heightMm: 220 }));
-    execFileSync('pdftoppm', ['-r', '300', '-png', '-singlefile', path, join(dir, 'spine')]);
-    const found = await decodeBarcodes(readFileSync(join(dir, 'spine.png')));
+    execFileSync('pdftoppm', ['-r', '300', '-png', '-singlefile', path, scratch.path('spine')]);
+    const found = await decodeBarcodes(readFileSync(scratch.path('spine.png')));
     expect(found.map((b) => [b.format, b.text])).toEqual([['Code128', first.boxBarcode]]);
   });
 });
@@ -199,8 +188,8 @@ describe('item barcode labels', () => {
   });
 
   test("carries the item's barcode, which reads back, over its archival code", async () => {
-    execFileSync('pdftoppm', ['-r', '300', '-png', '-f', '1', '-l', '1', '-singlefile', path, join(dir, 'item')]);
-    const found = await decodeBarcodes(readFileSync(join(dir, 'item.png')));
+    execFileSync('pdftoppm', ['-r', '300', '-png', '-f', '1', '-l', '1', '-singlefile', path, scratch.path('item')]);
+    const found = await decodeBarcodes(readFileSync(scratch.path('item.png')));
     expect(found.map((b) => [b.format, b.text])).toEqual([['Code128', first.entries[0]!.barcode]]);
     expect(pageText(path, 1)).toContain(first.entries[0]!.archivalCode);
   });
