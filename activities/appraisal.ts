@@ -2,11 +2,14 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import { keptUntil, outcomeOf, type AppraisalDecisionKind, type OutcomeRule } from '../domain/appraisal';
 import type { RetentionPeriod } from '../domain/retention';
+import { retainUntilDue } from '../catalogue/object-locks';
 import type { Db } from '../prisma/client';
+import type { ObjectStore } from '../store/object-store';
 import type { MoveActivities } from './moves';
 
 export interface AppraisalDeps {
   db: Db;
+  store: ObjectStore;
   log: Logger;
   moves: MoveActivities;
 }
@@ -52,7 +55,7 @@ export interface AppraisalSettled {
 
 const refused = (message: string) => ApplicationFailure.nonRetryable(message, 'AppraisalDecisionRefused');
 
-export function createAppraisalActivities({ db, log, moves }: AppraisalDeps) {
+export function createAppraisalActivities({ db, store, log, moves }: AppraisalDeps) {
   return {
     /**
      * Opens the batch: every item in the archive room whose retention ran out by `asOf` (counted from 1 January of
@@ -104,6 +107,7 @@ export function createAppraisalActivities({ db, log, moves }: AppraisalDeps) {
         if (outcome.outcome === 'keep') returning.push({ itemId: entry.itemId, reason: `appraisal batch ${batchId}: kept for ${outcome.newPeriod}, until ${until}` });
         if (outcome.outcome === 'permanent') returning.push({ itemId: entry.itemId, reason: `appraisal batch ${batchId}: made permanent` });
       }
+      await retainUntilDue(db, store, returning.map((r) => r.itemId));
       for (const { itemId, reason } of returning) await moves.moveItem({ itemId, to: 'in_archive_room', actor: 'appraisal committee', reason });
       await db.appraisalBatch.update({ where: { id: batchId }, data: { status: 'decided', decidedAt: batch.decidedAt ?? new Date() } });
       log.info({ batchId, ...counts }, 'appraisal batch decided');

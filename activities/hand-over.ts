@@ -7,6 +7,7 @@ import type { HandOverRound, Placement } from '../domain/hand-over';
 import { shelfBarcodeOf } from '../domain/volume';
 import type { Db, Prisma } from '../prisma/client';
 import type { MoveActivities } from './moves';
+import { retainUntilDue } from '../catalogue/object-locks';
 
 export interface HandOverDeps {
   db: Db;
@@ -91,9 +92,11 @@ export function createHandOverActivities({ db, log, store, config, moves }: Hand
     /** The archive room takes custody: every item of the list's boxes becomes in_archive_room. */
     async takeCustody({ handOverId, actor }: { handOverId: string; actor: string }): Promise<{ moved: number }> {
       const items = await db.item.findMany({ where: { box: { handOverId } }, select: { id: true }, orderBy: { itemNumber: 'asc' } });
+      // In the archive's custody the store itself keeps each page until its retention runs out.
+      const retained = await retainUntilDue(db, store, items.map((i) => i.id));
       const result = await moves.moveItems({ itemIds: items.map((i) => i.id), to: 'in_archive_room', actor, reason: `hand-over ${handOverId} accepted` });
       await db.handOver.update({ where: { id: handOverId }, data: { status: 'accepted' } });
-      log.info({ handOverId, items: result.moved }, 'hand-over accepted; items in the archive room');
+      log.info({ handOverId, items: result.moved, retained }, 'hand-over accepted; items in the archive room');
       return result;
     },
   };

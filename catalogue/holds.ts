@@ -1,5 +1,6 @@
 import type { Db } from '../prisma/client';
 import type { ObjectStore } from '../store/object-store';
+import { setLegalHolds } from './object-locks';
 
 export type HoldKind = 'legal' | 'audit';
 
@@ -26,7 +27,7 @@ export function describeHold(hold: ActiveHold): string {
  */
 export async function placeHold(db: Db, store: ObjectStore, input: { itemId: string; kind: HoldKind; reason: string; placedById: string }) {
   const hold = await db.legalHold.create({ data: input });
-  await lockObjects(db, store, input.itemId, true);
+  await setLegalHolds(db, store, input.itemId, true);
   return hold;
 }
 
@@ -34,16 +35,6 @@ export async function placeHold(db: Db, store: ObjectStore, input: { itemId: str
 export async function liftHold(db: Db, store: ObjectStore, input: { holdId: string; liftedById: string; liftReason: string }) {
   const hold = await db.legalHold.update({ where: { id: input.holdId }, data: { liftedById: input.liftedById, liftReason: input.liftReason, liftedAt: new Date() } });
   const remaining = await db.legalHold.count({ where: { itemId: hold.itemId, liftedAt: null } });
-  if (remaining === 0) await lockObjects(db, store, hold.itemId, false);
+  if (remaining === 0) await setLegalHolds(db, store, hold.itemId, false);
   return hold;
-}
-
-async function lockObjects(db: Db, store: ObjectStore, itemId: string, on: boolean): Promise<void> {
-  const pages = await db.page.findMany({ where: { itemId, destroyedAt: null }, select: { bucket: true, key: true } });
-  for (const page of pages) {
-    for (const version of await store.listVersions(page.bucket, page.key)) {
-      if (version.key !== page.key || version.deleteMarker) continue;
-      await store.setLegalHold({ bucket: page.bucket, key: page.key, versionId: version.versionId }, on);
-    }
-  }
 }

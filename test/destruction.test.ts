@@ -153,11 +153,39 @@ describe('appraisal', () => {
     expect(outcome(items[3]!)).toMatchObject({ outcome: 'permanent', lifecycleState: 'in_archive_room' });
     expect(await h.db.item.findUniqueOrThrow({ where: { id: items[3]! } })).toMatchObject({ madePermanent: true });
     expect((await h.db.item.findUniqueOrThrow({ where: { id: items[2]! } })).keptUntil?.toISOString().slice(0, 10)).toBe('2056-01-01');
+    // The store keeps the kept item's pages until its new date.
+    const keptPage = await h.db.page.findFirstOrThrow({ where: { itemId: items[2]! } });
+    expect((await store().head({ bucket: keptPage.bucket, key: keptPage.key, versionId: keptPage.versionId! })).retention?.retainUntil).toEqual(new Date('2056-01-01T00:00:00Z'));
 
     const later = await openBatch(fonds, '2055-12-31');
     expect(later.items).toEqual([]);
     const again = await openBatch(fonds, '2056-01-01');
     expect(again.items.map((i) => i.id)).toEqual([items[2]]);
+  });
+});
+
+describe('retention in the store', () => {
+  it('keeps the pages of items taken into custody under Object Lock until their retention runs out', async () => {
+    const fonds = await ownFonds();
+    const [recent] = await verifiedItems(h, { count: 1, year: 2025, retention: 'D30', fonds, pages: 2 });
+    const [old] = await verifiedItems(h, { count: 1, year: 1990, retention: 'D10', fonds, pages: 1 });
+    const assembly = await call<{ id: string }>('POST', '/volume-assemblies', 'archivist', { fonds });
+    const boxes = await eventually(async () => {
+      const v = (await call<{ status: string; boxes: { id: string }[] }>('GET', `/volume-assemblies/${assembly.body.id}`, 'archivist')).body;
+      return v.status === 'assembled' ? v.boxes.map((b) => b.id) : undefined;
+    }, { what: 'the assembly' });
+    const list = await call<{ id: string }>('POST', '/hand-overs', 'archivist', { fonds, boxes, businessUnit: '失业保险科', itemCount: 2, pageCount: 3, handedOverBy: '王经办', receivedBy: '李档案', witness: '周见证' });
+    await eventually(async () => ((await call<{ stage: string }>('GET', `/hand-overs/${list.body.id}`, 'manager')).body.stage === 'submitted' ? true : undefined));
+    const placements = boxes.map((boxId, i) => ({ boxId, room: 'R09', shelf: fonds, position: i + 1 }));
+    expect((await call('POST', `/hand-overs/${list.body.id}/decision`, 'manager', { decision: 'accept', placements })).status).toBe(200);
+    await eventually(async () => ((await h.db.item.count({ where: { id: { in: [recent!, old!] }, lifecycleState: 'in_archive_room' } })) === 2 ? true : undefined), { what: 'custody' });
+
+    for (const page of await h.db.page.findMany({ where: { itemId: recent! } })) {
+      expect((await store().head({ bucket: page.bucket, key: page.key, versionId: page.versionId! })).retention).toEqual({ mode: 'GOVERNANCE', retainUntil: new Date('2056-01-01T00:00:00Z') });
+      await expect(store().deleteVersion({ bucket: page.bucket, key: page.key, versionId: page.versionId! })).rejects.toMatchObject({ name: 'ObjectLockedError' });
+    }
+    const oldPage = await h.db.page.findFirstOrThrow({ where: { itemId: old! } });
+    expect((await store().head({ bucket: oldPage.bucket, key: oldPage.key, versionId: oldPage.versionId! })).retention).toBeUndefined();
   });
 });
 
