@@ -9,6 +9,8 @@ import type { Db, Prisma } from '../prisma/client';
 import type { ObjectStore } from '../store/object-store';
 import type { MoveActivities } from './moves';
 import type { StoredDocument } from './volume';
+import { eachInFlight } from '../domain/in-flight';
+import { versionsOfPages } from '../catalogue/object-locks';
 
 export interface DestructionDeps {
   db: Db;
@@ -53,7 +55,8 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
     const entry = await db.destructionEntry.update({ where: { listId_itemId: { listId, itemId } }, data: { attempts: { increment: 1 } } });
     const pages = await db.page.findMany({ where: { itemId }, orderBy: [{ pageNumber: 'asc' }, { createdAt: 'asc' }] });
     try {
-      const versions = await versionsOf(pages);
+      // Delete markers too: nothing of the item may stay behind in the store.
+      const versions = await versionsOfPages(store, pages, { deleteMarkers: true });
       // Every version is checked before any is deleted, so an Object Lock never leaves an item half destroyed.
       const locked = [];
       for (const v of versions) {
@@ -77,16 +80,6 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
     }
     await db.destructionEntry.update({ where: { listId_itemId: { listId, itemId } }, data: { status: 'destroyed', destroyedAt: new Date(), reason: null } });
     return 'destroyed';
-  }
-
-  /** Every version of the pages' keys, delete markers included: nothing of the item may stay behind in the store. */
-  async function versionsOf(pages: { bucket: string; key: string }[]) {
-    const keys = [...new Map(pages.map((p) => [`${p.bucket}/${p.key}`, p])).values()];
-    const versions = [];
-    for (const { bucket, key } of keys) {
-      for (const v of await store.listVersions(bucket, key)) if (v.key === key) versions.push({ bucket, key, versionId: v.versionId, deleteMarker: v.deleteMarker });
-    }
-    return versions;
   }
 
   async function leaveTombstone(listId: string, itemId: string, pages: { bucket: string; key: string; versionId: string | null; size: bigint; sha256: string; sm3: string; pageNumber: number; supersededAt: Date | null }[]) {
@@ -157,17 +150,12 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
       for (;;) {
         const entries = await db.destructionEntry.findMany({ where: { listId, status: 'listed' }, orderBy: { itemId: 'asc' }, take: PAGE, select: { itemId: true } });
         if (entries.length === 0) break;
-        let next = 0;
-        const lane = async () => {
-          while (next < entries.length) {
-            // A worker shutting down cancels the activity: stop between items, and another worker carries on.
-            Context.current().cancellationSignal.throwIfAborted();
-            const { itemId } = entries[next++]!;
-            tally[await destroyItem(listId, itemId, actor)] += 1;
-            Context.current().heartbeat(tally);
-          }
-        };
-        await Promise.all(Array.from({ length: Math.min(ITEMS_IN_FLIGHT, entries.length) }, lane));
+        await eachInFlight(entries, ITEMS_IN_FLIGHT, async ({ itemId }) => {
+          // A worker shutting down cancels the activity: stop between items, and another worker carries on.
+          Context.current().cancellationSignal.throwIfAborted();
+          tally[await destroyItem(listId, itemId, actor)] += 1;
+          Context.current().heartbeat(tally);
+        });
       }
       return tally;
     },

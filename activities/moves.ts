@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { LifecycleState } from '../domain/lifecycle';
 import { advanceLifecycle, lifecycleQuery } from '../workflows/item-lifecycle';
+import { eachInFlight } from '../domain/in-flight';
 
 export interface MoveRequest {
   itemId: string;
@@ -39,22 +40,17 @@ export function createMoveActivities({ temporal }: { temporal: Client }) {
      */
     async moveItems({ itemIds, to, actor, reason }: { itemIds: string[]; to: LifecycleState; actor: string; reason?: string }): Promise<{ moved: number }> {
       const refused: string[] = [];
-      let next = 0;
       let done = 0;
-      const lane = async () => {
-        while (next < itemIds.length) {
-          const itemId = itemIds[next++]!;
-          try {
-            await moveItem({ itemId, to, actor, reason });
-          } catch (err) {
-            if (!(err instanceof ApplicationFailure) || err.type !== 'TransitionNotAllowed') throw err;
-            refused.push(`${itemId}: ${err.message}`);
-          }
-          done += 1;
-          Context.current().heartbeat({ done, total: itemIds.length });
+      await eachInFlight(itemIds, MOVES_IN_FLIGHT, async (itemId) => {
+        try {
+          await moveItem({ itemId, to, actor, reason });
+        } catch (err) {
+          if (!(err instanceof ApplicationFailure) || err.type !== 'TransitionNotAllowed') throw err;
+          refused.push(`${itemId}: ${err.message}`);
         }
-      };
-      await Promise.all(Array.from({ length: Math.min(MOVES_IN_FLIGHT, itemIds.length) }, lane));
+        done += 1;
+        Context.current().heartbeat({ done, total: itemIds.length });
+      });
       if (refused.length) {
         throw ApplicationFailure.nonRetryable(`${refused.length} of ${itemIds.length} items could not become ${to}: ${refused.slice(0, 5).join('; ')}`, 'TransitionNotAllowed');
       }

@@ -99,16 +99,19 @@ export function appraisalRoutes(ctx: ApiContext): Route[] {
   ];
 }
 
-/** The batch row appears once the workflow's first activity has run; a workflow that fails first says why. */
+/**
+ * The batch row appears once the workflow's first activity has run; a workflow that fails first says why. Its state
+ * is polled rather than awaited, so no long poll outlives the request.
+ */
 async function waitForBatch(ctx: ApiContext, workflowId: string) {
-  const failed = ctx.temporal.workflow.getHandle(workflowId).result().then(
-    () => undefined,
-    (err: Error & { cause?: Error }) => err.cause?.message ?? err.message,
-  );
+  const handle = ctx.temporal.workflow.getHandle(workflowId);
   for (;;) {
     const batch = await ctx.db.appraisalBatch.findUnique({ where: { workflowId } });
     if (batch) return batch;
-    const failure = await Promise.race([failed, new Promise<undefined>((r) => setTimeout(() => r(undefined), 200))]);
-    if (failure) throw conflict(`the appraisal batch could not be opened: ${failure}`);
+    if ((await handle.describe()).status.name !== 'RUNNING') {
+      const failure = await handle.result().then(() => 'it ended without opening one', (err: Error & { cause?: Error }) => err.cause?.message ?? err.message);
+      throw conflict(`the appraisal batch could not be opened: ${failure}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
   }
 }

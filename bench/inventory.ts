@@ -15,6 +15,7 @@ import type { Db } from '../prisma/client';
 import { DEMO_PASSWORD_DEFAULT } from '../prisma/seed';
 import type { ObjectStore } from '../store/object-store';
 import { benchStack } from './stack';
+import { eachInFlight } from '../domain/in-flight';
 
 const { values } = parseArgs({ options: { items: { type: 'string', default: '2000' }, pages: { type: 'string', default: '2' }, 'page-kb': { type: 'string', default: '140' } } });
 const ITEMS = Number(values.items);
@@ -116,17 +117,8 @@ async function inventory(api: string, token: string, db: Db, rehash: 'all' | 'sa
   }
 }
 
-async function inParallel<T, R>(inputs: T[], work: (input: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(inputs.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < inputs.length) {
-      const i = next++;
-      results[i] = await work(inputs[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
-  return results;
+function inParallel<T, R>(inputs: T[], work: (input: T) => Promise<R>): Promise<R[]> {
+  return eachInFlight(inputs, IN_FLIGHT, work);
 }
 
 async function call<T = Record<string, unknown>>(api: string, method: string, url: string, token: string | undefined, body?: unknown): Promise<T> {

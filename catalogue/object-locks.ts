@@ -1,4 +1,5 @@
 import { appraisalDueOn } from '../domain/appraisal';
+import { eachInFlight } from '../domain/in-flight';
 import type { Db } from '../prisma/client';
 import type { ObjectStore } from '../store/object-store';
 
@@ -8,10 +9,16 @@ const ITEMS_IN_FLIGHT = 8;
 /** Every stored version (not delete markers) of the item's pages still in the store. */
 export async function storedVersionsOf(db: Db, store: ObjectStore, itemId: string): Promise<{ bucket: string; key: string; versionId: string }[]> {
   const pages = await db.page.findMany({ where: { itemId, destroyedAt: null }, select: { bucket: true, key: true } });
+  return versionsOfPages(store, pages, { deleteMarkers: false });
+}
+
+/** The versions stored under the pages' keys (a key shared by a rescan counted once), delete markers when asked. */
+export async function versionsOfPages(store: ObjectStore, pages: { bucket: string; key: string }[], { deleteMarkers }: { deleteMarkers: boolean }) {
   const keys = [...new Map(pages.map((p) => [`${p.bucket}/${p.key}`, p])).values()];
-  const versions = [];
+  const versions: { bucket: string; key: string; versionId: string; deleteMarker: boolean }[] = [];
   for (const { bucket, key } of keys) {
-    for (const v of await store.listVersions(bucket, key)) if (v.key === key && !v.deleteMarker) versions.push({ bucket, key, versionId: v.versionId });
+    // Listing is by prefix: `0001.jpg` would also list `0001.jpg.bak`.
+    for (const v of await store.listVersions(bucket, key)) if (v.key === key && (deleteMarkers || !v.deleteMarker)) versions.push({ bucket, key, versionId: v.versionId, deleteMarker: v.deleteMarker });
   }
   return versions;
 }
@@ -28,17 +35,11 @@ export async function setLegalHolds(db: Db, store: ObjectStore, itemId: string, 
  */
 export async function retainUntilDue(db: Db, store: ObjectStore, itemIds: string[], today = new Date().toISOString().slice(0, 10)): Promise<number> {
   const items = await db.item.findMany({ where: { id: { in: itemIds } }, select: { id: true, retentionPeriod: true, year: true, keptUntil: true, madePermanent: true } });
-  let locked = 0;
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      const due = appraisalDueOn({ ...item, retentionPeriod: item.retentionPeriod, keptUntil: item.keptUntil?.toISOString().slice(0, 10) ?? null });
-      if (due === null || due <= today) continue;
-      for (const version of await storedVersionsOf(db, store, item.id)) await store.setRetention(version, new Date(`${due}T00:00:00Z`));
-      locked += 1;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(ITEMS_IN_FLIGHT, items.length) }, lane));
-  return locked;
+  const locked = await eachInFlight(items, ITEMS_IN_FLIGHT, async (item) => {
+    const due = appraisalDueOn({ ...item, keptUntil: item.keptUntil?.toISOString().slice(0, 10) ?? null });
+    if (due === null || due <= today) return false;
+    for (const version of await storedVersionsOf(db, store, item.id)) await store.setRetention(version, new Date(`${due}T00:00:00Z`));
+    return true;
+  });
+  return locked.filter(Boolean).length;
 }
