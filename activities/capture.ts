@@ -136,8 +136,6 @@ export function createCaptureActivities({ db, store, temporal, log, config, imag
       log.info({ cases: report.cases.length, unlinked: report.unlinked.length }, 'scanned stack sorted');
       return report;
     },
-
-    /** Moves the item through its lifecycle workflow, which checks the move and records it. */
   };
 }
 

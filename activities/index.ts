@@ -7,7 +7,6 @@ import type { ObjectStore } from '../store/object-store';
 import type { Signer } from '../store/signing';
 import { createCaptureActivities, pageFixer, qualityRules } from './capture';
 import { createImportActivities } from './import';
-import { createLifecycleActivities } from './lifecycle';
 import { createMoveActivities } from './moves';
 import { createVolumeActivities } from './volume';
 import { createHandOverActivities } from './hand-over';
@@ -32,7 +31,6 @@ export function createActivities(deps: ActivityDeps) {
   const fixPage = pageFixer({ ...deps, rules: qualityRules(deps.config) });
   const moves = createMoveActivities(deps);
   return {
-    ...createLifecycleActivities(deps),
     ...moves,
     ...createCaptureActivities({ ...deps, fixPage }),
     ...createImportActivities({ ...deps, fixPage, moveItem: moves.moveItem }),

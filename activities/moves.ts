@@ -1,8 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { describeRefusals, moveItems as moveInCatalogue, type MoveOrder } from '../catalogue/lifecycle';
 import type { LifecycleState } from '../domain/lifecycle';
-import { advanceLifecycle, lifecycleQuery } from '../workflows/item-lifecycle';
-import { eachInFlight } from '../domain/in-flight';
+import type { Db } from '../prisma/client';
 
 export interface MoveRequest {
   itemId: string;
@@ -11,53 +10,46 @@ export interface MoveRequest {
   reason?: string;
 }
 
-// Several items move at once: each move is one Update to that item's own workflow.
-const MOVES_IN_FLIGHT = 16;
+export interface BulkMoveRequest {
+  itemIds: string[];
+  to: LifecycleState;
+  from?: LifecycleState[];
+  actor: string;
+  reason?: string;
+}
 
 export type MoveActivities = ReturnType<typeof createMoveActivities>;
 
-/** Lifecycle moves, made through each item's lifecycle workflow, which checks and records them. */
-export function createMoveActivities({ temporal }: { temporal: Client }) {
-  async function moveItem({ itemId, to, actor, reason }: MoveRequest): Promise<void> {
-    const handle = temporal.workflow.getHandle(`item-${itemId}`);
-    if ((await handle.query(lifecycleQuery)).state === to) return;
-    try {
-      await untilCancelled(handle.executeUpdate(advanceLifecycle, { args: [{ to, actor, reason }] }));
-    } catch (err) {
-      if (!(err instanceof WorkflowUpdateFailedError)) throw err;
-      // A move made meanwhile by an earlier attempt of the same step (a worker that died mid-way) is the move wanted.
-      if ((await handle.query(lifecycleQuery)).state === to) return;
-      throw ApplicationFailure.nonRetryable(err.cause?.message ?? err.message, 'TransitionNotAllowed');
+/** The transition of the activity making a move: the same across its retries, another for each activity. */
+function currentTransition(to: LifecycleState): string {
+  const { workflowExecution, activityId } = Context.current().info;
+  return `${workflowExecution?.workflowId}/${workflowExecution?.runId}/${activityId}/${to}`;
+}
+
+/**
+ * Lifecycle moves as catalogue operations, made by the step that did the work: guarded (only items in the
+ * expected state move), recorded, and idempotent by the calling activity, so a retry moves nothing twice.
+ */
+export function createMoveActivities({ db }: { db: Db }) {
+  /** Moves many items to one state, chunk by chunk, heartbeating; those that cannot move are reported together. */
+  async function moveItems(request: BulkMoveRequest, transition = currentTransition(request.to)): Promise<{ moved: number }> {
+    const order: MoveOrder = { ...request, transition };
+    const outcome = await moveInCatalogue(db, order, (done) => Context.current().heartbeat({ done, total: request.itemIds.length }));
+    if (outcome.refused.length) {
+      throw ApplicationFailure.nonRetryable(describeRefusals(order, outcome.refused, request.itemIds.length), TRANSITION_NOT_ALLOWED);
     }
+    return { moved: outcome.moved + outcome.already };
   }
 
-  return {
-    moveItem,
+  /** Moves one item; refused (non-retryable) when it is not in a state that may become `to`. */
+  async function moveItem({ itemId, ...rest }: MoveRequest, transition?: string): Promise<void> {
+    await moveItems({ itemIds: [itemId], ...rest }, transition);
+  }
 
-    /**
-     * Moves many items to one state, heartbeating the count done; a retry skips the items already there.
-     * Every item is tried; those that cannot move are reported together at the end.
-     */
-    async moveItems({ itemIds, to, actor, reason }: { itemIds: string[]; to: LifecycleState; actor: string; reason?: string }): Promise<{ moved: number }> {
-      const refused: string[] = [];
-      let done = 0;
-      await eachInFlight(itemIds, MOVES_IN_FLIGHT, async (itemId) => {
-        try {
-          await moveItem({ itemId, to, actor, reason });
-        } catch (err) {
-          if (!(err instanceof ApplicationFailure) || err.type !== 'TransitionNotAllowed') throw err;
-          refused.push(`${itemId}: ${err.message}`);
-        }
-        done += 1;
-        Context.current().heartbeat({ done, total: itemIds.length });
-      });
-      if (refused.length) {
-        throw ApplicationFailure.nonRetryable(`${refused.length} of ${itemIds.length} items could not become ${to}: ${refused.slice(0, 5).join('; ')}`, 'TransitionNotAllowed');
-      }
-      return { moved: itemIds.length };
-    },
-  };
+  return { moveItem, moveItems };
 }
+
+export const TRANSITION_NOT_ALLOWED = 'TransitionNotAllowed';
 
 export function untilCancelled<T>(work: Promise<T>): Promise<T> {
   // The losing side of the race may still fail later (its connection closed at shutdown): that is not news.

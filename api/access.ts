@@ -16,7 +16,7 @@ export interface Actor {
 }
 
 export type Action =
-  | 'read' | 'register' | 'advance' | 'capture' | 'upload' | 'review_upload' | 'decide_quality' | 'import' | 'manage'
+  | 'read' | 'register' | 'capture' | 'upload' | 'review_upload' | 'decide_quality' | 'import' | 'manage'
   | 'assemble' | 'hand_over' | 'accept_hand_over' | 'transfer' | 'receive_transfer' | 'arrange'
   | 'hold' | 'appraise' | 'decide_appraisal' | 'propose_destruction' | 'approve_destruction'
   | 'inventory' | 'schedule_inventory' | 'handle_tasks';
@@ -43,7 +43,6 @@ type Subjects =
 export type AppAbility = MongoAbility<[Action, Subjects]>;
 
 const STAFF_READERS: Role[] = ['clerk', 'archivist', 'archive_manager', 'appraisal_member', 'compliance_officer', 'agency_head', 'auditor'];
-const ADVANCERS: Role[] = ['clerk', 'archivist', 'archive_manager'];
 
 /** Abilities from role, fonds and clearance: staff read within their own fonds up to their clearance. */
 export function defineAbilityFor(actor: Actor): AppAbility {
@@ -65,7 +64,6 @@ export function defineAbilityFor(actor: Actor): AppAbility {
     can('import', 'Item', { fondsId: { $in: actor.fondsIds } });
   }
   if (has(['archivist'])) can('decide_quality', 'Item', withinFonds);
-  if (has(ADVANCERS)) can('advance', 'Item', withinFonds);
   if (has(['auditor'])) can('read', 'AuditTrail');
   const ownFonds = { id: { $in: actor.fondsIds } };
   if (has(['archivist', 'archive_manager'])) can('assemble', 'Fonds', ownFonds);

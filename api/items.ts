@@ -1,16 +1,15 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
 import { maskCitizenId } from '../domain/citizen-id';
-import { LIFECYCLE_STATES, type LifecycleState } from '../domain/lifecycle';
+import { LIFECYCLE_STATES } from '../domain/lifecycle';
 import type { Role } from '../domain/roles';
 import { SECURITY_LEVELS } from '../domain/security';
 import type { Item } from '../prisma/client';
-import { advanceLifecycle, lifecycleQuery, type LifecycleView } from '../workflows';
+import { historyOf } from '../catalogue/lifecycle';
 import { registerCase, type ItemRegistration, type RegistrationError } from '../catalogue/registration';
 import { defineAbilityFor, explainItemDenial, fondsSubject, itemSubject, type Action, type Actor } from './access';
 import { audit } from './audit';
 import type { ApiContext } from './context';
-import { badRequest, conflict, forbidden, notFound, unavailable } from './errors';
+import { badRequest, forbidden, notFound } from './errors';
 
 export { ItemRegistration } from '../catalogue/registration';
 
@@ -31,26 +30,22 @@ export const ItemView = z.object({
   handledOn: z.string(),
   handlingOffice: z.string(),
   title: z.string(),
-  workflowId: z.string().nullable(),
 });
 
 
-/** Registers a business case's item from its index data and starts its lifecycle workflow. Idempotent by case number. */
+/** Registers a business case's item from its index data. Idempotent by case number. */
 export async function registerItem(ctx: ApiContext, actor: Actor, input: ItemRegistration, requestId: string) {
   const fonds = await ctx.db.fonds.findUnique({ where: { code: input.fonds } });
   if (fonds && !defineAbilityFor(actor).can('register', itemSubjectForFonds(fonds.id))) {
     await deny(ctx, actor, 'register', `fonds:${fonds.code}`, `fonds ${fonds.code} is not among your fonds, or your roles do not register items`, requestId);
   }
   try {
-    const { created, item } = await registerCase(ctx.db, ctx.temporal, ctx.config.temporal.taskQueue, input, actor.username);
+    const { created, item } = await registerCase(ctx.db, input, actor.username);
     return { created, item: await viewOf(ctx, item, actor) };
   } catch (err) {
-    if ((err as Error).name === 'RegistrationError') {
-      const e = err as RegistrationError;
-      throw badRequest(e.message, [{ field: e.field, problem: e.message }]);
-    }
-    ctx.log.error({ err }, 'lifecycle workflow did not start');
-    throw unavailable('the workflow service did not accept the item; nothing was registered, try again');
+    if ((err as Error).name !== 'RegistrationError') throw err;
+    const e = err as RegistrationError;
+    throw badRequest(e.message, [{ field: e.field, problem: e.message }]);
   }
 }
 
@@ -65,32 +60,12 @@ export async function authorisedItem(ctx: ApiContext, actor: Actor, itemId: stri
   return item;
 }
 
+/** One item's lifecycle history from the catalogue, oldest first. */
 export async function itemHistory(ctx: ApiContext, item: Item) {
-  const events = await ctx.db.lifecycleEvent.findMany({ where: { itemId: item.id }, orderBy: { id: 'asc' } });
-  let workflow: { workflowId: string; state?: LifecycleState; error?: string } | null = null;
-  if (item.workflowId) {
-    try {
-      const view: LifecycleView = await ctx.temporal.workflow.getHandle(item.workflowId).query(lifecycleQuery);
-      workflow = { workflowId: item.workflowId, state: view.state };
-    } catch (err) {
-      workflow = { workflowId: item.workflowId, error: (err as Error).message };
-    }
-  }
   return {
     item: { id: item.id, archivalCode: item.archivalCode, lifecycleState: item.lifecycleState },
-    workflow,
-    events: events.map((e) => ({ from: e.fromState, to: e.toState, actor: e.actor, reason: e.reason, at: e.at.toISOString() })),
+    events: await historyOf(ctx.db, item.id),
   };
-}
-
-export async function advanceItem(ctx: ApiContext, actor: Actor, item: Item, to: LifecycleState, reason: string | undefined) {
-  if (!item.workflowId) throw conflict('the item has no lifecycle workflow');
-  try {
-    return await ctx.temporal.workflow.getHandle(item.workflowId).executeUpdate(advanceLifecycle, { args: [{ to, actor: actor.username, reason }] });
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw conflict(err.cause?.message ?? err.message);
-    throw err;
-  }
 }
 
 /** Roles whose work needs the full citizen ID; others see it masked (DOMAIN.md, data rules). */
@@ -120,7 +95,6 @@ export async function viewOf(ctx: ApiContext, item: Item, actor: Actor): Promise
     handledOn: item.handledOn.toISOString().slice(0, 10),
     handlingOffice: office.code,
     title: item.title,
-    workflowId: item.workflowId,
   };
 }
 

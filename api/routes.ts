@@ -13,7 +13,7 @@ import { LIFECYCLE_STATES } from '../domain/lifecycle';
 import { defineAbilityFor, fondsSubject } from './access';
 import { login } from './auth';
 import type { ApiContext } from './context';
-import { ItemRegistration, ItemView, advanceItem, authorisedItem, deny, itemHistory, registerItem, viewOf } from './items';
+import { ItemRegistration, ItemView, authorisedItem, deny, itemHistory, registerItem, viewOf } from './items';
 import { barcodeRoutes } from './barcode-routes';
 import { captureRoutes } from './capture-routes';
 import { importRoutes } from './imports';
@@ -78,7 +78,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
     }),
     route({
       method: 'post', path: '/items', tag: 'items', auth: true,
-      summary: "Register a business case's item from its index data and start its lifecycle (idempotent by case number)",
+      summary: "Register a business case's item from its index data (idempotent by case number)",
       body: ItemRegistration,
       response: { status: 201, description: 'Registered (200 with the existing item when the case number is known)', schema: ItemView },
       async handle({ req, res, actor, body }) {
@@ -98,22 +98,11 @@ export function apiRoutes(ctx: ApiContext): Route[] {
     }),
     route({
       method: 'get', path: '/items/:id/history', tag: 'lifecycle', auth: true,
-      summary: "One item's full lifecycle history (states, who, when) beside its workflow's own state",
+      summary: "One item's full lifecycle history (states, who, when, why), oldest first",
       params: ItemParams, errors: [404],
       response: { status: 200, description: 'History, oldest first' },
       async handle({ req, actor, params }) {
         return itemHistory(ctx, await authorisedItem(ctx, actor, params.id, 'read', requestId(req)));
-      },
-    }),
-    route({
-      method: 'post', path: '/items/:id/transitions', tag: 'lifecycle', auth: true,
-      summary: 'Move an item to its next lifecycle state (checked by its workflow)',
-      params: ItemParams, errors: [404, 409],
-      body: z.object({ to: z.enum(LIFECYCLE_STATES), reason: z.string().max(1000).optional() }),
-      response: { status: 200, description: 'The recorded transition' },
-      async handle({ req, actor, params, body }) {
-        const item = await authorisedItem(ctx, actor, params.id, 'advance', requestId(req));
-        return advanceItem(ctx, actor, item, body.to, body.reason);
       },
     }),
     route({

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     t = performance.now();
     const itemIds: string[] = [];
     for (const c of cases) {
-      const { item } = await registerCase(db, temporal, config.temporal.taskQueue, {
+      const { item } = await registerCase(db, {
         fonds: 'J001', caseNumber: c.caseNumber, businessType: 'GL02', citizenId: '440304198506151237', personName: '基准', clerk: '基准', handledOn: '2024-05-09', handlingOffice: 'BS01', securityLevel: 'internal',
       }, 'bench');
       itemIds.push(item.id);

@@ -1,11 +1,8 @@
-import { TypedSearchAttributes } from '@temporalio/common';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { citizenIdProblem } from '../domain/citizen-id';
 import { SECURITY_LEVELS } from '../domain/security';
 import type { Db, Item } from '../prisma/client';
-import { itemLifecycle } from '../workflows/item-lifecycle';
-import { fondsKey, lifecycleStateKey } from '../workflows/search-attributes';
 
 /** A business case's index data as the business system (or an import index) gives it. */
 export const ItemRegistration = z.object({
@@ -48,49 +45,28 @@ export async function resolveRegistration(db: Db, input: ItemRegistration) {
 }
 
 /**
- * Registers the item and starts its lifecycle workflow. Idempotent by business case number within the fonds;
- * if the workflow cannot start, the item is withdrawn, so nothing is left half-way.
+ * Registers the business case's item in `registered`, with its first history and audit rows, in one transaction.
+ * Idempotent by business case number within the fonds: of any number of registrations at once, one creates the
+ * item and the others find it.
  */
-export async function registerCase(db: Db, temporal: Client, taskQueue: string, input: ItemRegistration, actor: string): Promise<{ created: boolean; item: Item }> {
+export async function registerCase(db: Db, input: ItemRegistration, actor: string): Promise<{ created: boolean; item: Item }> {
   const { fonds, businessType, office } = await resolveRegistration(db, input);
   const existing = await db.item.findUnique({ where: { fondsId_caseNumber: { fondsId: fonds.id, caseNumber: input.caseNumber } } });
-  if (existing?.workflowId) return { created: false, item: existing };
-  const item =
-    existing ??
-    (await db.item.create({
-      data: {
-        fondsId: fonds.id,
-        businessTypeId: businessType.id,
-        year: Number(input.handledOn.slice(0, 4)),
-        retentionPeriod: businessType.defaultRetention,
-        securityLevel: input.securityLevel,
-        caseNumber: input.caseNumber,
-        citizenId: input.citizenId,
-        personName: input.personName,
-        employerName: input.employerName,
-        employerCreditCode: input.employerCreditCode,
-        clerkName: input.clerk,
-        handledOn: new Date(`${input.handledOn}T00:00:00Z`),
-        handlingOfficeId: office.id,
-        title: input.title ?? `${input.personName} ${businessType.name}`,
-      },
-    }));
-  const workflowId = `item-${item.id}`;
-  try {
-    await temporal.workflow.start(itemLifecycle, {
-      workflowId,
-      taskQueue,
-      args: [{ itemId: item.id, state: 'registered', registeredBy: actor }],
-      typedSearchAttributes: new TypedSearchAttributes([
-        { key: lifecycleStateKey, value: 'registered' },
-        { key: fondsKey, value: fonds.code },
-      ]),
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
-      await db.item.delete({ where: { id: item.id } });
-      throw err;
-    }
-  }
-  return { created: true, item: await db.item.update({ where: { id: item.id }, data: { workflowId } }) };
+  if (existing) return { created: false, item: existing };
+  const id = randomUUID();
+  const created = await db.$transaction(async (tx) => {
+    const inserted = await tx.$executeRaw`
+      INSERT INTO item (id, fonds_id, business_type_id, year, retention_period, security_level, case_number, citizen_id, person_name,
+        employer_name, employer_credit_code, clerk_name, handled_on, handling_office_id, title, updated_at)
+      VALUES (${id}::uuid, ${fonds.id}::uuid, ${businessType.id}::uuid, ${Number(input.handledOn.slice(0, 4))}, ${businessType.defaultRetention}::"RetentionPeriod",
+        ${input.securityLevel}::"SecurityLevel", ${input.caseNumber}, ${input.citizenId}, ${input.personName}, ${input.employerName ?? null},
+        ${input.employerCreditCode ?? null}, ${input.clerk}, ${input.handledOn}::date, ${office.id}::uuid, ${input.title ?? `${input.personName} ${businessType.name}`}, now())
+      ON CONFLICT (fonds_id, case_number) DO NOTHING`;
+    if (inserted === 0) return false;
+    await tx.lifecycleEvent.create({ data: { itemId: id, fromState: null, toState: 'registered', actor, transitionId: `registration/${id}` } });
+    await tx.auditEvent.create({ data: { actor, action: 'item.register', subject: `item:${id}`, outcome: 'done', details: { fonds: fonds.code, caseNumber: input.caseNumber } } });
+    return true;
+  });
+  const item = await db.item.findUniqueOrThrow({ where: created ? { id } : { fondsId_caseNumber: { fondsId: fonds.id, caseNumber: input.caseNumber } } });
+  return { created, item };
 }

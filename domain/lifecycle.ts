@@ -40,19 +40,14 @@ export function nextStates(from: LifecycleState): readonly LifecycleState[] {
   return NEXT[from];
 }
 
+/** The states an item can be in just before it becomes `to`. */
+export function previousStates(to: LifecycleState): LifecycleState[] {
+  return LIFECYCLE_STATES.filter((from) => NEXT[from].includes(to));
+}
+
+/** Every allowed move, once: the catalogue's `lifecycle_move` table is filled from this list at migration. */
+export const LIFECYCLE_MOVES: readonly { from: LifecycleState; to: LifecycleState }[] = LIFECYCLE_STATES.flatMap((from) => NEXT[from].map((to) => ({ from, to })));
+
 export function isLifecycleState(value: unknown): value is LifecycleState {
   return typeof value === 'string' && (LIFECYCLE_STATES as readonly string[]).includes(value);
-}
-
-/** A request to move an item on, as a person or a lifecycle step makes it. */
-export interface TransitionRequest {
-  to: LifecycleState;
-  actor: string;
-  reason?: string;
-}
-
-export interface TransitionRecord extends TransitionRequest {
-  from: LifecycleState | null;
-  transitionId: string;
-  at: string;
 }

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     await waitUntilReady(apps[1]!, async () => (await fetch(`${apiUrl}/health`)).ok, { logFile: path.join(logDir, 'api.log') });
     if (process.env.LANTAI_DEMO_ITEMS !== 'false') {
       const added = await registerDemoItems(apiUrl, demoPassword);
-      if (added) say(`registered ${added} demo items with their lifecycle workflows`);
+      if (added) say(`registered ${added} demo items`);
     }
   } catch (err) {
     say(`could not start: ${(err as Error).message}`);

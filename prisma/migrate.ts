@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { LIFECYCLE_MOVES } from '../domain/lifecycle';
 
 const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
 // Any constant shared by every Lantai process: two starts at once apply migrations one after the other.
@@ -58,10 +59,29 @@ export async function migrate(databaseUrl: string, migrations = readMigrations()
       }
       applied.push(m.name);
     }
+    if (done.has(LIFECYCLE_MOVES_MIGRATION) || applied.includes(LIFECYCLE_MOVES_MIGRATION)) await writeLifecycleMoves(client);
     return { applied, skipped };
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => undefined);
     await client.end();
+  }
+}
+
+const LIFECYCLE_MOVES_MIGRATION = '0005_lifecycle_in_catalogue';
+
+/** The moves the catalogue allows are domain/lifecycle.ts's, written afresh on every run so the two never differ. */
+async function writeLifecycleMoves(client: pg.Client): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query('DELETE FROM lifecycle_move');
+    await client.query('INSERT INTO lifecycle_move (from_state, to_state) SELECT * FROM unnest($1::"LifecycleState"[], $2::"LifecycleState"[])', [
+      LIFECYCLE_MOVES.map((m) => m.from),
+      LIFECYCLE_MOVES.map((m) => m.to),
+    ]);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
   }
 }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { loadConfig } from '../config';
 import { createDb, Prisma } from '../prisma/client';
+import { LIFECYCLE_MOVES } from '../domain/lifecycle';
 import { migrate, readMigrations } from '../prisma/migrate';
 
 const config = loadConfig(process.env);
@@ -53,7 +54,9 @@ describe('catalogue migrations', () => {
     try {
       for (const model of Object.values(Prisma.ModelName)) {
         const delegate = (db as unknown as Record<string, { findFirst(): Promise<unknown> }>)[model.charAt(0).toLowerCase() + model.slice(1)];
-        await expect(delegate!.findFirst()).resolves.toBeNull();
+        // Only the allowed lifecycle moves are written by the migration itself.
+        if (model === Prisma.ModelName.LifecycleMove) await expect(delegate!.findFirst()).resolves.toMatchObject({ fromState: expect.any(String) });
+        else await expect(delegate!.findFirst()).resolves.toBeNull();
       }
     } finally {
       await db.$disconnect();
@@ -79,5 +82,10 @@ describe('catalogue migrations', () => {
     await expect(sql(url, 'DELETE FROM audit_event')).rejects.toThrow(/append-only/);
     await expect(sql(url, 'TRUNCATE audit_event')).rejects.toThrow(/append-only/);
     expect(await sql(url, "SELECT outcome FROM audit_event WHERE action = 'probe'")).toEqual([{ outcome: 'done' }]);
+  });
+
+  it('allow exactly the lifecycle moves of domain/lifecycle.ts', async () => {
+    const allowed = await sql<{ from_state: string; to_state: string }>(url, 'SELECT from_state, to_state FROM lifecycle_move ORDER BY 1, 2');
+    expect(allowed.map((m) => `${m.from_state}>${m.to_state}`).sort()).toEqual(LIFECYCLE_MOVES.map((m) => `${m.from}>${m.to}`).sort());
   });
 });

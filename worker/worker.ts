@@ -18,6 +18,8 @@ const SHUTDOWN = { shutdownGraceTime: '5 seconds', shutdownForceTime: '30 second
 
 export interface LantaiWorker {
   workers: Worker[];
+  /** The worker's own client of the Temporal frontend. */
+  temporal: Client;
   run(): Promise<void>;
   shutdown(): Promise<void>;
 }
@@ -59,6 +61,7 @@ export async function createWorker(config: Config, { db, log }: { db: Db; log: L
   let running: Promise<void> | undefined;
   return {
     workers,
+    temporal,
     run() {
       running ??= Promise.all(workers.map((w) => w.run()))
         .catch((err: Error) => {

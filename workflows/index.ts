@@ -1,4 +1,3 @@
-export * from './item-lifecycle';
 export * from './capture';
 export * from './verify';
 export * from './import';

@@ -1,0 +1,113 @@
+import { previousStates, type LifecycleState } from '../domain/lifecycle';
+import type { Db, Prisma } from '../prisma/client';
+
+/** A lifecycle move of many items, as the step that did the work makes it. */
+export interface MoveOrder {
+  itemIds: readonly string[];
+  to: LifecycleState;
+  /** States the step moves items from; every state that may become `to` when absent. */
+  from?: readonly LifecycleState[];
+  actor: string;
+  reason?: string;
+  /**
+   * Names this move of this step (e.g. the activity that makes it); each item's history row carries
+   * `<transition>/<item id>`, so a retried move never moves an item twice.
+   */
+  transition: string;
+}
+
+export interface MoveOutcome {
+  /** Moved by this call. */
+  moved: number;
+  /** Moved by an earlier attempt of the same transition, or already in the target state. */
+  already: number;
+  /** Items in another state: they did not move. */
+  refused: { itemId: string; state: LifecycleState | null; boxed?: true }[];
+}
+
+// Items moved per transaction: long enough to run at database speed, short enough to hold few row locks.
+export const MOVE_CHUNK = 1000;
+
+type Tx = Prisma.TransactionClient | Db;
+
+/**
+ * Moves the items that stand in an expected state to `to`, with a history row and an audit row for each, in one
+ * transaction per chunk. Only items in one of the `from` states move; the catalogue itself refuses any move
+ * `domain/lifecycle.ts` does not allow.
+ */
+export async function moveItems(db: Db, order: MoveOrder, onChunk?: (done: number) => void): Promise<MoveOutcome> {
+  const outcome: MoveOutcome = { moved: 0, already: 0, refused: [] };
+  for (let start = 0; start < order.itemIds.length; start += MOVE_CHUNK) {
+    const ids = [...new Set(order.itemIds.slice(start, start + MOVE_CHUNK))];
+    const chunk = await db.$transaction((tx) => moveChunk(tx, order, ids));
+    outcome.moved += chunk.moved;
+    outcome.already += chunk.already;
+    outcome.refused.push(...chunk.refused);
+    onChunk?.(Math.min(start + MOVE_CHUNK, order.itemIds.length));
+  }
+  return outcome;
+}
+
+/** One chunk of a move, inside the caller's transaction. */
+export async function moveChunk(tx: Tx, order: MoveOrder, ids: readonly string[]): Promise<MoveOutcome> {
+  const from = order.from ?? previousStates(order.to);
+  const prefix = `${order.transition}/`;
+  // Row locks first, in id order, so two steps moving overlapping items never deadlock.
+  const moved = await tx.$queryRaw<{ id: string }[]>`
+    WITH target AS (
+      SELECT i.id, i.lifecycle_state AS from_state FROM item i
+      WHERE i.id = ANY(${ids}::uuid[]) AND i.lifecycle_state = ANY(${from}::"LifecycleState"[])
+        AND NOT EXISTS (SELECT 1 FROM lifecycle_event e WHERE e.transition_id = ${prefix} || i.id::text)
+        -- A boxed item keeps its place: it can no longer be sent back to verification.
+        AND NOT (${order.to}::"LifecycleState" = 'verification_failed' AND i.box_id IS NOT NULL)
+      ORDER BY i.id FOR UPDATE
+    ), moved AS (
+      UPDATE item i SET lifecycle_state = ${order.to}::"LifecycleState", updated_at = now()
+      FROM target t WHERE i.id = t.id
+      RETURNING i.id, t.from_state
+    ), history AS (
+      INSERT INTO lifecycle_event (item_id, from_state, to_state, actor, reason, transition_id)
+      SELECT id, from_state, ${order.to}::"LifecycleState", ${order.actor}, ${order.reason ?? null}, ${prefix} || id::text FROM moved
+    ), trail AS (
+      INSERT INTO audit_event (actor, action, subject, outcome, reason, details)
+      SELECT ${order.actor}, 'lifecycle.transition', 'item:' || id::text, 'done', ${order.reason ?? null},
+        jsonb_build_object('from', from_state, 'to', ${order.to}::text, 'transition', ${order.transition}::text)
+      FROM moved
+    )
+    SELECT id::text FROM moved`;
+  const outcome: MoveOutcome = { moved: moved.length, already: 0, refused: [] };
+  if (moved.length === ids.length) return outcome;
+  const movedIds = new Set(moved.map((m) => m.id));
+  const rest = ids.filter((id) => !movedIds.has(id));
+  const states = await tx.$queryRaw<{ id: string; state: LifecycleState; boxed: boolean; done: boolean }[]>`
+    SELECT i.id::text, i.lifecycle_state AS state, i.box_id IS NOT NULL AS boxed,
+      EXISTS (SELECT 1 FROM lifecycle_event e WHERE e.transition_id = ${prefix} || i.id::text) AS done
+    FROM item i WHERE i.id = ANY(${rest}::uuid[])`;
+  const known = new Map(states.map((s) => [s.id, s]));
+  for (const id of rest) {
+    const s = known.get(id);
+    if (s && (s.done || s.state === order.to)) outcome.already += 1;
+    else outcome.refused.push({ itemId: id, state: s?.state ?? null, ...(s?.boxed && order.to === 'verification_failed' ? { boxed: true } : {}) });
+  }
+  return outcome;
+}
+
+/** Words for a refused move, naming a few of the items and where they stand. */
+export function describeRefusals(order: Pick<MoveOrder, 'to'>, refused: MoveOutcome['refused'], total: number): string {
+  const shown = refused.slice(0, 5).map((r) => `${r.itemId} is ${r.boxed ? `already boxed (${r.state})` : (r.state ?? 'not in the catalogue')}`);
+  return `${refused.length} of ${total} items could not become ${order.to}: ${shown.join('; ')}${refused.length > 5 ? '; …' : ''}`;
+}
+
+export interface HistoryEntry {
+  from: LifecycleState | null;
+  to: LifecycleState;
+  actor: string;
+  reason: string | null;
+  at: string;
+}
+
+/** One item's lifecycle history, oldest first. */
+export async function historyOf(db: Db, itemId: string): Promise<HistoryEntry[]> {
+  const events = await db.lifecycleEvent.findMany({ where: { itemId }, orderBy: { id: 'asc' } });
+  return events.map((e) => ({ from: e.fromState, to: e.toState, actor: e.actor, reason: e.reason, at: e.at.toISOString() }));
+}
