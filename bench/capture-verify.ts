@@ -8,7 +8,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { registerCase } from '../catalogue/registration';
-import { renderPage } from '../test/fixtures/imaging/pages';
+import { renderPage } from '../ops/sample-pages';
 import { captureItem, finishCapture, pagesArrived } from '../workflows';
 import { benchStack } from './stack';
 

@@ -47,9 +47,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function harness(): Promise<Harness> {
+/** The test stack's services; with `postgresUrl`, a catalogue database of the test's own instead of the shared one. */
+export async function harness({ postgresUrl }: { postgresUrl?: string } = {}): Promise<Harness> {
   quietTemporalRuntime();
-  const config = testConfig();
+  const shared = testConfig();
+  const config = postgresUrl ? { ...shared, postgres: { ...shared.postgres, url: postgresUrl } } : shared;
   const db = createDb(config.postgres.url, { poolSize: 4 });
   const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
@@ -92,8 +94,8 @@ export async function startApi(h: Harness): Promise<{ url: string; ctx: ApiConte
 }
 
 /** The usual set-up of an API test: real services, a worker (unless `worker: false`), the API, and logged-in users. */
-export async function apiHarness({ users = [], worker = {}, quality = {} }: { users?: string[]; worker?: WorkerOptions | false; quality?: Partial<Config['quality']> } = {}) {
-  const h = await harness();
+export async function apiHarness({ users = [], worker = {}, quality = {}, postgresUrl }: { users?: string[]; worker?: WorkerOptions | false; quality?: Partial<Config['quality']>; postgresUrl?: string } = {}) {
+  const h = await harness({ postgresUrl });
   h.config.quality = { ...h.config.quality, ...quality };
   if (worker) await h.startWorker(worker);
   const api = await startApi(h);
