@@ -1,4 +1,4 @@
-import { LIFECYCLE_STATES, type LifecycleState } from '../domain/lifecycle';
+import { countsByFonds } from '../catalogue/lifecycle-counts';
 import { defineAbilityFor, fondsStatusSubject, type Actor } from './access';
 import type { ApiContext } from './context';
 import { deny } from './items';
@@ -14,14 +14,9 @@ export async function lifecycleCounts(ctx: ApiContext, actor: Actor, fondsCode: 
     wanted = visible.filter((f) => f.code === fondsCode);
     if (!wanted.length) await deny(ctx, actor, 'read', `fonds:${fondsCode}`, `fonds ${fondsCode} is not among your fonds`, requestId);
   }
-  const groups = await ctx.db.item.groupBy({
-    by: ['fondsId', 'lifecycleState'],
-    where: { fondsId: { in: wanted.map((f) => f.id) } },
-    _count: { _all: true },
-  });
+  const counts = await countsByFonds(ctx.db, wanted.map((f) => f.id));
   return wanted.map((f) => {
-    const byState = Object.fromEntries(LIFECYCLE_STATES.map((s) => [s, 0])) as Record<LifecycleState, number>;
-    for (const g of groups) if (g.fondsId === f.id) byState[g.lifecycleState] = g._count._all;
+    const byState = counts.get(f.id)!;
     return { fonds: f.code, name: f.name, total: Object.values(byState).reduce((a, b) => a + b, 0), byState };
   });
 }
