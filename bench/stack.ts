@@ -12,17 +12,29 @@ import { createObjectStore } from '../store/object-store';
 import { buildWorkflowBundle } from '../worker/build-bundle';
 import { createWorker } from '../worker/worker';
 
+export interface BenchStackOptions {
+  /** A data directory to use and keep (created when missing) instead of a throw-away one. */
+  dataDir?: string;
+  /** Start a worker (the default); a benchmark that runs no workflow leaves it out. */
+  worker?: boolean;
+}
+
 /**
  * A benchmark's own services (PostgreSQL, MinIO, Temporal, unless the environment points elsewhere) in a throw-away
- * data directory on its own ports, with a worker running; `close` stops everything, each step on its own.
+ * data directory on its own ports, with a worker running; `close` stops everything, each step on its own, and
+ * removes the data directory unless it was given.
  */
-export async function benchStack(ports: { pg: number; temporal: number; minio: number }, env: Record<string, string> = {}) {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lantai-bench-'));
+export async function benchStack(ports: { pg: number; temporal: number; minio: number }, env: Record<string, string> = {}, options: BenchStackOptions = {}) {
+  const kept = options.dataDir !== undefined;
+  const dataDir = kept ? path.resolve(options.dataDir!) : fs.mkdtempSync(path.join(os.tmpdir(), 'lantai-bench-'));
+  fs.mkdirSync(dataDir, { recursive: true });
+  // Readable by the postgres system user, so the cluster lives inside it.
   fs.chmodSync(dataDir, 0o755);
-  const config = loadConfig({
+  const serviceEnv = {
     ...process.env, LANTAI_DATA: dataDir, LANTAI_PG_PORT: String(ports.pg), LANTAI_TEMPORAL_PORT: String(ports.temporal),
     LANTAI_MINIO_PORT: String(ports.minio), LANTAI_MINIO_CONSOLE_PORT: String(ports.minio + 1), LANTAI_LOG_LEVEL: 'error', ...env,
-  });
+  };
+  const config = loadConfig(serviceEnv);
   const stack = await startStack(config, { ui: false });
   const log = pino({ level: 'error' });
   Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
@@ -30,17 +42,19 @@ export async function benchStack(ports: { pg: number; temporal: number; minio: n
   const store = createObjectStore(config.s3);
   const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  await buildWorkflowBundle();
-  const worker = await createWorker(config, { db, log });
-  void worker.run();
+  if (options.worker !== false) await buildWorkflowBundle();
+  const worker = options.worker === false ? undefined : await createWorker(config, { db, log });
+  void worker?.run();
   return {
     config, db, store, temporal, log,
+    /** The environment the services were configured from, for a Lantai process of the benchmark's own. */
+    env: serviceEnv,
     close: async (): Promise<void> => {
       // Each step on its own: a failing shutdown must not leave the services running.
-      for (const step of [() => worker.shutdown(), () => connection.close(), () => db.$disconnect(), () => stack.stop()]) {
+      for (const step of [() => worker?.shutdown() ?? Promise.resolve(), () => connection.close(), () => db.$disconnect(), () => stack.stop()]) {
         await step().catch((err: Error) => console.error(`cleanup: ${err.message}`));
       }
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!kept) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
