@@ -24,7 +24,6 @@ export function createApp(ctx: ApiContext): express.Express {
       },
     }),
   );
-  app.use(express.json({ limit: '1mb' }));
 
   const routes = apiRoutes(ctx);
   const documented = [

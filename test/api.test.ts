@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../api/app';
+import { ItemRegistration, registerCase } from '../catalogue/registration';
 import { createObjectStore } from '../store/object-store';
 import { apiClient, caseFor, harness, startApi, type Harness } from './helpers';
 
@@ -32,8 +33,8 @@ beforeAll(async () => {
   ids.own = await reg(tokens.clerk!, { citizenId: '11010519491231002X', personName: '陈参保' });
   ids.other = await reg(tokens.clerk!, { citizenId: '440304198506151237' });
   ids.medical = await reg(tokens.clerk2, { fonds: 'J002', businessType: 'YB01' });
-  // Registered by the system at a level above the clerk's clearance.
-  ids.secret = await reg(tokens.clerk!, { securityLevel: 'secret' });
+  // Registered by the business system at a level above the clerk's clearance, which the clerk may not do.
+  ids.secret = (await registerCase(h.db, ItemRegistration.parse(caseFor({ securityLevel: 'secret' })), { name: 'business system' })).item.id;
 });
 
 afterAll(async () => {
