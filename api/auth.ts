@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
+import { tokenHolder } from '../catalogue/access-tokens';
 import type { Db } from '../prisma/client';
 import type { Actor } from './access';
 import { audit } from './audit';
@@ -33,11 +34,11 @@ export async function login(
 export async function actorForToken(db: Db, header: string | undefined): Promise<Actor> {
   const match = /^Bearer\s+([A-Za-z0-9_-]{20,})$/.exec(header ?? '');
   if (!match?.[1]) throw unauthorised();
-  const row = await db.accessToken.findUnique({ where: { tokenHash: hashToken(match[1]) } });
-  if (!row) throw unauthorised('the bearer token is not known; log in again');
-  if (row.expiresAt.getTime() <= Date.now()) throw unauthorised('the bearer token has expired; log in again');
-  const actor = await actorForUser(db, row.userId);
-  if (!actor) throw unauthorised('the account behind this token is disabled');
+  const holder = await tokenHolder(db, hashToken(match[1]));
+  if (!holder) throw unauthorised('the bearer token is not known; log in again');
+  if (holder.expiresAt.getTime() <= Date.now()) throw unauthorised('the bearer token has expired; log in again');
+  if (!holder.active) throw unauthorised('the account behind this token is disabled');
+  const { expiresAt: _expires, active: _active, ...actor } = holder;
   return actor;
 }
 

@@ -4,9 +4,9 @@ import { LIFECYCLE_STATES } from '../domain/lifecycle';
 import type { Role } from '../domain/roles';
 import { SECURITY_LEVELS } from '../domain/security';
 import type { Item } from '../prisma/client';
-import { historyOf } from '../catalogue/lifecycle';
+import { itemWithHistory } from '../catalogue/lifecycle';
 import { registerCases, type CaseInput, type ItemRegistration, type RegisteredItem, type Refusal } from '../catalogue/registration';
-import { defineAbilityFor, explainItemDenial, explainRegistrationDenial, fondsSubject, itemSubject, type Action, type Actor } from './access';
+import { defineAbilityFor, explainItemDenial, explainRegistrationDenial, fondsSubject, itemSubject, type Action, type Actor, type ItemAccessFacts } from './access';
 import { audit } from './audit';
 import type { ApiContext } from './context';
 import { AppError, forbidden, notFound } from './errors';
@@ -80,19 +80,23 @@ export async function registerBatch(ctx: ApiContext, actor: Actor, cases: readon
 export async function authorisedItem(ctx: ApiContext, actor: Actor, itemId: string, action: Action, requestId: string): Promise<Item> {
   const item = await ctx.db.item.findUnique({ where: { id: itemId } });
   if (!item) throw notFound(`item ${itemId}`);
-  if (!defineAbilityFor(actor).can(action, itemSubject(item))) {
-    const fonds = await ctx.db.fonds.findUniqueOrThrow({ where: { id: item.fondsId } });
-    await deny(ctx, actor, action, `item:${item.id}`, explainItemDenial(actor, item, action, fonds.code), requestId);
-  }
+  await authorise(ctx, actor, item, action, requestId);
   return item;
 }
 
-/** One item's lifecycle history from the catalogue, oldest first. */
-export async function itemHistory(ctx: ApiContext, item: Item) {
-  return {
-    item: { id: item.id, archivalCode: item.archivalCode, lifecycleState: item.lifecycleState },
-    events: await historyOf(ctx.db, item.id),
-  };
+async function authorise(ctx: ApiContext, actor: Actor, item: ItemAccessFacts, action: Action, requestId: string): Promise<void> {
+  if (defineAbilityFor(actor).can(action, itemSubject(item))) return;
+  const fonds = await ctx.db.fonds.findUniqueOrThrow({ where: { id: item.fondsId } });
+  await deny(ctx, actor, action, `item:${item.id}`, explainItemDenial(actor, item, action, fonds.code), requestId);
+}
+
+/** One item's lifecycle history from the catalogue, oldest first; read with the item in one query, shown only once the actor may read it. */
+export async function itemHistory(ctx: ApiContext, actor: Actor, itemId: string, requestId: string) {
+  const found = await itemWithHistory(ctx.db, itemId);
+  if (!found) throw notFound(`item ${itemId}`);
+  await authorise(ctx, actor, found.item, 'read', requestId);
+  const { id, archivalCode, lifecycleState } = found.item;
+  return { item: { id, archivalCode, lifecycleState }, events: found.events };
 }
 
 /** Roles whose work needs the full citizen ID; others see it masked (DOMAIN.md, data rules). */

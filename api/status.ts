@@ -1,4 +1,4 @@
-import { countsByFonds } from '../catalogue/lifecycle-counts';
+import { countsOfEveryFonds } from '../catalogue/lifecycle-counts';
 import { defineAbilityFor, fondsStatusSubject, type Actor } from './access';
 import type { ApiContext } from './context';
 import { deny } from './items';
@@ -6,7 +6,7 @@ import { deny } from './items';
 /** Counts of items by lifecycle state for each fonds the actor may see (or the one asked for). */
 export async function lifecycleCounts(ctx: ApiContext, actor: Actor, fondsCode: string | undefined, requestId: string) {
   const ability = defineAbilityFor(actor);
-  const all = await ctx.db.fonds.findMany({ orderBy: { code: 'asc' } });
+  const all = await countsOfEveryFonds(ctx.db);
   const visible = all.filter((f) => ability.can('read', fondsStatusSubject(f.id)));
   let wanted = visible;
   if (fondsCode) {
@@ -14,11 +14,7 @@ export async function lifecycleCounts(ctx: ApiContext, actor: Actor, fondsCode: 
     wanted = visible.filter((f) => f.code === fondsCode);
     if (!wanted.length) await deny(ctx, actor, 'read', `fonds:${fondsCode}`, `fonds ${fondsCode} is not among your fonds`, requestId);
   }
-  const counts = await countsByFonds(ctx.db, wanted.map((f) => f.id));
-  return wanted.map((f) => {
-    const byState = counts.get(f.id)!;
-    return { fonds: f.code, name: f.name, total: Object.values(byState).reduce((a, b) => a + b, 0), byState };
-  });
+  return wanted.map(({ code, name, byState }) => ({ fonds: code, name, total: Object.values(byState).reduce((a, b) => a + b, 0), byState }));
 }
 
 type Check = { ok: true; latencyMs: number } | { ok: false; latencyMs: number; error: string };

@@ -3,13 +3,28 @@ import type { Db } from '../prisma/client';
 
 export type StateCounts = Record<LifecycleState, number>;
 
+export interface FondsCounts {
+  id: string;
+  code: string;
+  name: string;
+  byState: StateCounts;
+}
+
 /**
- * Items by lifecycle state in each of the fonds, from the counts the catalogue keeps as items are registered and
- * moved (migration 0006): a few hundred rows to add up, however many items the fonds hold.
+ * Every fonds with its items by lifecycle state, in fonds code order, from the counts the catalogue keeps as items
+ * are registered and moved (migration 0006): one query over a few hundred rows, however many items the fonds hold.
  */
-export async function countsByFonds(db: Db, fondsIds: readonly string[]): Promise<Map<string, StateCounts>> {
-  const sums = await db.lifecycleCount.groupBy({ by: ['fondsId', 'lifecycleState'], where: { fondsId: { in: [...fondsIds] } }, _sum: { items: true } });
-  const counts = new Map(fondsIds.map((id) => [id, Object.fromEntries(LIFECYCLE_STATES.map((s) => [s, 0])) as StateCounts]));
-  for (const s of sums) counts.get(s.fondsId)![s.lifecycleState] = Number(s._sum.items ?? 0);
-  return counts;
+export async function countsOfEveryFonds(db: Db): Promise<FondsCounts[]> {
+  const rows = await db.$queryRaw<{ id: string; code: string; name: string; state: LifecycleState | null; items: number | null }[]>`
+    SELECT f.id::text, f.code, f.name, c.lifecycle_state::text AS state, sum(c.items)::float8 AS items
+    FROM fonds f LEFT JOIN lifecycle_count c ON c.fonds_id = f.id
+    GROUP BY f.id, f.code, f.name, c.lifecycle_state
+    ORDER BY f.code`;
+  const byFonds = new Map<string, FondsCounts>();
+  for (const r of rows) {
+    let fonds = byFonds.get(r.id);
+    if (!fonds) byFonds.set(r.id, (fonds = { id: r.id, code: r.code, name: r.name, byState: Object.fromEntries(LIFECYCLE_STATES.map((s) => [s, 0])) as StateCounts }));
+    if (r.state) fonds.byState[r.state] = r.items ?? 0;
+  }
+  return [...byFonds.values()];
 }
