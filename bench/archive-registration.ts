@@ -53,7 +53,8 @@ export async function registerThroughApi(
 
 /**
  * The raw rate of the same writes straight in SQL, in the same run: each case's item, its first history row and its
- * audit row, a transaction per 1000 cases, on the catalogue as it stands; rolled back, so the archive is unchanged.
+ * audit row, one statement per 1000 cases as the batch route writes them, on the catalogue as it stands; all rolled back,
+ * so the archive is unchanged.
  */
 export async function rawRegistrationRate(client: pg.Client, cases: ItemRegistration[]): Promise<number> {
   const started = performance.now();

@@ -46,6 +46,8 @@ interface Built {
   items: number;
   builtAt: string;
   today: string;
+  minutes: number;
+  registrationRate: number;
   phases: LoadPhase[];
 }
 
@@ -72,9 +74,9 @@ async function main(): Promise<void> {
     const servicesSeconds = (performance.now() - t0) / 1000;
     say(`services and API up in ${servicesSeconds.toFixed(0)} s (data directory ${stack.config.dataDir})`);
 
-    const archive = built ?? (await build(stack.db, sql, base, stack.config.s3.buckets.images, servicesSeconds));
+    const archive = built ?? (await build(stack.db, sql, base, stack.config.s3.buckets.images, { startedAt: t0, servicesSeconds }));
     if (!built && values.keep) fs.writeFileSync(path.join(stack.config.dataDir, MARKER), `${JSON.stringify(archive, null, 2)}\n`);
-    if (built) say(`reusing the archive of ${built.items} items built ${built.builtAt}`);
+    if (built) say(`reusing the archive of ${built.items} items built ${built.builtAt} in ${built.minutes.toFixed(1)} min (registration ${built.registrationRate.toFixed(0)} cases/s)`);
     await measureArchive(sql, base);
   } finally {
     await sql.end().catch(() => undefined);
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
   }
 }
 
-async function build(db: Db, sql: pg.Client, api: string, bucket: string, servicesSeconds: number): Promise<Built> {
+async function build(db: Db, sql: pg.Client, api: string, bucket: string, { startedAt, servicesSeconds }: { startedAt: number; servicesSeconds: number }): Promise<Built> {
   const today = new Date().toISOString().slice(0, 10);
   const caseAt = archiveCases(new Date(`${today}T00:00:00Z`));
   const token = await registrarToken(db, api);
@@ -94,21 +96,22 @@ async function build(db: Db, sql: pg.Client, api: string, bucket: string, servic
   const registered = await registerThroughApi({ api, token, count: ITEMS, clients: CLIENTS, caseAt, say });
   const rate = ITEMS / registered.seconds;
   phases.push({ name: 'registration through the API', seconds: registered.seconds, rows: registered.created });
-  const sample = Array.from({ length: Math.min(10_000, ITEMS) }, (_, k) => caseAt(ITEMS + k));
-  const raw = await rawRegistrationRate(sql, sample);
-  say(`registration: ${rate.toFixed(0)} cases/s through the API (${registered.created} created, ${registered.existing} already there, ${registered.seconds.toFixed(0)} s); ` +
-    `raw: the same writes straight in SQL ${raw.toFixed(0)} cases/s (${sample.length} cases, rolled back): ${(rate / raw).toFixed(2)} of raw`);
+  say(`registration: ${rate.toFixed(0)} cases/s through the API (${registered.created} created, ${registered.existing} already there, ${registered.seconds.toFixed(0)} s)`);
 
   say('loading pages, later states and their history…');
   phases.push(...(await loadArchive(sql, { today, bucket }, say)));
   const t = performance.now();
   await sql.query('VACUUM ANALYZE');
   phases.push({ name: 'vacuum and analyze', seconds: (performance.now() - t) / 1000, rows: 0 });
+  const minutes = (performance.now() - startedAt) / 60_000;
+  say(`build: ${minutes.toFixed(1)} min from start to a measurable archive (target ≤ ${TARGETS.buildMinutes} min): ${minutes <= TARGETS.buildMinutes ? 'meets it' : 'MISSES it'}`);
+  for (const p of phases) say(`  ${p.name.padEnd(54)} ${p.seconds.toFixed(0).padStart(5)} s${p.rows ? `  ${p.rows} rows` : ''}`);
 
-  const total = phases.reduce((a, p) => a + p.seconds, 0);
-  say(`build: ${(total / 60).toFixed(1)} min (target ≤ ${TARGETS.buildMinutes} min)`);
-  for (const p of phases) say(`  ${p.name.padEnd(48)} ${p.seconds.toFixed(0).padStart(5)} s${p.rows ? `  ${p.rows} rows` : ''}`);
-  return { items: ITEMS, builtAt: new Date().toISOString(), today, phases };
+  // Measured once the archive is built, so it takes nothing from the build's time.
+  const sample = Array.from({ length: Math.min(10_000, ITEMS) }, (_, k) => caseAt(ITEMS + k));
+  const raw = await rawRegistrationRate(sql, sample);
+  say(`registration raw: the same writes straight in SQL ${raw.toFixed(0)} cases/s (${sample.length} cases on the built archive, rolled back); through the API ${(rate / raw).toFixed(2)} of raw`);
+  return { items: ITEMS, builtAt: new Date().toISOString(), today, minutes, registrationRate: rate, phases };
 }
 
 /** The benchmark's business system: a clerk of both fonds, cleared for secret, as its cases need. */
