@@ -12,6 +12,7 @@ import { captureItem, finishCapture, pagesArrived } from '../workflows/capture';
 import { checkPages, parseSlipPayload, type PageRecord, type QualityRules } from './quality';
 import { untilCancelled } from './moves';
 import { pageObjectKey } from './page-keys';
+import { inFonds } from '../workflows/search-attributes';
 
 export interface CaptureDeps {
   db: Db;
@@ -118,7 +119,7 @@ export function createCaptureActivities({ db, store, temporal, log, config, imag
       const report: StackReport = { cases: [], unlinked: [] };
       for (const group of groups) {
         const item = group.caseNumber
-          ? await db.item.findFirst({ where: { caseNumber: group.caseNumber, fondsId: { in: fondsIds }, lifecycleState: { in: ['registered', 'pending_initial_review'] } } })
+          ? await db.item.findFirst({ where: { caseNumber: group.caseNumber, fondsId: { in: fondsIds }, lifecycleState: { in: ['registered', 'pending_initial_review'] } }, include: { fonds: { select: { code: true } } } })
           : null;
         if (!item) {
           const reason = group.caseNumber ? `the slip names ${group.caseNumber}, which is no business case awaiting capture in these fonds` : 'no processing slip came before these pages';
@@ -127,7 +128,7 @@ export function createCaptureActivities({ db, store, temporal, log, config, imag
         }
         await db.item.update({ where: { id: item.id }, data: { captureMode: 'batch' } });
         const handle = await temporal.workflow.signalWithStart(captureItem, {
-          workflowId: `capture-${item.id}`, taskQueue: config.temporal.taskQueue,
+          workflowId: `capture-${item.id}`, taskQueue: config.temporal.taskQueue, typedSearchAttributes: inFonds(item.fonds.code),
           args: [{ itemId: item.id, mode: 'batch', actor }], signal: pagesArrived, signalArgs: [group.pages],
         });
         await untilCancelled(handle.executeUpdate(finishCapture, { args: [{ actor }] }));
