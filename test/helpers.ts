@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import pino from 'pino';
-import { createApp } from '../api/app';
+import { createApp, keepIdleConnections } from '../api/app';
 import type { ApiContext } from '../api/context';
 import { loadConfig, type Config } from '../config';
 import { temporalConnectionOptions } from '../config/temporal';
@@ -84,6 +84,7 @@ export async function harness({ postgresUrl }: { postgresUrl?: string } = {}): P
 export async function startApi(h: Harness): Promise<{ url: string; ctx: ApiContext; close(): Promise<void> }> {
   const ctx: ApiContext = { config: h.config, db: h.db, temporal: h.temporal, store: createObjectStore(h.config.s3), log };
   const server = createApp(ctx).listen(0, '127.0.0.1');
+  keepIdleConnections(server);
   await new Promise((r) => server.once('listening', r));
   const { port } = server.address() as AddressInfo;
   return {
