@@ -8,7 +8,7 @@ import type { Config } from '../config';
 import type { Db } from '../prisma/client';
 import { verifyItem } from '../workflows/verify';
 import type { ImportProgress } from '../workflows/import';
-import { nextPageNumber, type PageFixer } from './capture';
+import { nextPageNumber, type PageFixer } from './page-fixer';
 import { parseImportIndex, type ImportRowInput } from './import-index';
 import { inFonds } from '../workflows/search-attributes';
 

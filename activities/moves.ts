@@ -51,6 +51,11 @@ export function createMoveActivities({ db }: { db: Db }) {
 
 export const TRANSITION_NOT_ALLOWED = 'TransitionNotAllowed';
 
+/**
+ * An update is answered by a workflow task, which a worker that is shutting down no longer takes: waiting on it
+ * must give way to the activity's cancellation, or the worker's shutdown would wait on itself. Retried later, the
+ * activity finds the work already done or does it.
+ */
 export function untilCancelled<T>(work: Promise<T>): Promise<T> {
   // The losing side of the race may still fail later (its connection closed at shutdown): that is not news.
   work.catch(() => undefined);
