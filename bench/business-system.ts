@@ -51,6 +51,7 @@ async function carryOut({ url, tokens, prefix, cases, batch }: Order): Promise<R
     }
   }));
   report.seconds = (performance.now() - started) / 1000;
+
   return report;
 }
 
