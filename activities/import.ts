@@ -70,7 +70,7 @@ export function createImportActivities({ db, temporal, log, config, fixPage, mov
 
   async function importRow(data: ImportRowInput['data'], fondsCode: string, sourceDir: string, source: string): Promise<string> {
     const registration = ItemRegistration.parse({ ...data.index, fonds: fondsCode });
-    const { item } = await registerCase(db, registration, source);
+    const { item } = await registerCase(db, registration, { name: source });
     await db.item.update({ where: { id: item.id }, data: { captureMode: 'historical' } });
     const withFonds = await db.item.findUniqueOrThrow({ where: { id: item.id }, include: { fonds: { include: { scheme: true } } } });
     for (const image of data.images) {

@@ -56,7 +56,8 @@ export function defineAbilityFor(actor: Actor): AppAbility {
     can('read', 'Fonds', { id: { $in: actor.fondsIds } });
   }
   if (has(['clerk'])) {
-    can('register', 'Item', { fondsId: { $in: actor.fondsIds } });
+    // Nobody registers an item above their own clearance: they could not read it afterwards.
+    can('register', 'Item', withinFonds);
     can('review_upload', 'Item', withinFonds);
   }
   if (has(['clerk', 'archivist'])) {
@@ -109,4 +110,11 @@ export function explainItemDenial(actor: Actor, item: ItemAccessFacts, action: A
     return `the item's security level is ${item.securityLevel}; your clearance is ${actor.clearance}`;
   }
   return `your roles (${actor.roles.join(', ')}) do not allow '${action}' on items`;
+}
+
+/** Why an actor may not register a case in a fonds at a security level. */
+export function explainRegistrationDenial(actor: Actor, target: { fondsId: string; fonds: string; securityLevel: SecurityLevel }): string {
+  if (!defineAbilityFor(actor).can('register', 'Item')) return `your roles (${actor.roles.join(', ')}) do not register items`;
+  if (!actor.fondsIds.includes(target.fondsId)) return `fonds ${target.fonds} is not among your fonds`;
+  return `you may not register an item at security level ${target.securityLevel}; your clearance is ${actor.clearance}`;
 }

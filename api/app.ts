@@ -25,7 +25,6 @@ export function createApp(ctx: ApiContext): express.Express {
       },
     }),
   );
-  app.use(express.json({ limit: '1mb' }));
 
   const routes = apiRoutes(ctx);
   const documented = [

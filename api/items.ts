@@ -5,13 +5,13 @@ import type { Role } from '../domain/roles';
 import { SECURITY_LEVELS } from '../domain/security';
 import type { Item } from '../prisma/client';
 import { historyOf } from '../catalogue/lifecycle';
-import { registerCase, type ItemRegistration, type RegistrationError } from '../catalogue/registration';
-import { defineAbilityFor, explainItemDenial, fondsSubject, itemSubject, type Action, type Actor } from './access';
+import { registerCases, type CaseInput, type ItemRegistration, type RegisteredItem, type Refusal } from '../catalogue/registration';
+import { defineAbilityFor, explainItemDenial, explainRegistrationDenial, fondsSubject, itemSubject, type Action, type Actor } from './access';
 import { audit } from './audit';
 import type { ApiContext } from './context';
-import { badRequest, forbidden, notFound } from './errors';
+import { AppError, forbidden, notFound } from './errors';
 
-export { ItemRegistration } from '../catalogue/registration';
+export { ItemRegistration, RegistrationBatch } from '../catalogue/registration';
 
 export const ItemView = z.object({
   id: z.string(),
@@ -33,20 +33,47 @@ export const ItemView = z.object({
 });
 
 
-/** Registers a business case's item from its index data. Idempotent by case number. */
+const RefusalView = z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() });
+
+export const RegistrationBatchReply = z.object({
+  results: z.array(
+    z.object({
+      index: z.number().int().describe('position of the case in the request, from 0'),
+      caseNumber: z.string().nullable(),
+      status: z.enum(['created', 'existing', 'refused']),
+      item: ItemView.optional().describe('the registered item, unless refused'),
+      error: RefusalView.optional().describe('why the case was refused; nothing of it was registered'),
+    }),
+  ),
+  counts: z.object({ created: z.number().int(), existing: z.number().int(), refused: z.number().int() }),
+});
+
+const REFUSAL_STATUS: Record<Refusal['code'], number> = { bad_request: 400, forbidden: 403, conflict: 409 };
+
+/** Registers a business case's item from its index data: the batch path with one case. */
 export async function registerItem(ctx: ApiContext, actor: Actor, input: ItemRegistration, requestId: string) {
-  const fonds = await ctx.db.fonds.findUnique({ where: { code: input.fonds } });
-  if (fonds && !defineAbilityFor(actor).can('register', itemSubjectForFonds(fonds.id))) {
-    await deny(ctx, actor, 'register', `fonds:${fonds.code}`, `fonds ${fonds.code} is not among your fonds, or your roles do not register items`, requestId);
-  }
-  try {
-    const { created, item } = await registerCase(ctx.db, input, actor.username);
-    return { created, item: await viewOf(ctx, item, actor) };
-  } catch (err) {
-    if ((err as Error).name !== 'RegistrationError') throw err;
-    const e = err as RegistrationError;
-    throw badRequest(e.message, [{ field: e.field, problem: e.message }]);
-  }
+  const [outcome] = (await registerBatch(ctx, actor, [{ ok: true, value: input }], requestId)).results as [z.infer<typeof RegistrationBatchReply>['results'][number]];
+  if (outcome.error) throw new AppError(REFUSAL_STATUS[outcome.error.code as Refusal['code']], outcome.error.code, outcome.error.message, outcome.error.details);
+  return { created: outcome.status === 'created', item: outcome.item! };
+}
+
+/** Registers the cases of a batch, each on its own: created, already registered, or refused with the reason. */
+export async function registerBatch(ctx: ApiContext, actor: Actor, cases: readonly CaseInput[], requestId: string): Promise<z.infer<typeof RegistrationBatchReply>> {
+  const ability = defineAbilityFor(actor);
+  if (!ability.can('register', 'Item')) await deny(ctx, actor, 'register', 'items', `your roles (${actor.roles.join(', ')}) do not register items`, requestId);
+  const outcomes = await registerCases(ctx.db, cases, {
+    name: actor.username,
+    userId: actor.id,
+    requestId,
+    mayNotRegister: (target) => (ability.can('register', itemSubject({ ...target, id: '', citizenId: '', employerCreditCode: null })) ? undefined : explainRegistrationDenial(actor, target)),
+    mayNotSee: (item) => (ability.can('read', itemSubject(item)) ? undefined : explainItemDenial(actor, item, 'read', item.fonds)),
+  });
+  const counts = { created: 0, existing: 0, refused: 0 };
+  const results = outcomes.map((o) => {
+    counts[o.status] += 1;
+    return o.status === 'refused' ? o : { index: o.index, caseNumber: o.caseNumber, status: o.status, item: itemView(o.item, actor) };
+  });
+  return { results, counts };
 }
 
 /** Loads an item the actor may act on, or refuses with the reason (audited). */
@@ -71,35 +98,26 @@ export async function itemHistory(ctx: ApiContext, item: Item) {
 /** Roles whose work needs the full citizen ID; others see it masked (DOMAIN.md, data rules). */
 const SEES_CITIZEN_ID: Role[] = ['clerk', 'archivist', 'archive_manager'];
 
-export async function viewOf(ctx: ApiContext, item: Item, actor: Actor): Promise<z.infer<typeof ItemView>> {
+/** An item as the actor may see it: the citizen ID in full only for those whose work needs it, or their own. */
+export function itemView(item: RegisteredItem, actor: Actor): z.infer<typeof ItemView> {
   const fullCitizenId = actor.roles.some((r) => SEES_CITIZEN_ID.includes(r)) || actor.citizenId === item.citizenId;
-  const [fonds, businessType, office] = await Promise.all([
-    ctx.db.fonds.findUniqueOrThrow({ where: { id: item.fondsId } }),
-    ctx.db.businessType.findUniqueOrThrow({ where: { id: item.businessTypeId } }),
-    ctx.db.handlingOffice.findUniqueOrThrow({ where: { id: item.handlingOfficeId } }),
-  ]);
+  const { id, fonds, archivalCode, caseNumber, businessType, lifecycleState, securityLevel, retentionPeriod, year, personName, employerName, clerk, handledOn, handlingOffice, title } = item;
   return {
-    id: item.id,
-    fonds: fonds.code,
-    archivalCode: item.archivalCode,
-    caseNumber: item.caseNumber,
-    businessType: businessType.code,
-    lifecycleState: item.lifecycleState,
-    securityLevel: item.securityLevel,
-    retentionPeriod: item.retentionPeriod,
-    year: item.year,
+    id, fonds, archivalCode, caseNumber, businessType, lifecycleState, securityLevel, retentionPeriod, year,
     citizenId: fullCitizenId ? item.citizenId : maskCitizenId(item.citizenId),
-    personName: item.personName,
-    employerName: item.employerName,
-    clerk: item.clerkName,
-    handledOn: item.handledOn.toISOString().slice(0, 10),
-    handlingOffice: office.code,
-    title: item.title,
+    personName, employerName, clerk, handledOn, handlingOffice, title,
   };
 }
 
-function itemSubjectForFonds(fondsId: string) {
-  return itemSubject({ id: '', fondsId, securityLevel: 'public', citizenId: '', employerCreditCode: null });
+export async function viewOf(ctx: ApiContext, item: Item, actor: Actor): Promise<z.infer<typeof ItemView>> {
+  const refs = await ctx.db.item.findUniqueOrThrow({
+    where: { id: item.id },
+    select: { fonds: { select: { code: true } }, businessType: { select: { code: true } }, handlingOffice: { select: { code: true } } },
+  });
+  return itemView({
+    ...item, fonds: refs.fonds.code, businessType: refs.businessType.code, handlingOffice: refs.handlingOffice.code,
+    clerk: item.clerkName, handledOn: item.handledOn.toISOString().slice(0, 10),
+  }, actor);
 }
 
 /** Refuses, audited, unless the actor may take the action in the fonds; the refusal says whether the fonds or the role is wrong. */

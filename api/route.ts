@@ -23,6 +23,8 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  /** A JSON body larger than the usual 1 MB, e.g. '8mb' for a batch. */
+  jsonLimit?: string;
   /** For uploads: the body is taken as raw bytes of these media types, up to `limit` bytes. */
   rawBody?: { types: string[]; limit: number };
   response: { status: number; description: string; schema?: z.ZodType };
@@ -35,7 +37,7 @@ export const route = <P, Q, B>(r: Route<P, Q, B>): Route => r;
 export function mountRoutes(router: Router, routes: Route[], authenticate: (req: Request) => Promise<Actor>): void {
   for (const r of routes) {
     const raw = r.rawBody ? [express.raw({ type: r.rawBody.types, limit: r.rawBody.limit })] : [];
-    router[r.method](r.path, ...raw, async (req, res) => {
+    router[r.method](r.path, express.json({ limit: r.jsonLimit ?? '1mb' }), ...raw, async (req, res) => {
       const actor = r.auth ? await authenticate(req) : (undefined as unknown as Actor);
       const params = r.params ? r.params.parse(req.params) : req.params;
       const query = r.query ? r.query.parse(req.query) : req.query;
@@ -72,7 +74,7 @@ export function openApiDocument(routes: Route[], { version }: { version: string 
         ...(r.response.schema ? { content: { 'application/json': { schema: schema(r.response.schema) } } } : {}),
       },
     };
-    for (const status of [...(r.auth ? [401, 403] : []), ...(r.body || r.rawBody || r.query || r.params ? [400] : []), ...(r.rawBody ? [413] : []), ...(r.errors ?? [])]) {
+    for (const status of [...(r.auth ? [401, 403] : []), ...(r.body || r.rawBody || r.query || r.params ? [400] : []), ...(r.rawBody || r.jsonLimit ? [413] : []), ...(r.errors ?? [])]) {
       responses[status] = { description: STATUS_TEXT[status] ?? 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     }
     (paths[oaPath] ??= {})[r.method] = {

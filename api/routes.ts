@@ -13,7 +13,8 @@ import { LIFECYCLE_STATES } from '../domain/lifecycle';
 import { defineAbilityFor, fondsSubject } from './access';
 import { login } from './auth';
 import type { ApiContext } from './context';
-import { ItemRegistration, ItemView, authorisedItem, deny, itemHistory, registerItem, viewOf } from './items';
+import { REGISTRATION_BATCH_LIMIT } from '../catalogue/registration';
+import { ItemRegistration, ItemView, RegistrationBatch, RegistrationBatchReply, authorisedItem, deny, itemHistory, registerBatch, registerItem, viewOf } from './items';
 import { barcodeRoutes } from './barcode-routes';
 import { captureRoutes } from './capture-routes';
 import { importRoutes } from './imports';
@@ -79,13 +80,24 @@ export function apiRoutes(ctx: ApiContext): Route[] {
     route({
       method: 'post', path: '/items', tag: 'items', auth: true,
       summary: "Register a business case's item from its index data (idempotent by case number)",
-      body: ItemRegistration,
-      response: { status: 201, description: 'Registered (200 with the existing item when the case number is known)', schema: ItemView },
+      body: ItemRegistration, errors: [409],
+      response: {
+        status: 201,
+        description: 'Registered (200 with the existing item when the case number is registered with the same index data; 409 naming the fields when with other data, or when the item is one you may not see)',
+        schema: ItemView,
+      },
       async handle({ req, res, actor, body }) {
         const { created, item } = await registerItem(ctx, actor, body, requestId(req));
         res.status(created ? 201 : 200).json(item);
         return item;
       },
+    }),
+    route({
+      method: 'post', path: '/items/batch', tag: 'items', auth: true,
+      summary: `Register up to ${REGISTRATION_BATCH_LIMIT} business cases at once; each case is created, found already registered, or refused on its own`,
+      body: RegistrationBatch, jsonLimit: '8mb',
+      response: { status: 200, description: 'One result per case, in request order; a refused case changed nothing', schema: RegistrationBatchReply },
+      handle: ({ req, actor, body }) => registerBatch(ctx, actor, body.cases, requestId(req)),
     }),
     route({
       method: 'get', path: '/items/:id', tag: 'items', auth: true,

@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     for (const c of cases) {
       const { item } = await registerCase(db, {
         fonds: 'J001', caseNumber: c.caseNumber, businessType: 'GL02', citizenId: '440304198506151237', personName: '基准', clerk: '基准', handledOn: '2024-05-09', handlingOffice: 'BS01', securityLevel: 'internal',
-      }, 'bench');
+      }, { name: 'bench' });
       itemIds.push(item.id);
       const staged = [];
       for (const [p, page] of c.pages.entries()) {

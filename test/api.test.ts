@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../api/app';
+import { ItemRegistration, registerCase } from '../catalogue/registration';
 import { createObjectStore } from '../store/object-store';
 import { apiClient, caseFor, harness, startApi, type Harness } from './helpers';
 
@@ -32,8 +33,8 @@ beforeAll(async () => {
   ids.own = await reg(tokens.clerk!, { citizenId: '11010519491231002X', personName: '陈参保' });
   ids.other = await reg(tokens.clerk!, { citizenId: '440304198506151237' });
   ids.medical = await reg(tokens.clerk2, { fonds: 'J002', businessType: 'YB01' });
-  // Registered by the system at a level above the clerk's clearance.
-  ids.secret = await reg(tokens.clerk!, { securityLevel: 'secret' });
+  // Registered by the business system at a level above the clerk's clearance, which the clerk may not do.
+  ids.secret = (await registerCase(h.db, ItemRegistration.parse(caseFor({ securityLevel: 'secret' })), { name: 'business system' })).item.id;
 });
 
 afterAll(async () => {
@@ -91,6 +92,25 @@ describe('API', () => {
     const r = await client.call<{ error: { message: string } }>('GET', '/me', { token: stale });
     expect(r.status).toBe(401);
     expect(r.body.error.message).toMatch(/expired/);
+  });
+
+  it("reads a token's user in one go: a running grant opens an item, an expired one does not, a disabled account is refused", async () => {
+    const clerk = await h.db.user.findUniqueOrThrow({ where: { username: 'clerk' } });
+    const head = await h.db.user.findUniqueOrThrow({ where: { username: 'head' } });
+    const read = () => client.call('GET', `/items/${ids.secret}`, { token: tokens.clerk });
+    expect((await read()).status).toBe(403);
+    const grant = await h.db.accessGrant.create({ data: { userId: clerk.id, itemId: ids.secret!, grantedById: head.id, reason: 'test', expiresAt: new Date(Date.now() + 60_000) } });
+    expect((await read()).status).toBe(200);
+    await h.db.accessGrant.update({ where: { id: grant.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect((await read()).status).toBe(403);
+
+    const username = `leaver-${Date.now()}`;
+    await h.db.user.create({ data: { username, displayName: '离职经办', roles: ['clerk'], passwordHash: clerk.passwordHash } });
+    const token = await client.login(username);
+    expect((await client.call('GET', '/me', { token })).status).toBe(200);
+    await h.db.user.update({ where: { username }, data: { active: false } });
+    const refused = await client.call<{ error: { message: string } }>('GET', '/me', { token });
+    expect([refused.status, refused.body.error.message]).toEqual([401, 'the account behind this token is disabled']);
   });
 
   it('rejects bad index data naming the field, and stores nothing', async () => {

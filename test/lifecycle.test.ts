@@ -17,13 +17,13 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const register = async (overrides: Record<string, unknown> = {}) => (await registerCase(t.h.db, ItemRegistration.parse(caseFor(overrides)), 'clerk')).item;
+const register = async (overrides: Record<string, unknown> = {}) => (await registerCase(t.h.db, ItemRegistration.parse(caseFor(overrides)), { name: 'clerk' })).item;
 const stateOf = async (id: string) => (await t.h.db.item.findUniqueOrThrow({ where: { id } })).lifecycleState;
 
 describe('item state in the catalogue', () => {
   it('registers an item with its first history row, and of 20 registrations of one case at once exactly one creates it', async () => {
     const body = ItemRegistration.parse(caseFor());
-    const outcomes = await Promise.all(Array.from({ length: 20 }, () => registerCase(t.h.db, body, 'clerk')));
+    const outcomes = await Promise.all(Array.from({ length: 20 }, () => registerCase(t.h.db, body, { name: 'clerk' })));
     expect(outcomes.filter((o) => o.created)).toHaveLength(1);
     expect(new Set(outcomes.map((o) => o.item.id)).size).toBe(1);
     const history = await t.h.db.lifecycleEvent.findMany({ where: { itemId: outcomes[0]!.item.id } });
