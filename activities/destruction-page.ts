@@ -37,7 +37,7 @@ interface CheckedItem {
 }
 
 type PageRow = Prisma.PageGetPayload<{ select: typeof pageColumns }>;
-const pageColumns = { itemId: true, bucket: true, key: true, versionId: true, size: true, sha256: true, sm3: true, pageNumber: true, supersededAt: true } as const;
+const pageColumns = { itemId: true, bucket: true, key: true } as const;
 
 export interface DestructionPageDeps {
   db: Db;
@@ -46,39 +46,52 @@ export interface DestructionPageDeps {
   moves: MoveActivities;
 }
 
+/** A page of entries checked: the items whose every version but the first passed the Object Lock check, and what befell the others. */
+export interface CheckedPage {
+  listId: string;
+  tally: PageTally;
+  attempts: Map<string, number>;
+  pagesOf: Map<string, PageRow[]>;
+  checked: CheckedItem[];
+  failed: Map<string, string>;
+  unsettled: Map<string, string>;
+}
+
 /**
- * Destroys a page of a list's entries together. Holds are checked per item; every version of an item is checked for
- * Object Lock before any of them is deleted, and the versions of all items that passed go in shared DeleteObjects
- * requests; then tombstones, moves and entries are written in bulk. Safe to repeat: what is done is skipped.
+ * The first half of destroying a page of a list's entries: held items taken off, and every stored version of the
+ * others listed and checked for Object Lock, nothing deleted yet. Destruction checks the next page while the store
+ * deletes this one.
  */
-export async function destroyPage({ db, store, log, moves }: DestructionPageDeps, { listId, itemIds, actor }: { listId: string; itemIds: string[]; actor: string }): Promise<PageTally> {
-  const tally: PageTally = { destroyed: 0, failed: 0, removed: 0, unsettled: 0 };
-  const failed = new Map<string, string>();
-  const unsettled = new Map<string, string>();
-
-  let ids = await takeOffHeld(db, listId, itemIds, 'execution', tally);
-  const attempts = await countAttempt(db, listId, ids);
-  ids = ids.filter((id) => attempts.has(id));
-  const pagesOf = groupBy(await db.page.findMany({ where: { itemId: { in: ids } }, select: pageColumns, orderBy: [{ pageNumber: 'asc' }, { createdAt: 'asc' }] }), (p) => p.itemId);
-
-  const checked: CheckedItem[] = [];
+export async function checkPage({ db, store }: Pick<DestructionPageDeps, 'db' | 'store'>, { listId, itemIds }: { listId: string; itemIds: string[] }): Promise<CheckedPage> {
+  const page: CheckedPage = { listId, tally: { destroyed: 0, failed: 0, removed: 0, unsettled: 0 }, attempts: new Map(), pagesOf: new Map(), checked: [], failed: new Map(), unsettled: new Map() };
+  let ids = await takeOffHeld(db, listId, itemIds, 'execution', page.tally);
+  page.attempts = await countAttempt(db, listId, ids);
+  ids = ids.filter((id) => page.attempts.has(id));
+  page.pagesOf = groupBy(await db.page.findMany({ where: { itemId: { in: ids } }, select: pageColumns, orderBy: [{ pageNumber: 'asc' }, { createdAt: 'asc' }] }), (p) => p.itemId);
   await eachInFlight(ids, ITEMS_IN_FLIGHT, async (itemId) => {
     // A worker shutting down cancels the activity: stop before anything is deleted, and another worker carries on.
     Context.current().cancellationSignal.throwIfAborted();
     try {
-      const check = await checkItem(store, itemId, pagesOf.get(itemId) ?? []);
-      if (check.locks.length) failed.set(itemId, lockReason(check.locks));
-      else checked.push(check);
+      const check = await checkItem(store, itemId, page.pagesOf.get(itemId) ?? []);
+      if (check.locks.length) page.failed.set(itemId, lockReason(check.locks));
+      else page.checked.push(check);
     } catch (err) {
-      unsettled.set(itemId, messageOf(err));
+      page.unsettled.set(itemId, messageOf(err));
     }
-    Context.current().heartbeat({ listId, checked: checked.length });
+    Context.current().heartbeat({ listId, checked: page.checked.length });
   });
-  Context.current().cancellationSignal.throwIfAborted();
+  return page;
+}
 
+/**
+ * The second half: the checked items' versions deleted in shared DeleteObjects requests, each item's first version
+ * before the rest, then tombstones, moves and entries written in bulk. Safe to repeat: what is done is skipped.
+ */
+export async function finishPage({ db, store, log, moves }: DestructionPageDeps, page: CheckedPage, actor: string): Promise<PageTally> {
+  const { listId, tally, failed, unsettled } = page;
   // A hold placed while the page was being checked still stops its item.
-  const notHeld = new Set(await takeOffHeld(db, listId, checked.map((c) => c.itemId), 'execution', tally));
-  const clear = checked.filter((c) => notHeld.has(c.itemId));
+  const notHeld = new Set(await takeOffHeld(db, listId, page.checked.map((c) => c.itemId), 'execution', tally));
+  const clear = page.checked.filter((c) => notHeld.has(c.itemId));
 
   // First each item's unchecked version: the store refuses to delete it if it is locked, and then nothing of the item is gone.
   const firsts = clear.flatMap((c) => (c.first ? [{ ...c.first, itemId: c.itemId }] : []));
@@ -96,7 +109,7 @@ export async function destroyPage({ db, store, log, moves }: DestructionPageDeps
   }
   let destroyed = clear.map((c) => c.itemId).filter((id) => !failed.has(id) && !unsettled.has(id));
 
-  await leaveTombstones(db, listId, destroyed, pagesOf);
+  await leaveTombstones(db, listId, destroyed);
   const moved = await moves.moveItemsReporting({ itemIds: destroyed, to: 'destroyed', actor, reason: `destruction list ${listId}` });
   for (const r of moved.refused) failed.set(r.itemId, `its objects are deleted, but its lifecycle refused the move: it is ${r.state ?? 'not in the catalogue'}`);
   destroyed = destroyed.filter((id) => !failed.has(id));
@@ -104,7 +117,7 @@ export async function destroyPage({ db, store, log, moves }: DestructionPageDeps
   tally.destroyed += destroyed.length;
 
   for (const [itemId, message] of unsettled) {
-    const tries = attempts.get(itemId)!;
+    const tries = page.attempts.get(itemId)!;
     if (tries >= MAX_ATTEMPTS) failed.set(itemId, `deletion failed after ${tries} attempt(s): ${message}`);
     else tally.unsettled += 1;
   }
@@ -163,25 +176,33 @@ async function countAttempt(db: Db, listId: string, itemIds: string[]): Promise<
   return new Map(rows.map((r) => [r.item_id, r.attempts]));
 }
 
-/** A tombstone (item_tombstone) of each destroyed item's metadata and objects, and its pages marked destroyed. */
-async function leaveTombstones(db: Db, listId: string, itemIds: string[], pagesOf: Map<string, PageRow[]>): Promise<void> {
+/** A tombstone (item_tombstone) of each destroyed item's metadata and every object deleted, and its pages marked destroyed. */
+async function leaveTombstones(db: Db, listId: string, itemIds: string[]): Promise<void> {
   if (itemIds.length === 0) return;
-  const items = await db.item.findMany({ where: { id: { in: itemIds } }, include: { businessType: true, handlingOffice: true, box: true } });
-  const tombstones = items.map((item) => {
-    const pages = pagesOf.get(item.id) ?? [];
-    const metadata = {
-      archivalCode: item.archivalCode, itemNumber: item.itemNumber, title: item.title, year: item.year, retentionPeriod: item.retentionPeriod,
-      securityLevel: item.securityLevel, caseNumber: item.caseNumber, citizenId: item.citizenId, personName: item.personName,
-      employerName: item.employerName, employerCreditCode: item.employerCreditCode, clerkName: item.clerkName,
-      handledOn: item.handledOn.toISOString().slice(0, 10), businessType: item.businessType.code, handlingOffice: item.handlingOffice.code,
-      box: item.box?.barcode ?? null, pageCount: pages.filter((p) => p.supersededAt === null).length,
-    };
-    const objects = pages.map((p) => ({ pageNumber: p.pageNumber, bucket: p.bucket, key: p.key, versionId: p.versionId, size: Number(p.size), sha256: p.sha256, sm3: p.sm3 }));
-    return { itemId: item.id, listId, archivalCode: item.archivalCode, metadata, objects };
-  });
   await db.$transaction([
     // A retry after a crash finds some tombstones written: they stay as they are (the table is append-only).
-    db.itemTombstone.createMany({ data: tombstones, skipDuplicates: true }),
+    db.$executeRaw`
+      INSERT INTO item_tombstone (item_id, list_id, archival_code, metadata, objects)
+      SELECT i.id, ${listId}::uuid, i.archival_code,
+        jsonb_build_object(
+          'archivalCode', i.archival_code, 'itemNumber', i.item_number, 'title', i.title, 'year', i.year, 'retentionPeriod', i.retention_period,
+          'securityLevel', i.security_level, 'caseNumber', i.case_number, 'citizenId', i.citizen_id, 'personName', i.person_name,
+          'employerName', i.employer_name, 'employerCreditCode', i.employer_credit_code, 'clerkName', i.clerk_name,
+          'handledOn', to_char(i.handled_on, 'YYYY-MM-DD'), 'businessType', bt.code, 'handlingOffice', ho.code, 'box', b.barcode,
+          'pageCount', coalesce(p.page_count, 0)),
+        coalesce(p.objects, '[]'::jsonb)
+      FROM item i
+      JOIN business_type bt ON bt.id = i.business_type_id
+      JOIN handling_office ho ON ho.id = i.handling_office_id
+      LEFT JOIN box b ON b.id = i.box_id
+      LEFT JOIN (
+        SELECT item_id, count(*) FILTER (WHERE superseded_at IS NULL) AS page_count,
+          jsonb_agg(jsonb_build_object('pageNumber', page_number, 'bucket', bucket, 'key', key, 'versionId', version_id, 'size', size, 'sha256', sha256, 'sm3', sm3)
+            ORDER BY page_number, created_at) AS objects
+        FROM page WHERE item_id = ANY(${itemIds}::uuid[]) GROUP BY item_id
+      ) p ON p.item_id = i.id
+      WHERE i.id = ANY(${itemIds}::uuid[])
+      ON CONFLICT (item_id) DO NOTHING`,
     db.page.updateMany({ where: { itemId: { in: itemIds }, destroyedAt: null }, data: { destroyedAt: new Date() } }),
   ]);
 }

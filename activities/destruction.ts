@@ -8,7 +8,7 @@ import type { Db, Prisma } from '../prisma/client';
 import type { ObjectStore } from '../store/object-store';
 import type { MoveActivities } from './moves';
 import type { StoredDocument } from './volume';
-import { destroyPage, takeOffHeld } from './destruction-page';
+import { checkPage, finishPage, takeOffHeld, type PageTally } from './destruction-page';
 
 export interface DestructionDeps {
   db: Db;
@@ -73,16 +73,29 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
       if (list.status !== 'approved' && list.status !== 'executing') throw ApplicationFailure.nonRetryable(`destruction list ${listId} is ${list.status}, not approved`, 'DestructionNotApproved');
       await db.destructionList.update({ where: { id: listId }, data: { status: 'executing' } });
       const tally = { destroyed: 0, failed: 0, removed: 0, unsettled: 0 };
-      // By item id, so items left listed after a passing failure wait for the retry instead of holding up the rest.
-      for (let after = ''; ;) {
-        const entries = await db.destructionEntry.findMany({
-          where: { listId, status: 'listed', ...(after && { itemId: { gt: after } }) }, orderBy: { itemId: 'asc' }, take: config.destruction.itemsPerPage, select: { itemId: true },
-        });
-        if (entries.length === 0) break;
-        after = entries.at(-1)!.itemId;
-        const page = await destroyPage({ db, store, log, moves }, { listId, itemIds: entries.map((e) => e.itemId), actor });
+      const add = (page: PageTally) => {
         for (const k of ['destroyed', 'failed', 'removed', 'unsettled'] as const) tally[k] += page[k];
         Context.current().heartbeat(tally);
+      };
+      // The next page is checked while this one is deleted and recorded: the store and the catalogue work at once.
+      let finishing: Promise<PageTally> | undefined;
+      try {
+        // By item id, so items left listed after a passing failure wait for the retry instead of holding up the rest.
+        for (let after = ''; ;) {
+          const entries = await db.destructionEntry.findMany({
+            where: { listId, status: 'listed', ...(after && { itemId: { gt: after } }) }, orderBy: { itemId: 'asc' }, take: config.destruction.itemsPerPage, select: { itemId: true },
+          });
+          if (entries.length === 0) break;
+          after = entries.at(-1)!.itemId;
+          const checked = await checkPage({ db, store }, { listId, itemIds: entries.map((e) => e.itemId) });
+          if (finishing) add(await finishing);
+          finishing = finishPage({ db, store, log, moves }, checked, actor);
+          // Its failure is met when it is awaited; until then it must not count as unhandled.
+          finishing.catch(() => undefined);
+        }
+      } finally {
+        // Settled even when checking failed: a page half deleted is recorded before the retry.
+        if (finishing) add(await finishing);
       }
       if (tally.unsettled) throw ApplicationFailure.retryable(`${tally.unsettled} item(s) of destruction list ${listId} could not be deleted yet`, 'DestructionUnsettled');
       return { destroyed: tally.destroyed, failed: tally.failed, removed: tally.removed };

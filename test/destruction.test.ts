@@ -303,7 +303,10 @@ describe('destruction', () => {
       expect(await storedVersions(id)).toEqual([]);
       expect(await h.db.item.findUniqueOrThrow({ where: { id } })).toMatchObject({ lifecycleState: 'destroyed' });
       const tombstone = await h.db.itemTombstone.findUniqueOrThrow({ where: { itemId: id } });
-      expect(tombstone.objects).toHaveLength(2);
+      const item = await h.db.item.findUniqueOrThrow({ where: { id } });
+      expect(tombstone.metadata).toMatchObject({ archivalCode: item.archivalCode, caseNumber: item.caseNumber, businessType: 'GL02', handledOn: item.handledOn.toISOString().slice(0, 10), retentionPeriod: 'D10', pageCount: 2, box: null });
+      const pages = await h.db.page.findMany({ where: { itemId: id }, orderBy: { pageNumber: 'asc' } });
+      expect(tombstone.objects).toEqual(pages.map((p) => ({ pageNumber: p.pageNumber, bucket: p.bucket, key: p.key, versionId: p.versionId, size: Number(p.size), sha256: p.sha256, sm3: p.sm3 })));
       expect(await h.db.page.count({ where: { itemId: id, destroyedAt: null } })).toBe(0);
       expect(await h.db.lifecycleEvent.count({ where: { itemId: id, toState: 'destroyed' } })).toBe(1);
     }
