@@ -64,7 +64,7 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
     },
 
     /**
-     * Destroys the items still listed, a page of them at a time (`destroyPage`): each item's stored versions are all
+     * Destroys the items still listed, a page of them at a time (`checkPage`, then `finishPage`): each item's stored versions are all
      * deleted unless Object Lock protects one, then its tombstone is written and it becomes `destroyed`. Only entries
      * of this list are ever touched, and a retry skips what is done.
      */
