@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { describeRefusals, moveItems as moveInCatalogue, type MoveOrder } from '../catalogue/lifecycle';
+import { describeRefusals, moveItems as moveInCatalogue, type MoveOrder, type MoveOutcome } from '../catalogue/lifecycle';
 import type { LifecycleState } from '../domain/lifecycle';
 import type { Db } from '../prisma/client';
 
@@ -31,10 +31,15 @@ function currentTransition(to: LifecycleState): string {
  * expected state move), recorded, and idempotent by the calling activity, so a retry moves nothing twice.
  */
 export function createMoveActivities({ db }: { db: Db }) {
+  /** Moves the items that may move, chunk by chunk, heartbeating, and says which could not, for a step that settles those itself. */
+  async function moveItemsReporting(request: BulkMoveRequest, transition = currentTransition(request.to)): Promise<MoveOutcome> {
+    return moveInCatalogue(db, { ...request, transition }, (done) => Context.current().heartbeat({ done, total: request.itemIds.length }));
+  }
+
   /** Moves many items to one state, chunk by chunk, heartbeating; those that cannot move are reported together. */
   async function moveItems(request: BulkMoveRequest, transition = currentTransition(request.to)): Promise<{ moved: number }> {
     const order: MoveOrder = { ...request, transition };
-    const outcome = await moveInCatalogue(db, order, (done) => Context.current().heartbeat({ done, total: request.itemIds.length }));
+    const outcome = await moveItemsReporting(request, transition);
     if (outcome.refused.length) {
       throw ApplicationFailure.nonRetryable(describeRefusals(order, outcome.refused, request.itemIds.length), TRANSITION_NOT_ALLOWED);
     }
@@ -46,7 +51,7 @@ export function createMoveActivities({ db }: { db: Db }) {
     await moveItems({ itemIds: [itemId], ...rest }, transition);
   }
 
-  return { moveItem, moveItems };
+  return { moveItem, moveItems, moveItemsReporting };
 }
 
 export const TRANSITION_NOT_ALLOWED = 'TransitionNotAllowed';

@@ -177,9 +177,9 @@ export async function itemState(db: Db, itemId: string, wanted: string, timeoutM
  * A worker in a process of its own on the given task queue, ready once it polls; `kill` stops it outright (SIGKILL),
  * as a power cut would, and resolves when it is gone.
  */
-export async function killableWorker(taskQueue: string): Promise<{ kill(): Promise<void> }> {
+export async function killableWorker(taskQueue: string, env: Record<string, string> = {}): Promise<{ kill(): Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/worker-process.ts'], {
-    cwd: path.resolve(__dirname, '..'), env: { ...process.env, TEMPORAL_TASK_QUEUE: taskQueue }, stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: path.resolve(__dirname, '..'), env: { ...process.env, ...env, TEMPORAL_TASK_QUEUE: taskQueue }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   await new Promise<void>((resolve, reject) => {
