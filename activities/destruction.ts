@@ -1,7 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import { audit } from '../api/audit';
-import { activeHolds, describeHold } from '../catalogue/holds';
 import type { Config } from '../config';
 import { destructionCertificateToPdf, destructionListToPdf, loadCjkFont, type DestructionLine } from '../documents';
 import { isApproved, isRejected, type DestructionApproval } from '../domain/destruction';
@@ -9,8 +8,7 @@ import type { Db, Prisma } from '../prisma/client';
 import type { ObjectStore } from '../store/object-store';
 import type { MoveActivities } from './moves';
 import type { StoredDocument } from './volume';
-import { eachInFlight } from '../domain/in-flight';
-import { versionsOfPages } from '../catalogue/object-locks';
+import { checkPage, finishPage, takeOffHeld, type PageTally } from './destruction-page';
 
 export interface DestructionDeps {
   db: Db;
@@ -28,86 +26,14 @@ export interface DestructionOutcome {
   removed: number;
 }
 
-// Items destroyed at once: each is a few S3 calls and one lifecycle Update.
-const ITEMS_IN_FLIGHT = 16;
-const PAGE = 200;
-// A deletion that keeps failing for a reason other than Object Lock is reported after this many tries, not retried for ever.
-const MAX_ATTEMPTS = 5;
-
 export function createDestructionActivities({ db, store, config, log, moves }: DestructionDeps) {
   /** Takes held items (冻结) off the list, recording the hold as the reason. */
   async function removeHeldItems({ listId, stage }: { listId: string; stage: HoldCheckStage }): Promise<{ removed: number; listed: number }> {
     const listed = await db.destructionEntry.findMany({ where: { listId, status: 'listed' }, select: { itemId: true } });
-    const holds = await activeHolds(db, listed.map((e) => e.itemId));
-    for (const hold of holds.values()) {
-      await db.destructionEntry.update({ where: { listId_itemId: { listId, itemId: hold.itemId } }, data: { status: 'removed', reason: `held at ${stage}: ${describeHold(hold)}` } });
-    }
-    if (holds.size) log.info({ listId, stage, removed: holds.size }, 'held items taken off the destruction list');
-    return { removed: holds.size, listed: listed.length - holds.size };
-  }
-
-  async function destroyItem(listId: string, itemId: string, actor: string): Promise<'destroyed' | 'failed' | 'removed'> {
-    const hold = (await activeHolds(db, [itemId])).get(itemId);
-    if (hold) {
-      await db.destructionEntry.update({ where: { listId_itemId: { listId, itemId } }, data: { status: 'removed', reason: `held at execution: ${describeHold(hold)}` } });
-      return 'removed';
-    }
-    const entry = await db.destructionEntry.update({ where: { listId_itemId: { listId, itemId } }, data: { attempts: { increment: 1 } } });
-    const pages = await db.page.findMany({ where: { itemId }, orderBy: [{ pageNumber: 'asc' }, { createdAt: 'asc' }] });
-    try {
-      // Delete markers too: nothing of the item may stay behind in the store.
-      const versions = await versionsOfPages(store, pages, { deleteMarkers: true });
-      // Every version is checked before any is deleted, so an Object Lock never leaves an item half destroyed.
-      const locked = [];
-      for (const v of versions) {
-        if (v.deleteMarker) continue;
-        const lock = await store.lockOf(v);
-        if (lock) locked.push(`${v.key} version ${v.versionId} (${lock.legalHold ? 'legal hold' : `${lock.mode} retention until ${lock.retainUntil?.toISOString()}`})`);
-      }
-      if (locked.length) return fail(listId, itemId, `Object Lock protects ${locked.length} stored version(s): ${locked.slice(0, 3).join('; ')}`);
-      for (const v of versions) await store.deleteVersion(v);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      if ((err as Error).name === 'ObjectLockedError' || entry.attempts >= MAX_ATTEMPTS) return fail(listId, itemId, `deletion failed after ${entry.attempts} attempt(s): ${message}`);
-      throw err;
-    }
-    await leaveTombstone(listId, itemId, pages);
-    try {
-      await moves.moveItem({ itemId, to: 'destroyed', actor, reason: `destruction list ${listId}` });
-    } catch (err) {
-      if ((err as Error & { type?: string }).type !== 'TransitionNotAllowed') throw err;
-      return fail(listId, itemId, `its objects are deleted, but its lifecycle refused the move: ${(err as Error).message}`);
-    }
-    await db.destructionEntry.update({ where: { listId_itemId: { listId, itemId } }, data: { status: 'destroyed', destroyedAt: new Date(), reason: null } });
-    return 'destroyed';
-  }
-
-  async function leaveTombstone(listId: string, itemId: string, pages: { bucket: string; key: string; versionId: string | null; size: bigint; sha256: string; sm3: string; pageNumber: number; supersededAt: Date | null }[]) {
-    if (await db.itemTombstone.findUnique({ where: { itemId } })) return;
-    const item = await db.item.findUniqueOrThrow({ where: { id: itemId }, include: { businessType: true, handlingOffice: true, box: true } });
-    const metadata = {
-      archivalCode: item.archivalCode, itemNumber: item.itemNumber, title: item.title, year: item.year, retentionPeriod: item.retentionPeriod,
-      securityLevel: item.securityLevel, caseNumber: item.caseNumber, citizenId: item.citizenId, personName: item.personName,
-      employerName: item.employerName, employerCreditCode: item.employerCreditCode, clerkName: item.clerkName,
-      handledOn: item.handledOn.toISOString().slice(0, 10), businessType: item.businessType.code, handlingOffice: item.handlingOffice.code,
-      box: item.box?.barcode ?? null, pageCount: pages.filter((p) => p.supersededAt === null).length,
-    };
-    const objects = pages.map((p) => ({ pageNumber: p.pageNumber, bucket: p.bucket, key: p.key, versionId: p.versionId, size: Number(p.size), sha256: p.sha256, sm3: p.sm3 }));
-    await db.$transaction([
-      db.itemTombstone.create({ data: { itemId, listId, archivalCode: item.archivalCode, metadata, objects } }),
-      db.page.updateMany({ where: { itemId }, data: { destroyedAt: new Date() } }),
-    ]);
-  }
-
-  async function fail(listId: string, itemId: string, reason: string): Promise<'failed'> {
-    const list = await db.destructionList.findUniqueOrThrow({ where: { id: listId } });
-    const item = await db.item.findUniqueOrThrow({ where: { id: itemId } });
-    await db.$transaction([
-      db.destructionEntry.update({ where: { listId_itemId: { listId, itemId } }, data: { status: 'failed', reason } }),
-      db.archivistTask.create({ data: { fondsId: list.fondsId, kind: 'destruction_failed', itemId, source: `destruction_list:${listId}`, title: `Destruction of ${item.archivalCode ?? item.caseNumber} failed`, detail: reason } }),
-    ]);
-    log.warn({ listId, itemId, reason }, 'item not destroyed');
-    return 'failed';
+    const tally = { removed: 0 };
+    const rest = await takeOffHeld(db, listId, listed.map((e) => e.itemId), stage, tally);
+    if (tally.removed) log.info({ listId, stage, removed: tally.removed }, 'held items taken off the destruction list');
+    return { removed: tally.removed, listed: rest.length };
   }
 
   return {
@@ -138,26 +64,41 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
     },
 
     /**
-     * Destroys the items still listed, page by page: each item's stored versions are all deleted, unless Object
-     * Lock protects one, then its tombstone is written and it becomes `destroyed`. Only entries of this list are
-     * ever touched, and a retry skips what is done.
+     * Destroys the items still listed, a page of them at a time (`checkPage`, then `finishPage`): each item's stored versions are all
+     * deleted unless Object Lock protects one, then its tombstone is written and it becomes `destroyed`. Only entries
+     * of this list are ever touched, and a retry skips what is done.
      */
     async destroyListedItems({ listId, actor }: { listId: string; actor: string }): Promise<DestructionOutcome> {
       const list = await db.destructionList.findUniqueOrThrow({ where: { id: listId } });
       if (list.status !== 'approved' && list.status !== 'executing') throw ApplicationFailure.nonRetryable(`destruction list ${listId} is ${list.status}, not approved`, 'DestructionNotApproved');
       await db.destructionList.update({ where: { id: listId }, data: { status: 'executing' } });
-      const tally = { destroyed: 0, failed: 0, removed: 0 };
-      for (;;) {
-        const entries = await db.destructionEntry.findMany({ where: { listId, status: 'listed' }, orderBy: { itemId: 'asc' }, take: PAGE, select: { itemId: true } });
-        if (entries.length === 0) break;
-        await eachInFlight(entries, ITEMS_IN_FLIGHT, async ({ itemId }) => {
-          // A worker shutting down cancels the activity: stop between items, and another worker carries on.
-          Context.current().cancellationSignal.throwIfAborted();
-          tally[await destroyItem(listId, itemId, actor)] += 1;
-          Context.current().heartbeat(tally);
-        });
+      const tally = { destroyed: 0, failed: 0, removed: 0, unsettled: 0 };
+      const add = (page: PageTally) => {
+        for (const k of ['destroyed', 'failed', 'removed', 'unsettled'] as const) tally[k] += page[k];
+        Context.current().heartbeat(tally);
+      };
+      // The next page is checked while this one is deleted and recorded: the store and the catalogue work at once.
+      let finishing: Promise<PageTally> | undefined;
+      try {
+        // By item id, so items left listed after a passing failure wait for the retry instead of holding up the rest.
+        for (let after = ''; ;) {
+          const entries = await db.destructionEntry.findMany({
+            where: { listId, status: 'listed', ...(after && { itemId: { gt: after } }) }, orderBy: { itemId: 'asc' }, take: config.destruction.itemsPerPage, select: { itemId: true },
+          });
+          if (entries.length === 0) break;
+          after = entries.at(-1)!.itemId;
+          const checked = await checkPage({ db, store }, { listId, itemIds: entries.map((e) => e.itemId) });
+          if (finishing) add(await finishing);
+          finishing = finishPage({ db, store, log, moves }, checked, actor);
+          // Its failure is met when it is awaited; until then it must not count as unhandled.
+          finishing.catch(() => undefined);
+        }
+      } finally {
+        // Settled even when checking failed: a page half deleted is recorded before the retry.
+        if (finishing) add(await finishing);
       }
-      return tally;
+      if (tally.unsettled) throw ApplicationFailure.retryable(`${tally.unsettled} item(s) of destruction list ${listId} could not be deleted yet`, 'DestructionUnsettled');
+      return { destroyed: tally.destroyed, failed: tally.failed, removed: tally.removed };
     },
 
     /** The destruction list (销毁清册) and certificate (销毁证明) as PDF, kept under an Object Lock legal hold: permanently. */

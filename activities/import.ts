@@ -8,8 +8,9 @@ import type { Config } from '../config';
 import type { Db } from '../prisma/client';
 import { verifyItem } from '../workflows/verify';
 import type { ImportProgress } from '../workflows/import';
-import { nextPageNumber, type PageFixer } from './capture';
+import { nextPageNumber, type PageFixer } from './page-fixer';
 import { parseImportIndex, type ImportRowInput } from './import-index';
+import { inFonds } from '../workflows/search-attributes';
 
 export interface ImportDeps {
   db: Db;
@@ -80,7 +81,7 @@ export function createImportActivities({ db, temporal, log, config, fixPage, mov
     }
     await moveItem({ itemId: item.id, to: 'captured', actor: source });
     try {
-      await temporal.workflow.start(verifyItem, { workflowId: `verify-${item.id}`, taskQueue: config.temporal.taskQueue, args: [{ itemId: item.id }] });
+      await temporal.workflow.start(verifyItem, { workflowId: `verify-${item.id}`, taskQueue: config.temporal.taskQueue, args: [{ itemId: item.id }], typedSearchAttributes: inFonds(fondsCode) });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }

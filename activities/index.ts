@@ -5,7 +5,9 @@ import type { ImagingPool } from '../imaging';
 import type { Db } from '../prisma/client';
 import type { ObjectStore } from '../store/object-store';
 import type { Signer } from '../store/signing';
-import { createCaptureActivities, pageFixer, qualityRules } from './capture';
+import { createCaptureActivities } from './capture';
+import { pageFixer } from './page-fixer';
+import { createVerificationActivities, qualityRules } from './verification';
 import { createImportActivities } from './import';
 import { createMoveActivities } from './moves';
 import { createVolumeActivities } from './volume';
@@ -33,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...moves,
     ...createCaptureActivities({ ...deps, fixPage }),
+    ...createVerificationActivities(deps),
     ...createImportActivities({ ...deps, fixPage, moveItem: moves.moveItem }),
     ...createVolumeActivities({ ...deps, moves }),
     ...createHandOverActivities({ ...deps, moves }),

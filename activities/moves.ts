@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { describeRefusals, moveItems as moveInCatalogue, type MoveOrder } from '../catalogue/lifecycle';
+import { describeRefusals, moveItems as moveInCatalogue, type MoveOrder, type MoveOutcome } from '../catalogue/lifecycle';
 import type { LifecycleState } from '../domain/lifecycle';
 import type { Db } from '../prisma/client';
 
@@ -31,10 +31,15 @@ function currentTransition(to: LifecycleState): string {
  * expected state move), recorded, and idempotent by the calling activity, so a retry moves nothing twice.
  */
 export function createMoveActivities({ db }: { db: Db }) {
+  /** Moves the items that may move, chunk by chunk, heartbeating, and says which could not, for a step that settles those itself. */
+  async function moveItemsReporting(request: BulkMoveRequest, transition = currentTransition(request.to)): Promise<MoveOutcome> {
+    return moveInCatalogue(db, { ...request, transition }, (done) => Context.current().heartbeat({ done, total: request.itemIds.length }));
+  }
+
   /** Moves many items to one state, chunk by chunk, heartbeating; those that cannot move are reported together. */
   async function moveItems(request: BulkMoveRequest, transition = currentTransition(request.to)): Promise<{ moved: number }> {
     const order: MoveOrder = { ...request, transition };
-    const outcome = await moveInCatalogue(db, order, (done) => Context.current().heartbeat({ done, total: request.itemIds.length }));
+    const outcome = await moveItemsReporting(request, transition);
     if (outcome.refused.length) {
       throw ApplicationFailure.nonRetryable(describeRefusals(order, outcome.refused, request.itemIds.length), TRANSITION_NOT_ALLOWED);
     }
@@ -46,11 +51,16 @@ export function createMoveActivities({ db }: { db: Db }) {
     await moveItems({ itemIds: [itemId], ...rest }, transition);
   }
 
-  return { moveItem, moveItems };
+  return { moveItem, moveItems, moveItemsReporting };
 }
 
 export const TRANSITION_NOT_ALLOWED = 'TransitionNotAllowed';
 
+/**
+ * An update is answered by a workflow task, which a worker that is shutting down no longer takes: waiting on it
+ * must give way to the activity's cancellation, or the worker's shutdown would wait on itself. Retried later, the
+ * activity finds the work already done or does it.
+ */
 export function untilCancelled<T>(work: Promise<T>): Promise<T> {
   // The losing side of the race may still fail later (its connection closed at shutdown): that is not news.
   work.catch(() => undefined);

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { pinoHttp } from 'pino-http';
@@ -39,4 +40,13 @@ export function createApp(ctx: ApiContext): express.Express {
   });
   app.use(errorHandler);
   return app;
+}
+
+/**
+ * Idle keep-alive connections stay open longer than a client's or a proxy's own reuse timeout (Node's default 5 s
+ * is shorter than most), so the server never closes a connection just as a client sends its next request on it.
+ */
+export function keepIdleConnections(server: Server): void {
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 }

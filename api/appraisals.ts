@@ -10,6 +10,7 @@ import { conflict, notFound } from './errors';
 import { requireInFonds } from './items';
 import { route, type Route } from './route';
 import { fondsFor } from './volumes';
+import { inFonds } from '../workflows/search-attributes';
 
 const isoDay = z.iso.date('must be a date, YYYY-MM-DD');
 const AppraisalOrder = z.object({
@@ -67,6 +68,7 @@ export function appraisalRoutes(ctx: ApiContext): Route[] {
         const fonds = await fondsFor(ctx, actor, body.fonds, 'appraise', req.id as string);
         const workflowId = `appraisal-${fonds.code}-${randomUUID()}`;
         await ctx.temporal.workflow.start(appraiseExpiredRecords, {
+          typedSearchAttributes: inFonds(fonds.code),
           workflowId, taskQueue: ctx.config.temporal.taskQueue,
           args: [{ fondsCode: fonds.code, rule: ctx.config.appraisal.rule, openedBy: actor.username, asOf: body.asOf, members: body.members }],
         });

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
-import { tokenHolder } from '../catalogue/access-tokens';
+import { userAccess, userAccessByToken, type UserAccess } from '../catalogue/users';
 import type { Db } from '../prisma/client';
 import type { Actor } from './access';
 import { audit } from './audit';
@@ -27,36 +27,23 @@ export async function login(
   const expiresAt = new Date(Date.now() + ttlMinutes * 60_000);
   await db.accessToken.create({ data: { userId: user.id, tokenHash: hashToken(token), expiresAt } });
   await audit(db, { actorId: user.id, actor: user.username, action: 'auth.login', outcome: 'done', requestId });
-  return { token, expiresAt, actor: (await actorForUser(db, user.id))! };
+  return { token, expiresAt, actor: actorOf(await userAccess(db, user.id))! };
 }
 
 /** The actor behind a bearer token, or a 401 naming what is wrong with it. */
 export async function actorForToken(db: Db, header: string | undefined): Promise<Actor> {
   const match = /^Bearer\s+([A-Za-z0-9_-]{20,})$/.exec(header ?? '');
   if (!match?.[1]) throw unauthorised();
-  const holder = await tokenHolder(db, hashToken(match[1]));
-  if (!holder) throw unauthorised('the bearer token is not known; log in again');
-  if (holder.expiresAt.getTime() <= Date.now()) throw unauthorised('the bearer token has expired; log in again');
-  if (!holder.active) throw unauthorised('the account behind this token is disabled');
-  const { expiresAt: _expires, active: _active, ...actor } = holder;
+  const user = await userAccessByToken(db, hashToken(match[1]));
+  if (!user) throw unauthorised('the bearer token is not known; log in again');
+  if (user.tokenExpiresAt.getTime() <= Date.now()) throw unauthorised('the bearer token has expired; log in again');
+  const actor = actorOf(user);
+  if (!actor) throw unauthorised('the account behind this token is disabled');
   return actor;
 }
 
-async function actorForUser(db: Db, userId: string): Promise<Actor | undefined> {
-  const user = await db.user.findUnique({
-    where: { id: userId },
-    include: { fonds: true, grants: { where: { expiresAt: { gt: new Date() } }, select: { itemId: true } } },
-  });
+function actorOf(user: UserAccess | undefined): Actor | undefined {
   if (!user?.active) return undefined;
-  return {
-    id: user.id,
-    username: user.username,
-    displayName: user.displayName,
-    roles: user.roles,
-    clearance: user.clearance,
-    fondsIds: user.fonds.map((f) => f.fondsId),
-    citizenId: user.citizenId,
-    creditCode: user.creditCode,
-    grantedItemIds: user.grants.map((g) => g.itemId),
-  };
+  const { id, username, displayName, roles, clearance, fondsIds, citizenId, creditCode, grantedItemIds } = user;
+  return { id, username, displayName, roles, clearance, fondsIds, citizenId, creditCode, grantedItemIds };
 }

@@ -8,16 +8,22 @@ import { captureItem, captureQuery, decideQuality, finishCapture, initialReview,
 import type { Actor } from './access';
 import type { ApiContext } from './context';
 import { badRequest, conflict } from './errors';
+import { inFonds } from '../workflows/search-attributes';
 
 export const captureWorkflowId = (itemId: string) => `capture-${itemId}`;
 export const verifyWorkflowId = (itemId: string) => `verify-${itemId}`;
 
-function captureStart(ctx: ApiContext, item: Item, mode: CaptureMode, actor: Actor) {
+async function captureStart(ctx: ApiContext, item: Item, mode: CaptureMode, actor: Actor) {
   return {
     workflowId: captureWorkflowId(item.id),
     taskQueue: ctx.config.temporal.taskQueue,
     args: [{ itemId: item.id, mode, actor: actor.username }] as [Parameters<typeof captureItem>[0]],
+    typedSearchAttributes: await fondsOf(ctx, item),
   };
+}
+
+async function fondsOf(ctx: ApiContext, item: Item) {
+  return inFonds((await ctx.db.fonds.findUniqueOrThrow({ where: { id: item.fondsId }, select: { code: true } })).code);
 }
 
 const CAPTURABLE = new Set(['registered', 'pending_initial_review']);
@@ -34,7 +40,7 @@ function modeFor(actor: Actor): CaptureMode {
 export async function orderScan(ctx: ApiContext, actor: Actor, item: Item, order: ScanOrder, finish: boolean) {
   requireCapturable(item);
   await ctx.db.item.update({ where: { id: item.id }, data: { captureMode: 'window' } });
-  const handle = await ctx.temporal.workflow.signalWithStart(captureItem, { ...captureStart(ctx, item, 'window', actor), signal: scanRequested, signalArgs: [order] });
+  const handle = await ctx.temporal.workflow.signalWithStart(captureItem, { ...(await captureStart(ctx, item, 'window', actor)), signal: scanRequested, signalArgs: [order] });
   if (finish) await updateOrConflict(handle, finishCapture, { actor: actor.username });
   return { workflowId: handle.workflowId, ...(await handle.query(captureQuery)) };
 }
@@ -67,7 +73,7 @@ export async function uploadPage(ctx: ApiContext, actor: Actor, item: Item, body
   }
   const mode = modeFor(actor);
   await ctx.db.item.update({ where: { id: item.id }, data: { captureMode: mode } });
-  const handle = await ctx.temporal.workflow.signalWithStart(captureItem, { ...captureStart(ctx, item, mode, actor), signal: pagesArrived, signalArgs: [[page]] });
+  const handle = await ctx.temporal.workflow.signalWithStart(captureItem, { ...(await captureStart(ctx, item, mode, actor)), signal: pagesArrived, signalArgs: [[page]] });
   return { staged: 1, workflowId: handle.workflowId };
 }
 
@@ -107,7 +113,7 @@ export async function sampleReview(ctx: ApiContext, actor: Actor, item: Item, re
   if (item.boxId) throw conflict('the item is already numbered and boxed; a boxed item is not sent back');
   if (review.outcome === 'pass') return { accepted: true };
   try {
-    await ctx.temporal.workflow.start(verifyItem, { workflowId: verifyWorkflowId(item.id), taskQueue: ctx.config.temporal.taskQueue, args: [{ itemId: item.id, sentBack: { findings: review.findings ?? [], actor: actor.username } }] });
+    await ctx.temporal.workflow.start(verifyItem, { workflowId: verifyWorkflowId(item.id), taskQueue: ctx.config.temporal.taskQueue, typedSearchAttributes: await fondsOf(ctx, item), args: [{ itemId: item.id, sentBack: { findings: review.findings ?? [], actor: actor.username } }] });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict('the item is already being verified');
     throw err;

@@ -9,6 +9,7 @@ import type { ApiContext } from './context';
 import { badRequest, conflict, notFound } from './errors';
 import { requireInFonds } from './items';
 import { route, type Route } from './route';
+import { inFonds } from '../workflows/search-attributes';
 
 const Proposal = z.object({
   batch: z.uuid('must be an appraisal batch id (UUID)'),
@@ -39,8 +40,9 @@ async function propose(ctx: ApiContext, actor: Actor, proposal: z.infer<typeof P
     await tx.destructionList.create({ data: { id, fondsId: batch.fondsId, batchId: batch.id, workflowId, proposedBy: actor.username, method: proposal.method, place: proposal.place, scheduledFor: proposal.scheduledFor ? new Date(proposal.scheduledFor) : null } });
     await tx.destructionEntry.createMany({ data: items.map((i) => ({ listId: id, itemId: i.item_id })) });
   });
+  const fonds = await ctx.db.fonds.findUniqueOrThrow({ where: { id: batch.fondsId }, select: { code: true } });
   await ctx.temporal.workflow.start(destroyRecords, {
-    workflowId, taskQueue: ctx.config.temporal.taskQueue,
+    workflowId, taskQueue: ctx.config.temporal.taskQueue, typedSearchAttributes: inFonds(fonds.code),
     args: [{ listId: id, proposedBy: actor.username, approvalTimeoutMs: ctx.config.destruction.approvalTimeoutMs, scheduledFor: proposal.scheduledFor }],
   });
   return destructionListView(ctx, id);

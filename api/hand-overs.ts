@@ -10,6 +10,7 @@ import { badRequest, notFound } from './errors';
 import { deny } from './items';
 import { route, type Route } from './route';
 import { boxView, fondsFor } from './volumes';
+import { inFonds } from '../workflows/search-attributes';
 
 const person = z.string().trim().min(1).max(64);
 const count = z.number().int().min(0);
@@ -47,7 +48,7 @@ async function submitHandOver(ctx: ApiContext, actor: Actor, list: z.infer<typeo
     const claimed = await tx.box.updateMany({ where: { id: { in: list.boxes }, handOverId: null }, data: { handOverId: id } });
     if (claimed.count !== list.boxes.length) throw badRequest('boxes: some are already on another hand-over list', [{ field: 'boxes', problem: 'already handed over' }]);
   });
-  await ctx.temporal.workflow.start(handOverToArchiveRoom, { workflowId, taskQueue: ctx.config.temporal.taskQueue, args: [{ handOverId: id, boxIds: list.boxes }] });
+  await ctx.temporal.workflow.start(handOverToArchiveRoom, { workflowId, taskQueue: ctx.config.temporal.taskQueue, args: [{ handOverId: id, boxIds: list.boxes }], typedSearchAttributes: inFonds(fonds.code) });
   return handOverView(ctx, id);
 }
 

@@ -7,6 +7,7 @@ import type { ApiContext } from './context';
 import { badRequest, notFound } from './errors';
 import { deny } from './items';
 import { route, type Route } from './route';
+import { inFonds } from '../workflows/search-attributes';
 
 const ImportOrder = z.object({
   fonds: z.string().min(1),
@@ -27,7 +28,7 @@ async function startImport(ctx: ApiContext, actor: Actor, order: z.infer<typeof 
   if (!fs.existsSync(path.join(dir, order.indexFile))) throw badRequest(`indexFile: ${order.indexFile} was not found in ${order.sourceDir}`, [{ field: 'indexFile', problem: 'not found' }]);
   const batch = await ctx.db.importBatch.create({ data: { fondsId: fonds.id, sourceDir: dir, indexFile: order.indexFile, status: 'loading', createdBy: actor.username } });
   const workflowId = `import-${batch.id}`;
-  await ctx.temporal.workflow.start(importBatch, { workflowId, taskQueue: ctx.config.temporal.taskQueue, args: [{ batchId: batch.id, chunkSize: order.chunkSize }] });
+  await ctx.temporal.workflow.start(importBatch, { workflowId, taskQueue: ctx.config.temporal.taskQueue, args: [{ batchId: batch.id, chunkSize: order.chunkSize }], typedSearchAttributes: inFonds(fonds.code) });
   await ctx.db.importBatch.update({ where: { id: batch.id }, data: { workflowId } });
   return importProgress(ctx, batch.id);
 }

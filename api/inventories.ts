@@ -12,6 +12,7 @@ import { badRequest, conflict, notFound } from './errors';
 import { requireInFonds } from './items';
 import { route, type Route } from './route';
 import { fondsFor } from './volumes';
+import { inFonds } from '../workflows/search-attributes';
 
 const FINDINGS_SHOWN = 1000;
 
@@ -48,7 +49,7 @@ async function startInventory(ctx: ApiContext, actor: Actor, request: z.infer<ty
     rehashCycle: await rehashCycleOf(ctx, fonds.code), shelfScanIds: request.shelfScans,
   };
   const runId = await openInventoryRunRecord(ctx.db, workflowId, order);
-  await ctx.temporal.workflow.start(periodicInventory, { workflowId, taskQueue: ctx.config.temporal.taskQueue, args: [{ runId }] });
+  await ctx.temporal.workflow.start(periodicInventory, { workflowId, taskQueue: ctx.config.temporal.taskQueue, args: [{ runId }], typedSearchAttributes: inFonds(fonds.code) });
   await audit(ctx.db, { actorId: actor.id, actor: actor.username, action: 'inventory.start', subject: `inventory_run:${runId}`, outcome: 'done', requestId, details: { fonds: fonds.code, rehash: request.rehash, shelfScans: request.shelfScans } });
   return inventoryView(ctx, runId);
 }

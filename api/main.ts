@@ -3,7 +3,7 @@ import { loadConfigOrExit } from '../config';
 import { temporalConnectionOptions } from '../config/temporal';
 import { createDb } from '../prisma/client';
 import { createObjectStore } from '../store/object-store';
-import { createApp } from './app';
+import { createApp, keepIdleConnections } from './app';
 import { createLogger } from './logger';
 
 async function main(): Promise<void> {
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
   const server = createApp({ config, db, temporal, store, log }).listen(config.api.port, config.api.host, () => {
     log.info({ url: `http://${config.api.host}:${config.api.port}` }, 'API listening');
   });
+  keepIdleConnections(server);
   const stop = () => {
     server.close(() => void Promise.all([db.$disconnect(), connection.close()]).then(() => process.exit(0)));
     server.closeAllConnections();

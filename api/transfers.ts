@@ -10,6 +10,7 @@ import { badRequest, notFound } from './errors';
 import { deny } from './items';
 import { route, type Route } from './route';
 import { fondsFor } from './volumes';
+import { inFonds } from '../workflows/search-attributes';
 
 const folder = z.string().min(1).max(500).describe('a folder under the transfer root (LANTAI_TRANSFER_ROOT)');
 
@@ -52,7 +53,7 @@ async function startTransfer(ctx: ApiContext, actor: Actor, order: z.infer<typeo
   await ctx.db.transfer.create({
     data: { id, fondsId: fonds.id, packageId, workflowId, receiver: order.receiver, encoding: order.encoding ?? ctx.config.transfer.encoding, selection: { years: order.years, retentionPeriods, location }, createdBy: actor.displayName },
   });
-  await ctx.temporal.workflow.start(transferToCityArchive, { workflowId, taskQueue: ctx.config.temporal.taskQueue, args: [{ transferId: id, packageId }] });
+  await ctx.temporal.workflow.start(transferToCityArchive, { workflowId, taskQueue: ctx.config.temporal.taskQueue, args: [{ transferId: id, packageId }], typedSearchAttributes: inFonds(fonds.code) });
   return transferView(ctx, id);
 }
 

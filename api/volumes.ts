@@ -8,6 +8,7 @@ import type { ApiContext } from './context';
 import { badRequest, notFound } from './errors';
 import { deny } from './items';
 import { route, type Route } from './route';
+import { inFonds } from '../workflows/search-attributes';
 
 const AssemblyOrder = z.object({
   fonds: z.string().min(1),
@@ -32,7 +33,7 @@ async function startAssembly(ctx: ApiContext, actor: Actor, order: z.infer<typeo
   await ctx.db.volumeAssembly.create({
     data: { id, fondsId: fonds.id, workflowId, requestedBy: actor.displayName, scope: { years: order.years, retentionPeriods: order.retentionPeriods }, status: 'numbering' },
   });
-  await ctx.temporal.workflow.start(assembleVolumes, { workflowId, taskQueue: ctx.config.temporal.taskQueue, args: [{ assemblyId: id, actor: actor.username }] });
+  await ctx.temporal.workflow.start(assembleVolumes, { workflowId, taskQueue: ctx.config.temporal.taskQueue, args: [{ assemblyId: id, actor: actor.username }], typedSearchAttributes: inFonds(fonds.code) });
   return assemblyView(ctx, id);
 }
 

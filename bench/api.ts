@@ -17,6 +17,7 @@ export async function benchApi(ctx: ApiContext) {
   }
 
   return {
+    url: base,
     call,
     async login(username: string): Promise<string> {
       return (await call<{ token: string }>('POST', '/auth/login', undefined, { username, password: DEMO_PASSWORD_DEFAULT })).token;

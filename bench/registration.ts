@@ -1,34 +1,41 @@
 /**
  * Cases per second registered through the API, in batches and as single requests from concurrent clients, beside
- * the raw rate of inserting the same rows (item, history, audit) straight into the catalogue, in the same run.
- *   npm run bench:registration -- [--cases 20000] [--batch 1000] [--clients 8]
+ * the raw rate of inserting the same rows (item, history, audit) straight into the catalogue, in the same run. The
+ * requests come from a business system process of their own (bench/business-system.ts), as they would in service.
+ *   npm run bench:registration -- [--cases 20000] [--batch 1000] [--clients 8] [--pg 56642 --temporal 7543 --minio 9392]
  * Starts its own PostgreSQL, MinIO and Temporal (unless DATABASE_URL, TEMPORAL_ADDRESS, S3_ENDPOINT point elsewhere).
  */
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { citizenIdCheckChar } from '../domain/citizen-id';
 import type { Db } from '../prisma/client';
 import { benchApi } from './api';
+import { casesOf, type Order, type Report } from './business-system';
 import { benchStack } from './stack';
 
-const { values } = parseArgs({ options: { cases: { type: 'string', default: '20000' }, batch: { type: 'string', default: '1000' }, clients: { type: 'string', default: '8' } } });
+const { values } = parseArgs({
+  options: {
+    cases: { type: 'string', default: '20000' }, batch: { type: 'string', default: '1000' }, clients: { type: 'string', default: '8' },
+    pg: { type: 'string', default: '56642' }, temporal: { type: 'string', default: '7543' }, minio: { type: 'string', default: '9392' },
+  },
+});
 const CASES = Number(values.cases);
 const BATCH = Number(values.batch);
 const CLIENTS = Number(values.clients);
 
-/** N cases of valid index data, their case numbers under `prefix`, handled over five years. */
-function casesOf(prefix: string, n: number) {
-  return Array.from({ length: n }, (_, i) => {
-    const first17 = `44030419${String(60 + (i % 40))}0615${String(i % 1000).padStart(3, '0')}`;
-    const handledOn = new Date(Date.UTC(2020, 0, 1 + (i % 1800))).toISOString().slice(0, 10);
-    return {
-      fonds: 'J001', caseNumber: `${prefix}-${i}`, businessType: i % 3 ? 'GL02' : 'GL03', citizenId: first17 + citizenIdCheckChar(first17),
-      personName: '林晓', clerk: '王经办', handledOn, handlingOffice: 'BS01', title: `林晓 参保人员登记 第${i + 1}件`,
-    };
+type Case = ReturnType<typeof casesOf>[number];
+
+/** Runs the order in a business system process of its own, and returns its report. */
+function businessSystem(order: Order): Promise<Report> {
+  const child = fork(path.join(__dirname, 'business-system.ts'), { execArgv: ['--import', 'tsx'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (report: Report) => resolve(report));
+    child.once('exit', (code) => reject(new Error(`the business system process exited with ${code} before reporting`)));
+    child.send(order);
   });
 }
-type Case = ReturnType<typeof casesOf>[number];
 
 /** The same rows registration writes, by one INSERT … SELECT FROM unnest per chunk, with history and audit rows. */
 async function insertStraight(db: Db, cases: Case[]): Promise<void> {
@@ -61,10 +68,11 @@ async function insertStraight(db: Db, cases: Case[]): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { config, db, store, temporal, log, close } = await benchStack({ pg: 56642, temporal: 7543, minio: 9392 });
+  const { config, db, store, temporal, log, close } = await benchStack({ pg: Number(values.pg), temporal: Number(values.temporal), minio: Number(values.minio) });
   const api = await benchApi({ config, db, store, temporal, log });
   try {
     const run = Date.now().toString(36);
+    const loadAtStart = os.loadavg()[0]!;
     const seconds = async (work: () => Promise<void>) => {
       const t = performance.now();
       await work();
@@ -77,34 +85,26 @@ async function main(): Promise<void> {
 
     const rawSeconds = await seconds(() => insertStraight(db, casesOf(`RAW-${run}`, CASES)));
 
-    const batched = casesOf(`BATCH-${run}`, CASES);
-    let createdInBatches = 0;
-    const batchSeconds = await seconds(async () => {
-      for (let start = 0; start < batched.length; start += BATCH) {
-        const reply = await api.call<{ counts: { created: number } }>('POST', '/items/batch', tokens[0], { cases: batched.slice(start, start + BATCH) });
-        createdInBatches += reply.counts.created;
-      }
-    });
-
-    const singles = casesOf(`SINGLE-${run}`, CASES);
-    let next = 0;
-    const singleSeconds = await seconds(async () => {
-      await Promise.all(tokens.map(async (token) => {
-        for (let i = next++; i < singles.length; i = next++) await api.call('POST', '/items', token, singles[i]);
-      }));
-    });
-    const createdSingly = await db.item.count({ where: { caseNumber: { startsWith: `SINGLE-${run}-` } } });
-    if (createdInBatches !== CASES || createdSingly !== CASES) throw new Error(`registered ${createdInBatches} in batches and ${createdSingly} singly, not ${CASES} each`);
-
+    // The API's own CPU time per case beside the wall clock: on a shared machine the first says what the code costs.
+    const measured = async (order: Order) => {
+      const before = process.cpuUsage();
+      const report = await businessSystem(order);
+      const used = process.cpuUsage(before);
+      if (report.created !== CASES) throw new Error(`registered ${report.created} of ${CASES} cases (${order.prefix}); replies ${JSON.stringify(report.statuses)}`);
+      return { seconds: report.seconds, cpuMsPerCase: (used.user + used.system) / 1000 / CASES };
+    };
+    const batched = await measured({ url: api.url, tokens: tokens.slice(0, 1), prefix: `BATCH-${run}`, cases: CASES, batch: BATCH });
+    const singly = await measured({ url: api.url, tokens, prefix: `SINGLE-${run}`, cases: CASES });
     const rate = (s: number) => CASES / s;
-    const line = (what: string, s: number) => `${what.padEnd(44)} ${rate(s).toFixed(0).padStart(6)} cases/s (${s.toFixed(1)} s; ${(rate(s) / rate(rawSeconds)).toFixed(2)} of raw)`;
+    const line = (what: string, s: number, cpuMsPerCase?: number) =>
+      `${what.padEnd(44)} ${rate(s).toFixed(0).padStart(6)} cases/s (${s.toFixed(1)} s; ${(rate(s) / rate(rawSeconds)).toFixed(2)} of raw${cpuMsPerCase === undefined ? '' : `; API process ${cpuMsPerCase.toFixed(2)} ms CPU a case`})`;
     process.stdout.write(
       [
-        `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg()[0]!.toFixed(1)}`,
+        `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load average ${loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end`,
         `cases: ${CASES} per way, into a catalogue of ${await db.item.count()} items at the end`,
         line(`raw INSERT … FROM unnest, ${BATCH} a statement`, rawSeconds),
-        line(`API POST /items/batch, ${BATCH} a request`, batchSeconds),
-        line(`API POST /items, ${CLIENTS} clients`, singleSeconds),
+        line(`API POST /items/batch, ${BATCH} a request`, batched.seconds, batched.cpuMsPerCase),
+        line(`API POST /items, ${CLIENTS} clients`, singly.seconds, singly.cpuMsPerCase),
       ].join('\n') + '\n',
     );
   } finally {

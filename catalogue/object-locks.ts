@@ -14,13 +14,23 @@ export async function storedVersionsOf(db: Db, store: ObjectStore, itemId: strin
 
 /** The versions stored under the pages' keys (a key shared by a rescan counted once), delete markers when asked. */
 export async function versionsOfPages(store: ObjectStore, pages: { bucket: string; key: string }[], { deleteMarkers }: { deleteMarkers: boolean }) {
-  const keys = [...new Map(pages.map((p) => [`${p.bucket}/${p.key}`, p])).values()];
+  const keys = new Set(pages.map((p) => `${p.bucket}/${p.key}`));
+  // One listing per folder of the item's keys (`<archival code>/`), not one per page.
+  const folders = new Map(pages.map((p) => [`${p.bucket}/${folderOf(p.key)}`, { bucket: p.bucket, prefix: folderOf(p.key) }]));
   const versions: { bucket: string; key: string; versionId: string; deleteMarker: boolean }[] = [];
-  for (const { bucket, key } of keys) {
-    // Listing is by prefix: `0001.jpg` would also list `0001.jpg.bak`.
-    for (const v of await store.listVersions(bucket, key)) if (v.key === key && (deleteMarkers || !v.deleteMarker)) versions.push({ bucket, key, versionId: v.versionId, deleteMarker: v.deleteMarker });
+  for (const { bucket, prefix } of folders.values()) {
+    // A prefix lists more than the pages (`0001.jpg.bak`, another page's key): only the pages' own keys count.
+    for (const v of await store.listVersions(bucket, prefix)) {
+      if (keys.has(`${bucket}/${v.key}`) && (deleteMarkers || !v.deleteMarker)) versions.push({ bucket, key: v.key, versionId: v.versionId, deleteMarker: v.deleteMarker });
+    }
   }
   return versions;
+}
+
+/** The key up to its last `/`, or the key itself when it has none (a bare key's folder would be the whole bucket). */
+function folderOf(key: string): string {
+  const slash = key.lastIndexOf('/');
+  return slash < 0 ? key : key.slice(0, slash + 1);
 }
 
 /** Turns the Object Lock legal hold of every stored version of the item's pages on or off. */

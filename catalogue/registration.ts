@@ -182,7 +182,7 @@ function prepare(index: number, input: ItemRegistration, refs: Awaited<ReturnTyp
   const { caseNumber, citizenId, personName, clerk, handledOn, handlingOffice, securityLevel } = input;
   return {
     index, id: randomUUID(), fondsId: fonds.id, fonds: fonds.code, businessTypeId: businessType.id, handlingOfficeId: office.id,
-    retentionPeriod: businessType.defaultRetention, titleGiven: input.title !== undefined,
+    retentionPeriod: businessType.defaultRetention!, titleGiven: input.title !== undefined,
     given: {
       caseNumber, businessType: businessType.code, citizenId, personName, clerk, handledOn, handlingOffice, securityLevel,
       employerName: input.employerName ?? null, employerCreditCode: input.employerCreditCode ?? null, title: input.title ?? `${personName} ${businessType.name}`,
@@ -221,15 +221,23 @@ export async function registerCase(db: Db, input: ItemRegistration, registrar: R
   return { created: outcome.status === 'created', item: outcome.item };
 }
 
+interface Reference {
+  kind: 'fonds' | 'businessType' | 'handlingOffice';
+  id: string;
+  code: string;
+  name: string;
+  defaultRetention: RetentionPeriod | null;
+}
+
+/** The fonds, business types and handling offices the cases name, by code, in one query. */
 async function referencesOf(db: Db, inputs: readonly ItemRegistration[]) {
-  const codes = <K extends 'fonds' | 'businessType' | 'handlingOffice'>(k: K) => [...new Set(inputs.map((i) => i[k]))];
-  const [fonds, businessTypes, offices] = await Promise.all([
-    db.fonds.findMany({ where: { code: { in: codes('fonds') } }, select: { id: true, code: true } }),
-    db.businessType.findMany({ where: { code: { in: codes('businessType') } }, select: { id: true, code: true, name: true, defaultRetention: true } }),
-    db.handlingOffice.findMany({ where: { code: { in: codes('handlingOffice') } }, select: { id: true, code: true } }),
-  ]);
-  const byCode = <T extends { code: string }>(rows: T[]) => new Map(rows.map((r) => [r.code, r]));
-  return { fonds: byCode(fonds), businessTypes: byCode(businessTypes), offices: byCode(offices) };
+  const codes = (k: Reference['kind']) => [...new Set(inputs.map((i) => i[k]))];
+  const rows = inputs.length === 0 ? [] : await db.$queryRaw<Reference[]>`
+    SELECT 'fonds' AS kind, id::text, code, name, NULL AS "defaultRetention" FROM fonds WHERE code = ANY(${codes('fonds')}::text[])
+    UNION ALL SELECT 'businessType', id::text, code, name, default_retention::text FROM business_type WHERE code = ANY(${codes('businessType')}::text[])
+    UNION ALL SELECT 'handlingOffice', id::text, code, name, NULL FROM handling_office WHERE code = ANY(${codes('handlingOffice')}::text[])`;
+  const byCode = (kind: Reference['kind']) => new Map(rows.filter((r) => r.kind === kind).map((r) => [r.code, r]));
+  return { fonds: byCode('fonds'), businessTypes: byCode('businessType'), offices: byCode('handlingOffice') };
 }
 
 const caseKey = (c: { fondsId: string; given: { caseNumber: string } } | RegisteredItem) =>

@@ -49,6 +49,7 @@ const schema = z.object({
   LANTAI_APPRAISAL_CRON: cron.default('0 3 2 1 *'),
   LANTAI_APPRAISAL_RULE: z.enum(['unanimous', 'majority']).default('majority'),
   LANTAI_APPROVAL_TIMEOUT: duration.default(7 * 86_400_000),
+  LANTAI_DESTRUCTION_PAGE: z.coerce.number().int('must be a whole number of items').min(1, 'must be 1 or more items').max(10_000).default(1000),
 
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   LANTAI_PG_PORT: port.default(55432),
@@ -94,8 +95,8 @@ export interface Config {
   inventory: { cron: string; rehashCycle: number };
   /** Appraisal: when the yearly batch opens, and the committee's outcome rule. */
   appraisal: { cron: string; rule: 'unanimous' | 'majority' };
-  /** Destruction: how long an approval may wait before it is escalated, in milliseconds. */
-  destruction: { approvalTimeoutMs: number };
+  /** Destruction: how long an approval may wait before it is escalated (ms), and how many items are destroyed together. */
+  destruction: { approvalTimeoutMs: number; itemsPerPage: number };
   postgres: { url: string; embedded: boolean; port: number };
   temporal: {
     address: string;
@@ -184,7 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     inventory: { cron: c.LANTAI_INVENTORY_CRON, rehashCycle: c.LANTAI_INVENTORY_REHASH_CYCLE },
     appraisal: { cron: c.LANTAI_APPRAISAL_CRON, rule: c.LANTAI_APPRAISAL_RULE },
-    destruction: { approvalTimeoutMs: c.LANTAI_APPROVAL_TIMEOUT },
+    destruction: { approvalTimeoutMs: c.LANTAI_APPROVAL_TIMEOUT, itemsPerPage: c.LANTAI_DESTRUCTION_PAGE },
     postgres: {
       url: c.DATABASE_URL ?? `postgresql://lantai:lantai@127.0.0.1:${c.LANTAI_PG_PORT}/lantai`,
       embedded: !c.DATABASE_URL,

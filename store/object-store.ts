@@ -1,6 +1,7 @@
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetBucketVersioningCommand,
   GetObjectCommand,
   GetObjectLockConfigurationCommand,
@@ -86,6 +87,17 @@ export interface ObjectVersion {
   size: number | undefined;
   lastModified: Date | undefined;
 }
+
+/** A version the store would not delete, with the store's words for why. */
+export interface UndeletedVersion {
+  key: string;
+  versionId: string;
+  code: string;
+  message: string;
+}
+
+/** Versions one DeleteObjects request takes at most. */
+export const DELETE_BATCH = 1000;
 
 export interface ListedObject {
   key: string;
@@ -221,6 +233,25 @@ export function createObjectStore(s3Config: Config['s3'], client: S3Client = cre
     }
   }
 
+  /**
+   * Deletes up to DELETE_BATCH versions (or delete markers) of one bucket in one request, never bypassing
+   * governance retention; returns the versions the store refused or failed to delete. A version already gone counts as deleted.
+   */
+  async function deleteVersions(bucket: string, versions: readonly { key: string; versionId: string }[]): Promise<UndeletedVersion[]> {
+    if (versions.length === 0) return [];
+    if (versions.length > DELETE_BATCH) throw new StoreError(`one request deletes at most ${DELETE_BATCH} versions, not ${versions.length}`);
+    try {
+      const out = await client.send(
+        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Quiet: true, Objects: versions.map((v) => ({ Key: v.key, VersionId: v.versionId })) } }),
+      );
+      return (out.Errors ?? [])
+        .filter((e) => !NOT_FOUND.has(e.Code ?? ''))
+        .map((e) => ({ key: e.Key ?? '', versionId: e.VersionId ?? '', code: e.Code ?? 'Unknown', message: e.Message ?? '' }));
+    } catch (err) {
+      throw storeFailure(`cannot delete ${versions.length} version(s) in bucket ${bucket}`, err);
+    }
+  }
+
   /** The lock holding a version, or undefined when nothing holds it and the refusal had another cause. */
   async function lockOf(ref: ObjectRef): Promise<ObjectLockedError['lock'] | undefined> {
     const { retention, legalHold } = await head(ref);
@@ -251,15 +282,19 @@ export function createObjectStore(s3Config: Config['s3'], client: S3Client = cre
     const versions: ObjectVersion[] = [];
     let keyMarker: string | undefined;
     let versionIdMarker: string | undefined;
-    do {
-      const page = await client.send(
-        new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }),
-      );
-      for (const v of page.Versions ?? []) versions.push(toVersion(v, false));
-      for (const m of page.DeleteMarkers ?? []) versions.push(toVersion(m, true));
-      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-      versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-    } while (keyMarker !== undefined);
+    try {
+      do {
+        const page = await client.send(
+          new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }),
+        );
+        for (const v of page.Versions ?? []) versions.push(toVersion(v, false));
+        for (const m of page.DeleteMarkers ?? []) versions.push(toVersion(m, true));
+        keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+        versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+      } while (keyMarker !== undefined);
+    } catch (err) {
+      throw storeFailure(`cannot list the versions under ${bucket}/${prefix}`, err);
+    }
     return versions;
   }
 
@@ -292,7 +327,7 @@ export function createObjectStore(s3Config: Config['s3'], client: S3Client = cre
     return Math.round(performance.now() - started);
   }
 
-  return { ensureBuckets, put, get, head, verify, deleteVersion, lockOf, setLegalHold, setRetention, listVersions, list, ping };
+  return { ensureBuckets, put, get, head, verify, deleteVersion, deleteVersions, lockOf, setLegalHold, setRetention, listVersions, list, ping };
 }
 
 export function createS3Client(s3Config: Config['s3']): S3Client {
@@ -368,6 +403,11 @@ function describe(ref: ObjectRef): string {
 
 function errorName(err: unknown): string | undefined {
   return err instanceof Error ? err.name : undefined;
+}
+
+/** Whether a DeleteObjects error code is the store refusing (AWS: AccessDenied, MinIO: InvalidRequest), so Object Lock may be why. */
+export function isRefusalCode(code: string): boolean {
+  return code === 'AccessDenied' || code === 'InvalidRequest';
 }
 
 function isRefusal(err: unknown): boolean {

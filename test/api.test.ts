@@ -94,6 +94,25 @@ describe('API', () => {
     expect(r.body.error.message).toMatch(/expired/);
   });
 
+  it("reads a token's user in one go: a running grant opens an item, an expired one does not, a disabled account is refused", async () => {
+    const clerk = await h.db.user.findUniqueOrThrow({ where: { username: 'clerk' } });
+    const head = await h.db.user.findUniqueOrThrow({ where: { username: 'head' } });
+    const read = () => client.call('GET', `/items/${ids.secret}`, { token: tokens.clerk });
+    expect((await read()).status).toBe(403);
+    const grant = await h.db.accessGrant.create({ data: { userId: clerk.id, itemId: ids.secret!, grantedById: head.id, reason: 'test', expiresAt: new Date(Date.now() + 60_000) } });
+    expect((await read()).status).toBe(200);
+    await h.db.accessGrant.update({ where: { id: grant.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect((await read()).status).toBe(403);
+
+    const username = `leaver-${Date.now()}`;
+    await h.db.user.create({ data: { username, displayName: '离职经办', roles: ['clerk'], passwordHash: clerk.passwordHash } });
+    const token = await client.login(username);
+    expect((await client.call('GET', '/me', { token })).status).toBe(200);
+    await h.db.user.update({ where: { username }, data: { active: false } });
+    const refused = await client.call<{ error: { message: string } }>('GET', '/me', { token });
+    expect([refused.status, refused.body.error.message]).toEqual([401, 'the account behind this token is disabled']);
+  });
+
   it('rejects bad index data naming the field, and stores nothing', async () => {
     const before = await h.db.item.count();
     const bad = await client.call<{ error: { message: string; details: { field: string }[] } }>('POST', '/items', { token: tokens.clerk, body: caseFor({ citizenId: '440304198506151238' }) });

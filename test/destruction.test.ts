@@ -254,8 +254,8 @@ describe('destruction', () => {
 
   it('takes held items off at proposal and at execution, refuses Object Lock, destroys the rest and keeps the certificate', async () => {
     const fonds = await ownFonds();
-    const items = await verifiedItems(h, { count: 5, year: 2003, retention: 'D10', fonds, pages: 2, state: 'in_archive_room' });
-    const [heldEarly, heldLate, locked, ...destroyed] = items as [string, string, string, ...string[]];
+    const items = await verifiedItems(h, { count: 6, year: 2003, retention: 'D10', fonds, pages: 2, state: 'in_archive_room' });
+    const [heldEarly, heldLate, locked, retained, ...destroyed] = items as [string, string, string, string, ...string[]];
     const batch = await openBatch(fonds, '2026-01-02');
     for (const member of members) await call('POST', `/appraisals/${batch.id}/decisions`, member, { group: { retentionPeriod: 'D10' }, decision: 'destroy', reason: '已过保管期限' });
     await batchDecided(batch.id);
@@ -264,8 +264,11 @@ describe('destruction', () => {
     const early = await call<{ id: string }>('POST', `/items/${heldEarly}/holds`, 'compliance1', { kind: 'legal', reason: '（2026）粤03民初123号案件调取' });
     expect(early.status).toBe(201);
     // An administrator's Object Lock straight on the store, outside Lantai: destruction must respect it all the same.
-    const lockedPage = await h.db.page.findFirstOrThrow({ where: { itemId: locked } });
+    // One on an item's first page, one on another's last: whichever version is checked first, nothing of either is deleted.
+    const lockedPage = await h.db.page.findFirstOrThrow({ where: { itemId: locked, pageNumber: 1 } });
     await store().setLegalHold({ bucket: lockedPage.bucket, key: lockedPage.key, versionId: lockedPage.versionId! }, true);
+    const retainedPage = await h.db.page.findFirstOrThrow({ where: { itemId: retained, pageNumber: 2 } });
+    await store().setRetention({ bucket: retainedPage.bucket, key: retainedPage.key, versionId: retainedPage.versionId! }, new Date(Date.now() + 86_400_000));
 
     const scheduledFor = new Date(Date.now() + 6_000).toISOString();
     const proposed = await call<ListView>('POST', '/destruction-lists', 'manager', { batch: batch.id, method: '碎纸机粉碎', place: '档案室销毁间', scheduledFor });
@@ -290,18 +293,24 @@ describe('destruction', () => {
     expect(entry(heldLate).status).toBe('removed');
     expect(entry(heldLate).reason).toMatch(/held at (approval|execution): audit hold/);
     expect(entry(locked).status).toBe('failed');
-    expect(entry(locked).reason).toContain('Object Lock');
-    expect(await h.db.archivistTask.count({ where: { itemId: locked, kind: 'destruction_failed', status: 'open' } })).toBe(1);
+    expect(entry(locked).reason).toContain(`Object Lock protects 1 stored version(s): ${lockedPage.key} version ${lockedPage.versionId} (legal hold)`);
+    expect(entry(retained).status).toBe('failed');
+    expect(entry(retained).reason).toContain(`Object Lock protects 1 stored version(s): ${retainedPage.key} version ${retainedPage.versionId} (GOVERNANCE retention until`);
+    for (const id of [locked, retained]) expect(await h.db.archivistTask.count({ where: { itemId: id, kind: 'destruction_failed', status: 'open' } })).toBe(1);
 
     for (const id of destroyed) {
       expect(entry(id).status).toBe('destroyed');
       expect(await storedVersions(id)).toEqual([]);
       expect(await h.db.item.findUniqueOrThrow({ where: { id } })).toMatchObject({ lifecycleState: 'destroyed' });
       const tombstone = await h.db.itemTombstone.findUniqueOrThrow({ where: { itemId: id } });
-      expect(tombstone.objects).toHaveLength(2);
+      const item = await h.db.item.findUniqueOrThrow({ where: { id } });
+      expect(tombstone.metadata).toMatchObject({ archivalCode: item.archivalCode, caseNumber: item.caseNumber, businessType: 'GL02', handledOn: item.handledOn.toISOString().slice(0, 10), retentionPeriod: 'D10', pageCount: 2, box: null });
+      const pages = await h.db.page.findMany({ where: { itemId: id }, orderBy: { pageNumber: 'asc' } });
+      expect(tombstone.objects).toEqual(pages.map((p) => ({ pageNumber: p.pageNumber, bucket: p.bucket, key: p.key, versionId: p.versionId, size: Number(p.size), sha256: p.sha256, sm3: p.sm3 })));
       expect(await h.db.page.count({ where: { itemId: id, destroyedAt: null } })).toBe(0);
+      expect(await h.db.lifecycleEvent.count({ where: { itemId: id, toState: 'destroyed' } })).toBe(1);
     }
-    for (const id of [heldEarly, heldLate, locked]) {
+    for (const id of [heldEarly, heldLate, locked, retained]) {
       expect((await storedVersions(id)).filter((v) => !v.deleteMarker)).toHaveLength(2);
       expect(await h.db.item.findUniqueOrThrow({ where: { id } })).toMatchObject({ lifecycleState: 'under_appraisal' });
       expect(await h.db.itemTombstone.findUnique({ where: { itemId: id } })).toBeNull();
@@ -333,7 +342,8 @@ describe('destruction', () => {
     const { items, list } = await listToDestroy(fonds, 40);
     const bystanders = await verifiedItems(h, { count: 3, year: 2001, retention: 'D30', fonds, pages: 2, state: 'in_archive_room' });
     await h.stopWorkers();
-    const doomed = await killableWorker(h.config.temporal.taskQueue);
+    // Small pages, so the worker dies with part of the list destroyed.
+    const doomed = await killableWorker(h.config.temporal.taskQueue, { LANTAI_DESTRUCTION_PAGE: '5' });
     await approveAll(list.id);
     await eventually(async () => {
       const n = await h.db.destructionEntry.count({ where: { listId: list.id, status: 'destroyed' } });
@@ -349,6 +359,8 @@ describe('destruction', () => {
     expect(done.counts).toMatchObject({ destroyed: 40, failed: 0, removed: 0, listed: 0 });
     for (const id of items) expect(await storedVersions(id)).toEqual([]);
     expect(await h.db.itemTombstone.count({ where: { itemId: { in: items } } })).toBe(40);
+    const moves = await h.db.lifecycleEvent.groupBy({ by: ['itemId'], where: { itemId: { in: items }, toState: 'destroyed' }, _count: true });
+    expect(moves.map((m) => m._count)).toEqual(Array(40).fill(1));
     for (const id of bystanders) {
       expect((await storedVersions(id)).filter((v) => !v.deleteMarker)).toHaveLength(2);
       expect(await h.db.item.findUniqueOrThrow({ where: { id } })).toMatchObject({ lifecycleState: 'in_archive_room' });

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import pino from 'pino';
-import { createApp } from '../api/app';
+import { createApp, keepIdleConnections } from '../api/app';
 import type { ApiContext } from '../api/context';
 import { loadConfig, type Config } from '../config';
 import { temporalConnectionOptions } from '../config/temporal';
@@ -84,6 +84,7 @@ export async function harness({ postgresUrl }: { postgresUrl?: string } = {}): P
 export async function startApi(h: Harness): Promise<{ url: string; ctx: ApiContext; close(): Promise<void> }> {
   const ctx: ApiContext = { config: h.config, db: h.db, temporal: h.temporal, store: createObjectStore(h.config.s3), log };
   const server = createApp(ctx).listen(0, '127.0.0.1');
+  keepIdleConnections(server);
   await new Promise((r) => server.once('listening', r));
   const { port } = server.address() as AddressInfo;
   return {
@@ -176,9 +177,9 @@ export async function itemState(db: Db, itemId: string, wanted: string, timeoutM
  * A worker in a process of its own on the given task queue, ready once it polls; `kill` stops it outright (SIGKILL),
  * as a power cut would, and resolves when it is gone.
  */
-export async function killableWorker(taskQueue: string): Promise<{ kill(): Promise<void> }> {
+export async function killableWorker(taskQueue: string, env: Record<string, string> = {}): Promise<{ kill(): Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/worker-process.ts'], {
-    cwd: path.resolve(__dirname, '..'), env: { ...process.env, TEMPORAL_TASK_QUEUE: taskQueue }, stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: path.resolve(__dirname, '..'), env: { ...process.env, ...env, TEMPORAL_TASK_QUEUE: taskQueue }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   await new Promise<void>((resolve, reject) => {

@@ -6,7 +6,8 @@ import { ItemRegistration } from '../catalogue/registration';
 import { lifecycleStateKey } from '../workflows/search-attributes';
 import { RETIRED_ITEM_WORKFLOW, retireItemLifecycleWorkflows } from '../worker/upgrade';
 import { verifiedItems } from './fixtures/holdings';
-import { apiHarness, caseFor, log } from './helpers';
+import { renderPage } from '../ops/sample-pages';
+import { apiHarness, caseFor, eventually, log } from './helpers';
 
 let t: Awaited<ReturnType<typeof apiHarness>>;
 const ROLES = ['clerk', 'archivist', 'manager', 'appraiser', 'compliance1', 'head', 'auditor', 'admin'];
@@ -89,5 +90,22 @@ describe('upgrade from a Lantai with a lifecycle workflow per item', () => {
     expect(await stateOf(items[1]!.id)).toBe('pending_initial_review');
     expect(await t.h.db.lifecycleEvent.findMany({ where: { itemId: withoutHistory.id }, select: { fromState: true, toState: true, actor: true } })).toEqual([{ fromState: null, toState: 'registered', actor: 'upgrade' }]);
     expect(await retireItemLifecycleWorkflows({ temporal: t.h.temporal, db: t.h.db, log })).toEqual({ retired: 0, differing: 0 });
+  });
+});
+
+describe('step workflows in Temporal', () => {
+  it('list what is in flight by step and fonds', async () => {
+    await t.h.startWorker();
+    const item = (await t.client.call<{ id: string }>('POST', '/items', { token: t.tokens.clerk, body: caseFor() })).body;
+    const page = await renderPage({ lines: 10 });
+    const staged = await t.client.call('POST', `/items/${item.id}/pages`, { token: t.tokens.clerk, body: page, headers: { 'content-type': 'image/png' } });
+    expect(staged.status).toBe(202);
+    const listed = await eventually(async () => {
+      const found: string[] = [];
+      for await (const wf of t.h.temporal.workflow.list({ query: `LantaiStep = 'capture' AND LantaiFonds = 'J001' AND ExecutionStatus = 'Running'` })) found.push(wf.workflowId);
+      return found.includes(`capture-${item.id}`) ? found : undefined;
+    }, { what: 'the capture to be listed by step and fonds' });
+    expect(listed).toContain(`capture-${item.id}`);
+    await t.h.temporal.workflow.getHandle(`capture-${item.id}`).terminate('test done');
   });
 });

@@ -1,6 +1,7 @@
 import { defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { TransferReceipt } from '../domain/transfer';
+import { enterStep } from './step';
 
 const { checkReceivedPackage, acceptIntoCustody, notifySender } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '2 hours',
@@ -21,6 +22,7 @@ export const accessionQuery = defineQuery<AccessionView>('accession');
  * named with its record and rule; the receipt is kept beside the package; accepted records enter custody.
  */
 export async function receiveTransferPackage({ accessionId }: { accessionId: string }): Promise<AccessionView> {
+  enterStep('accession');
   const view: AccessionView = { accessionId, stage: 'checking', receipt: null };
   setHandler(accessionQuery, () => view);
   view.receipt = await checkReceivedPackage({ accessionId });

@@ -2,6 +2,7 @@ import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, defi
 import type { createActivities } from '../activities';
 import type { AppraisalBatchOpened, AppraisalDecisionRequest, AppraisalSettled } from '../activities/appraisal';
 import { APPRAISAL_DECISIONS, type OutcomeRule } from '../domain/appraisal';
+import { enterStep } from './step';
 
 const { openAppraisalBatch, recordAppraisalDecisions, settleAppraisal } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '2 hours',
@@ -34,6 +35,7 @@ export const recordAppraisal = defineUpdate<{ recorded: number; outstanding: num
  * alone or by group, with a reason; then the outcome rule settles each item.
  */
 export async function appraiseExpiredRecords(input: AppraisalInput): Promise<AppraisalSettled> {
+  enterStep('appraisal', input.fondsCode);
   const view: AppraisalView = { batch: input.opened ?? null, outstanding: Number.POSITIVE_INFINITY, settled: null };
   setHandler(appraisalQuery, () => view);
   // Registered before the batch opens: a member may decide as soon as the batch is listed, before its opening returns here.

@@ -7,6 +7,7 @@ import {
   proxyActivities,
   setHandler,
   startChild,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { CaptureMode, StagedPage } from '../domain/capture';
@@ -14,6 +15,7 @@ import { gatherPages, setWaiting, type ScanView } from './scanning';
 
 export { finishCapture, operatorReady, pagesArrived, scanRequested } from './scanning';
 import { verifyItem } from './verify';
+import { enterStep } from './step';
 
 const { storePages, moveItem } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '10 minutes',
@@ -43,6 +45,7 @@ export const captureQuery = defineQuery<CaptureView>('capture');
  * captured, and verification begins.
  */
 export async function captureItem(input: CaptureInput): Promise<{ pages: number }> {
+  enterStep('capture');
   const staged: StagedPage[] = [];
   const view: CaptureView = { itemId: input.itemId, mode: input.mode, waitingOn: 'capture', stagedPages: 0, scanning: false, fault: null, review: null };
   setHandler(captureQuery, () => ({ ...view, stagedPages: staged.length }));
@@ -71,7 +74,8 @@ export async function captureItem(input: CaptureInput): Promise<{ pages: number 
   const { pageNumbers } = await storePages({ itemId: input.itemId, pages: staged });
   await moveItem({ itemId: input.itemId, to: 'captured', actor: view.review?.actor ?? input.actor });
   setWaiting(view, 'none');
-  await startChild(verifyItem, { workflowId: `verify-${input.itemId}`, args: [{ itemId: input.itemId }], parentClosePolicy: ParentClosePolicy.ABANDON });
+  // The fonds the capture was started in carries over; the child marks its own step.
+  await startChild(verifyItem, { workflowId: `verify-${input.itemId}`, args: [{ itemId: input.itemId }], parentClosePolicy: ParentClosePolicy.ABANDON, typedSearchAttributes: workflowInfo().typedSearchAttributes });
   return { pages: pageNumbers.length };
 }
 

@@ -3,6 +3,7 @@ import type { createActivities } from '../activities';
 import type { DestructionOutcome } from '../activities/destruction';
 import { approvalRoleFor, approvalsWanted, isApproved, isRejected, type ApprovalRequest, type DestructionApproval } from '../domain/destruction';
 import { waitingOnKey } from './search-attributes';
+import { enterStep } from './step';
 
 const { removeHeldItems, recordApproval, escalateApproval, produceDestructionDocuments, finishDestruction } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '10 minutes',
@@ -45,6 +46,7 @@ export const decideDestruction = defineUpdate<DestructionApproval, [ApprovalRequ
  * approval and again at execution, then every listed item's objects are deleted and a certificate is kept.
  */
 export async function destroyRecords(input: DestructionInput): Promise<DestructionView> {
+  enterStep('destruction');
   const view: DestructionView = { listId: input.listId, stage: 'awaiting_approval', approvals: [], waitingFor: approvalsWanted([]), escalations: 0, outcome: null };
   setHandler(destructionQuery, () => view);
   setHandler(

@@ -1,6 +1,7 @@
 import { ApplicationFailure, condition, defineQuery, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { HandOverDecision, HandOverStage, Placement, Resubmission } from '../domain/hand-over';
+import { enterStep } from './step';
 
 const { checkHandOver, recordHandOverRound, placeBoxes, printShelfLabels, takeCustody } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '30 minutes',
@@ -31,6 +32,7 @@ export const resubmitHandOver = defineUpdate<{ resubmitted: true }, [Resubmissio
  * recording where each box is shelved, or returns it with reasons until the business unit resubmits it right.
  */
 export async function handOverToArchiveRoom(input: HandOverInput): Promise<HandOverView> {
+  enterStep('hand_over');
   const view: HandOverView = { handOverId: input.handOverId, stage: 'checking', discrepancies: [], rounds: 0, shelfBarcodes: [] };
   let decision: HandOverDecision | undefined;
   let resubmission: Resubmission | undefined;

@@ -1,5 +1,6 @@
 import { continueAsNew, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createImportActivities } from '../activities/import';
+import { enterStep } from './step';
 
 const { loadImportIndex, importChunk, finishImport } = proxyActivities<ReturnType<typeof createImportActivities>>({
   startToCloseTimeout: '30 minutes',
@@ -31,6 +32,7 @@ const CHUNKS_PER_RUN = 100;
  * each chunk one activity. Progress lives in the catalogue, so a crash resumes at the first unfinished row.
  */
 export async function importBatch(input: ImportInput): Promise<ImportProgress> {
+  enterStep('import');
   let progress: ImportProgress | null = null;
   setHandler(importProgressQuery, () => progress);
   if (!input.loaded) progress = await loadImportIndex({ batchId: input.batchId });

@@ -1,6 +1,7 @@
 import { CancellationScope, continueAsNew, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createInventoryActivities, InventoryReport } from '../activities/inventory';
 import type { InventoryOrder } from '../domain/inventory';
+import { enterStep } from './step';
 
 type Activities = ReturnType<typeof createInventoryActivities>;
 
@@ -47,6 +48,7 @@ export const inventoryQuery = defineQuery<InventoryView | null>('inventory');
  * the catalogue, and each finding becomes a task for the archivists.
  */
 export async function periodicInventory(input: InventoryInput): Promise<InventoryReport> {
+  enterStep('inventory', 'fonds' in input ? input.fonds : undefined);
   const runId = 'runId' in input ? input.runId : await openInventoryRun({ workflowId: workflowInfo().workflowId, order: input });
   const pacing = ('pacing' in input && input.pacing) || PACING;
   let view: InventoryView | null = null;

@@ -2,6 +2,7 @@ import { defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { createCaptureActivities } from '../activities/capture';
 import type { StackReport, StagedPage } from '../domain/capture';
 import { gatherPages, setWaiting, type ScanView } from './scanning';
+import { enterStep } from './step';
 
 const { sortStack } = proxyActivities<ReturnType<typeof createCaptureActivities>>({
   startToCloseTimeout: '30 minutes',
@@ -29,6 +30,7 @@ export const scanSessionQuery = defineQuery<ScanSessionView>('scanSession');
  * each processing slip's barcode starts a new case, and each case's pages go on to that case's capture.
  */
 export async function scanSession(input: ScanSessionInput): Promise<StackReport> {
+  enterStep('scan_session');
   const staged: StagedPage[] = [];
   const view: ScanSessionView = { sessionId: input.sessionId, waitingOn: 'capture', scanning: false, fault: null, stagedPages: 0, report: null };
   setHandler(scanSessionQuery, () => ({ ...view, stagedPages: staged.length }));

@@ -1,6 +1,7 @@
 import { ApplicationFailure, condition, defineQuery, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { TransferReceipt, TransferStage } from '../domain/transfer';
+import { enterStep } from './step';
 
 const { reserveRecords, buildTransferPackage, checkTransferPackage, settleTransfer, releaseRecords } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '2 hours',
@@ -29,6 +30,7 @@ export const recordReceipt = defineUpdate<{ recorded: true }, [TransferReceipt]>
  * four properties before anything is sent (a failing package is refused), then the receiver's receipt settles custody.
  */
 export async function transferToCityArchive(input: TransferInput): Promise<TransferView> {
+  enterStep('transfer');
   const view: TransferView = { transferId: input.transferId, packageId: input.packageId, stage: 'selecting', records: 0, failures: [] };
   let receipt: TransferReceipt | undefined;
   setHandler(transferQuery, () => view);

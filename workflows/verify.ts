@@ -2,6 +2,7 @@ import { ApplicationFailure, condition, continueAsNew, defineQuery, defineUpdate
 import type { createActivities } from '../activities';
 import type { Finding, StagedPage, WaitingOn } from '../domain/capture';
 import { setWaiting } from './scanning';
+import { enterStep } from './step';
 
 const { checkItem, recordFindings, raiseAlarm, resolveFindings, storePages, chooseForSampling, passSampling, moveItem } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '10 minutes',
@@ -42,6 +43,7 @@ export const verificationQuery = defineQuery<VerificationView>('verification');
  * rescan or an archivist's override with a reason; a share of verified items goes to a sampling check.
  */
 export async function verifyItem(input: VerifyInput): Promise<{ outcome: 'verified' | 'overridden' }> {
+  enterStep('verification');
   const view: VerificationView = { itemId: input.itemId, waitingOn: 'none', findings: [], rounds: 0 };
   let decision: QualityDecision | undefined;
   let review: SampleReview | undefined;

@@ -1,5 +1,6 @@
 import { ApplicationFailure, defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
+import { enterStep } from './step';
 
 const { numberAndBox, markAssembled, produceVolumeDocuments, finishAssembly } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '30 minutes',
@@ -29,6 +30,7 @@ export const assemblyQuery = defineQuery<AssemblyView>('assembly');
  * mixes year, retention or organisation), become assembled, and the catalogue, labels and note sheets are printed.
  */
 export async function assembleVolumes(input: VolumeAssemblyInput): Promise<AssemblyView> {
+  enterStep('volume_assembly');
   const view: AssemblyView = { assemblyId: input.assemblyId, stage: 'numbering', items: 0, boxes: 0, documents: [] };
   setHandler(assemblyQuery, () => view);
   try {

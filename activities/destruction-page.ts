@@ -1,0 +1,260 @@
+import { Context } from '@temporalio/activity';
+import type { Logger } from 'pino';
+import { activeHolds, describeHold } from '../catalogue/holds';
+import { versionsOfPages } from '../catalogue/object-locks';
+import { eachInFlight } from '../domain/in-flight';
+import type { Db, Prisma } from '../prisma/client';
+import { DELETE_BATCH, isRefusalCode, type ObjectLockedError, type ObjectStore } from '../store/object-store';
+import type { MoveActivities } from './moves';
+
+// Items checked at once, each one listing of its folder and a HEAD per version: enough to keep the store busy.
+const ITEMS_IN_FLIGHT = 32;
+// DeleteObjects requests at once, each of up to 1000 versions of many items.
+const DELETES_IN_FLIGHT = 4;
+// A deletion that keeps failing for a reason other than Object Lock is reported after this many tries, not retried for ever.
+const MAX_ATTEMPTS = 5;
+
+export interface PageTally {
+  destroyed: number;
+  failed: number;
+  removed: number;
+  /** Items whose deletion failed for a passing reason: still listed, tried again later. */
+  unsettled: number;
+}
+
+interface StoredVersion {
+  bucket: string;
+  key: string;
+  versionId: string;
+  deleteMarker: boolean;
+}
+
+/** An item whose versions passed the lock check, but for the one whose own deletion is its check. */
+interface CheckedItem {
+  itemId: string;
+  first: StoredVersion | undefined;
+  rest: StoredVersion[];
+}
+
+type PageRow = Prisma.PageGetPayload<{ select: typeof pageColumns }>;
+const pageColumns = { itemId: true, bucket: true, key: true } as const;
+
+export interface DestructionPageDeps {
+  db: Db;
+  store: ObjectStore;
+  log: Logger;
+  moves: MoveActivities;
+}
+
+/** A page of entries checked: the items whose every version but the first passed the Object Lock check, and what befell the others. */
+export interface CheckedPage {
+  listId: string;
+  tally: PageTally;
+  attempts: Map<string, number>;
+  pagesOf: Map<string, PageRow[]>;
+  checked: CheckedItem[];
+  failed: Map<string, string>;
+  unsettled: Map<string, string>;
+}
+
+/**
+ * The first half of destroying a page of a list's entries: held items taken off, and every stored version of the
+ * others listed and checked for Object Lock, nothing deleted yet. Destruction checks the next page while the store
+ * deletes this one.
+ */
+export async function checkPage({ db, store }: Pick<DestructionPageDeps, 'db' | 'store'>, { listId, itemIds }: { listId: string; itemIds: string[] }): Promise<CheckedPage> {
+  const page: CheckedPage = { listId, tally: { destroyed: 0, failed: 0, removed: 0, unsettled: 0 }, attempts: new Map(), pagesOf: new Map(), checked: [], failed: new Map(), unsettled: new Map() };
+  let ids = await takeOffHeld(db, listId, itemIds, 'execution', page.tally);
+  page.attempts = await countAttempt(db, listId, ids);
+  ids = ids.filter((id) => page.attempts.has(id));
+  page.pagesOf = groupBy(await db.page.findMany({ where: { itemId: { in: ids } }, select: pageColumns, orderBy: [{ pageNumber: 'asc' }, { createdAt: 'asc' }] }), (p) => p.itemId);
+  await eachInFlight(ids, ITEMS_IN_FLIGHT, async (itemId) => {
+    // A worker shutting down cancels the activity: stop before anything is deleted, and another worker carries on.
+    Context.current().cancellationSignal.throwIfAborted();
+    try {
+      const check = await checkItem(store, itemId, page.pagesOf.get(itemId) ?? []);
+      if (check.locks.length) page.failed.set(itemId, lockReason(check.locks));
+      else page.checked.push(check);
+    } catch (err) {
+      page.unsettled.set(itemId, messageOf(err));
+    }
+    Context.current().heartbeat({ listId, checked: page.checked.length });
+  });
+  return page;
+}
+
+/**
+ * The second half: the checked items' versions deleted in shared DeleteObjects requests, each item's first version
+ * before the rest, then tombstones, moves and entries written in bulk. Safe to repeat: what is done is skipped.
+ */
+export async function finishPage({ db, store, log, moves }: DestructionPageDeps, page: CheckedPage, actor: string): Promise<PageTally> {
+  const { listId, tally, failed, unsettled } = page;
+  // A hold placed while the page was being checked still stops its item.
+  const notHeld = new Set(await takeOffHeld(db, listId, page.checked.map((c) => c.itemId), 'execution', tally));
+  const clear = page.checked.filter((c) => notHeld.has(c.itemId));
+
+  // First each item's unchecked version: the store refuses to delete it if it is locked, and then nothing of the item is gone.
+  const firsts = clear.flatMap((c) => (c.first ? [{ ...c.first, itemId: c.itemId }] : []));
+  for (const refused of await deleteVersions(store, firsts)) {
+    const lock = isRefusalCode(refused.code) ? await store.lockOf(refused).catch(() => undefined) : undefined;
+    if (lock) failed.set(refused.itemId, lockReason([describeLock(refused, lock)]));
+    else unsettled.set(refused.itemId, `${refused.key} version ${refused.versionId}: ${refused.code} ${refused.message}`);
+  }
+  const rest = clear.filter((c) => !failed.has(c.itemId) && !unsettled.has(c.itemId)).flatMap((c) => c.rest.map((v) => ({ ...v, itemId: c.itemId })));
+  for (const refused of await deleteVersions(store, rest)) {
+    const lock = isRefusalCode(refused.code) ? await store.lockOf(refused).catch(() => undefined) : undefined;
+    // Only a lock placed after the check gets here.
+    if (lock) failed.set(refused.itemId, `${lockReason([describeLock(refused, lock)])}, placed after the check: its other versions are deleted`);
+    else unsettled.set(refused.itemId, `${refused.key} version ${refused.versionId}: ${refused.code} ${refused.message}`);
+  }
+  let destroyed = clear.map((c) => c.itemId).filter((id) => !failed.has(id) && !unsettled.has(id));
+
+  await leaveTombstones(db, listId, destroyed);
+  const moved = await moves.moveItemsReporting({ itemIds: destroyed, to: 'destroyed', actor, reason: `destruction list ${listId}` });
+  for (const r of moved.refused) failed.set(r.itemId, `its objects are deleted, but its lifecycle refused the move: it is ${r.state ?? 'not in the catalogue'}`);
+  destroyed = destroyed.filter((id) => !failed.has(id));
+  await db.destructionEntry.updateMany({ where: { listId, itemId: { in: destroyed }, status: 'listed' }, data: { status: 'destroyed', destroyedAt: new Date(), reason: null } });
+  tally.destroyed += destroyed.length;
+
+  for (const [itemId, message] of unsettled) {
+    const tries = page.attempts.get(itemId)!;
+    if (tries >= MAX_ATTEMPTS) failed.set(itemId, `deletion failed after ${tries} attempt(s): ${message}`);
+    else tally.unsettled += 1;
+  }
+  await settleFailed(db, log, listId, failed);
+  tally.failed += failed.size;
+  return tally;
+}
+
+/** Marks held items (冻结) `removed`, with the hold as the reason; returns the items not held. */
+export async function takeOffHeld(db: Db, listId: string, itemIds: string[], stage: string, tally?: { removed: number }): Promise<string[]> {
+  const holds = await activeHolds(db, itemIds);
+  if (holds.size) {
+    await setEntries(db, listId, 'removed', new Map([...holds.values()].map((h) => [h.itemId, `held at ${stage}: ${describeHold(h)}`])));
+    if (tally) tally.removed += holds.size;
+  }
+  return itemIds.filter((id) => !holds.has(id));
+}
+
+async function checkItem(store: ObjectStore, itemId: string, pages: PageRow[]): Promise<CheckedItem & { locks: string[] }> {
+  // Delete markers too: nothing of the item may stay behind in the store.
+  const versions = await versionsOfPages(store, pages, { deleteMarkers: true });
+  const [first, ...others] = versions.filter((v) => !v.deleteMarker);
+  const locks: string[] = [];
+  for (const v of others) {
+    const lock = await store.lockOf(v);
+    if (lock) locks.push(describeLock(v, lock));
+  }
+  return { itemId, first, rest: [...others, ...versions.filter((v) => v.deleteMarker)], locks };
+}
+
+/** Deletes the versions in requests of up to 1000, several at once; returns those not deleted, a failed request's all. */
+async function deleteVersions<V extends StoredVersion & { itemId: string }>(store: ObjectStore, versions: V[]): Promise<(V & { code: string; message: string })[]> {
+  const batches = [...groupBy(versions, (v) => v.bucket).values()].flatMap((inBucket) => chunks(inBucket, DELETE_BATCH));
+  const refused: (V & { code: string; message: string })[] = [];
+  await eachInFlight(batches, DELETES_IN_FLIGHT, async (batch) => {
+    try {
+      const byVersion = new Map(batch.map((v) => [`${v.key}\n${v.versionId}`, v]));
+      for (const r of await store.deleteVersions(batch[0]!.bucket, batch)) {
+        const v = byVersion.get(`${r.key}\n${r.versionId}`);
+        if (v) refused.push({ ...v, code: r.code, message: r.message });
+      }
+    } catch (err) {
+      refused.push(...batch.map((v) => ({ ...v, code: 'RequestFailed', message: messageOf(err) })));
+    }
+    Context.current().heartbeat();
+  });
+  return refused;
+}
+
+async function countAttempt(db: Db, listId: string, itemIds: string[]): Promise<Map<string, number>> {
+  if (itemIds.length === 0) return new Map();
+  const rows = await db.$queryRaw<{ item_id: string; attempts: number }[]>`
+    UPDATE destruction_entry SET attempts = attempts + 1
+    WHERE list_id = ${listId}::uuid AND item_id = ANY(${itemIds}::uuid[]) AND status = 'listed'
+    RETURNING item_id::text, attempts`;
+  return new Map(rows.map((r) => [r.item_id, r.attempts]));
+}
+
+/** A tombstone (item_tombstone) of each destroyed item's metadata and every object deleted, and its pages marked destroyed. */
+async function leaveTombstones(db: Db, listId: string, itemIds: string[]): Promise<void> {
+  if (itemIds.length === 0) return;
+  await db.$transaction([
+    // A retry after a crash finds some tombstones written: they stay as they are (the table is append-only).
+    db.$executeRaw`
+      INSERT INTO item_tombstone (item_id, list_id, archival_code, metadata, objects)
+      SELECT i.id, ${listId}::uuid, i.archival_code,
+        jsonb_build_object(
+          'archivalCode', i.archival_code, 'itemNumber', i.item_number, 'title', i.title, 'year', i.year, 'retentionPeriod', i.retention_period,
+          'securityLevel', i.security_level, 'caseNumber', i.case_number, 'citizenId', i.citizen_id, 'personName', i.person_name,
+          'employerName', i.employer_name, 'employerCreditCode', i.employer_credit_code, 'clerkName', i.clerk_name,
+          'handledOn', to_char(i.handled_on, 'YYYY-MM-DD'), 'businessType', bt.code, 'handlingOffice', ho.code, 'box', b.barcode,
+          'pageCount', coalesce(p.page_count, 0)),
+        coalesce(p.objects, '[]'::jsonb)
+      FROM item i
+      JOIN business_type bt ON bt.id = i.business_type_id
+      JOIN handling_office ho ON ho.id = i.handling_office_id
+      LEFT JOIN box b ON b.id = i.box_id
+      LEFT JOIN (
+        SELECT item_id, count(*) FILTER (WHERE superseded_at IS NULL) AS page_count,
+          jsonb_agg(jsonb_build_object('pageNumber', page_number, 'bucket', bucket, 'key', key, 'versionId', version_id, 'size', size, 'sha256', sha256, 'sm3', sm3)
+            ORDER BY page_number, created_at) AS objects
+        FROM page WHERE item_id = ANY(${itemIds}::uuid[]) GROUP BY item_id
+      ) p ON p.item_id = i.id
+      WHERE i.id = ANY(${itemIds}::uuid[])
+      ON CONFLICT (item_id) DO NOTHING`,
+    db.page.updateMany({ where: { itemId: { in: itemIds }, destroyedAt: null }, data: { destroyedAt: new Date() } }),
+  ]);
+}
+
+/** Failed entries, with their reasons, and an archivist task for each, together. */
+async function settleFailed(db: Db, log: Logger, listId: string, reasons: Map<string, string>): Promise<void> {
+  if (reasons.size === 0) return;
+  const list = await db.destructionList.findUniqueOrThrow({ where: { id: listId }, select: { fondsId: true } });
+  const items = await db.item.findMany({ where: { id: { in: [...reasons.keys()] } }, select: { id: true, archivalCode: true, caseNumber: true } });
+  await db.$transaction([
+    setEntries(db, listId, 'failed', reasons),
+    db.archivistTask.createMany({
+      data: items.map((item) => ({
+        fondsId: list.fondsId, kind: 'destruction_failed', itemId: item.id, source: `destruction_list:${listId}`,
+        title: `Destruction of ${item.archivalCode ?? item.caseNumber} failed`, detail: reasons.get(item.id)!,
+      })),
+    }),
+  ]);
+  for (const [itemId, reason] of reasons) log.warn({ listId, itemId, reason }, 'item not destroyed');
+}
+
+/** Sets listed entries to `status`, each with its own reason, in one statement. */
+function setEntries(db: Db, listId: string, status: 'removed' | 'failed', reasons: Map<string, string>) {
+  return db.$executeRaw`
+    UPDATE destruction_entry e SET status = ${status}::"DestructionEntryStatus", reason = r.reason
+    FROM unnest(${[...reasons.keys()]}::uuid[], ${[...reasons.values()]}::text[]) AS r(item_id, reason)
+    WHERE e.list_id = ${listId}::uuid AND e.item_id = r.item_id AND e.status = 'listed'`;
+}
+
+function describeLock(v: { key: string; versionId: string }, lock: ObjectLockedError['lock']): string {
+  return `${v.key} version ${v.versionId} (${lock.legalHold ? 'legal hold' : `${lock.mode} retention until ${lock.retainUntil?.toISOString()}`})`;
+}
+
+function lockReason(locks: string[]): string {
+  return `Object Lock protects ${locks.length} stored version(s): ${locks.slice(0, 3).join('; ')}`;
+}
+
+function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const group = groups.get(k);
+    if (group) group.push(row);
+    else groups.set(k, [row]);
+  }
+  return groups;
+}
+
+function chunks<T>(rows: T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size));
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

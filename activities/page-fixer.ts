@@ -1,0 +1,62 @@
+import type { ImagingPool } from '../imaging';
+import type { ClassificationScheme, Db, Fonds, Item } from '../prisma/client';
+import type { ObjectStore } from '../store/object-store';
+import { fixityStatement, type Signer } from '../store/signing';
+import type { Config } from '../config';
+import { pageObjectKey } from './page-keys';
+import { parseSlipPayload, type QualityRules } from './quality';
+
+export type PageFixer = ReturnType<typeof pageFixer>;
+
+/**
+ * Fixes one page: measured, deskewed and cropped, stored under the item's code and page number, digested
+ * (SHA-256, SM3) and signed (SM2), recorded; a page of the same number is superseded and stays in the history.
+ */
+export function pageFixer({ db, store, signer, config, rules, imaging }: { db: Db; store: ObjectStore; signer: Signer; config: Config; rules: QualityRules; imaging: ImagingPool }) {
+  return async ({ item, raw, source, pageNumber, deviceDpi }: { item: ItemWithFonds; raw: Buffer; source: string; pageNumber: number; deviceDpi?: number }): Promise<void> => {
+    // Measured once, on the page as it came: deskew and crop do not change sharpness, ink or red marks.
+    const analysis = await imaging.analysePage(raw);
+    const prepared = await imaging.preparePage(raw, { deskew: true, crop: true, maxSkewToCorrect: rules.maxSkewDegrees });
+    // The slip is read until it is found: most pages carry no barcode, and looking costs more than finding.
+    const barcodes = (await slipAlreadyRead(db, item, pageNumber)) ? [] : await imaging.decodeBarcodes(raw);
+    const key = pageObjectKey(item, pageNumber, prepared.format);
+    const stored = await store.put({ bucket: config.s3.buckets.images, key, body: prepared.image, contentType: `image/${prepared.format}` });
+    const signature = signer.sign(fixityStatement({ itemId: item.id, pageNumber, bucket: stored.bucket, key: stored.key, size: stored.size, sha256: stored.sha256, sm3: stored.sm3 }));
+    await db.$transaction(async (tx) => {
+      await tx.page.updateMany({ where: { itemId: item.id, pageNumber, supersededAt: null }, data: { supersededAt: new Date() } });
+      await tx.page.create({
+        data: {
+          itemId: item.id, pageNumber, bucket: stored.bucket, key: stored.key, versionId: stored.versionId, size: stored.size,
+          format: prepared.format, dpi: analysis.dpi ?? deviceDpi ?? prepared.dpi ?? null, sha256: stored.sha256, sm3: stored.sm3,
+          signature, signingKeyId: signer.keyId, source,
+          analysis: {
+            skewDegrees: analysis.skewDegrees, rotationApplied: prepared.rotationApplied, sharpness: analysis.sharpness, blurred: analysis.blurred,
+            blank: analysis.blank, inkRatio: analysis.inkRatio, redRatio: analysis.redRatio, redMarkPresent: analysis.redMarkPresent,
+            colour: analysis.colour, width: prepared.width, height: prepared.height,
+            barcodes: barcodes.map((b) => ({ format: b.format, text: b.text })),
+          },
+        },
+      });
+    });
+  };
+}
+
+/** A slip barcode carries the business case number, plainly (Code 128) or as `caseNumber` in a QR payload. */
+export function slipCaseNumber(text: string): string | undefined {
+  const fields = parseSlipPayload(text);
+  if (fields) return fields.caseNumber;
+  const plain = text.trim();
+  return /^[\p{L}\p{N}._/-]{4,64}$/u.test(plain) ? plain : undefined;
+}
+
+async function slipAlreadyRead(db: Db, item: Item, replacing: number): Promise<boolean> {
+  const pages = await db.page.findMany({ where: { itemId: item.id, supersededAt: null, pageNumber: { not: replacing } }, select: { analysis: true } });
+  return pages.some((p) => ((p.analysis as { barcodes?: { text: string }[] } | null)?.barcodes ?? []).some((b) => b.text.includes(item.caseNumber)));
+}
+
+export type ItemWithFonds = Item & { fonds: Fonds & { scheme: ClassificationScheme } };
+
+export async function nextPageNumber(db: Db, itemId: string): Promise<number> {
+  const last = await db.page.aggregate({ where: { itemId }, _max: { pageNumber: true } });
+  return (last._max.pageNumber ?? 0) + 1;
+}

@@ -1,0 +1,10 @@
+import { upsertSearchAttributes } from '@temporalio/workflow';
+import { fondsKey, stepKey, type Step } from './search-attributes';
+
+/**
+ * Marks the running workflow as this step (and, when it knows it, its fonds), so the Temporal UI lists what is in
+ * flight with `LantaiStep="<step>"`; a step started through the API has its fonds from the start.
+ */
+export function enterStep(step: Step, fondsCode?: string): void {
+  upsertSearchAttributes([{ key: stepKey, value: step }, ...(fondsCode ? [{ key: fondsKey, value: fondsCode }] : [])]);
+}
