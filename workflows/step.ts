@@ -1,4 +1,4 @@
-import { upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, upsertSearchAttributes } from '@temporalio/workflow';
 import { fondsKey, stepKey, type Step } from './search-attributes';
 
 /**
@@ -6,5 +6,7 @@ import { fondsKey, stepKey, type Step } from './search-attributes';
  * flight with `LantaiStep="<step>"`; a step started through the API has its fonds from the start.
  */
 export function enterStep(step: Step, fondsCode?: string): void {
+  // A step begun by an older Lantai replays without the marking it never made.
+  if (!patched('lantai-step-search-attributes')) return;
   upsertSearchAttributes([{ key: stepKey, value: step }, ...(fondsCode ? [{ key: fondsKey, value: fondsCode }] : [])]);
 }
