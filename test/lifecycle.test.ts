@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TypedSearchAttributes } from '@temporalio/common';
-import { moveItems } from '../catalogue/lifecycle';
+import { moveItems, movePages, type PagedMoveOutcome } from '../catalogue/lifecycle';
 import { registerCase } from '../catalogue/registration';
 import { ItemRegistration } from '../catalogue/registration';
 import { lifecycleStateKey } from '../workflows/search-attributes';
@@ -42,6 +42,29 @@ describe('item state in the catalogue', () => {
     expect(await stateOf(stray.id)).toBe('registered');
     expect(await t.h.db.lifecycleEvent.count({ where: { itemId: { in: ids }, toState: 'assembled' } })).toBe(3);
     expect(await t.h.db.auditEvent.count({ where: { subject: { in: ids.map((id) => `item:${id}`) }, action: 'lifecycle.transition' } })).toBe(3);
+  });
+
+  it('moves the items a step selects page by page, and a move taken up again at its cursor moves each item once', async () => {
+    const stray = await register();
+    const ids = [...(await verifiedItems(t.h, { count: 5, year: 2021, retention: 'D30' })), stray.id].sort();
+    const asked: (string | null)[] = [];
+    // The step's pages: two ids at a time, in id order.
+    const page = (after: string | null) => {
+      asked.push(after);
+      return Promise.resolve(ids.filter((id) => after === null || id > after).slice(0, 2));
+    };
+    const order = { to: 'assembled' as const, actor: 'volume assembly test', transition: `test-${randomUUID()}` };
+    let cutOff: PagedMoveOutcome | undefined;
+    await expect(movePages(t.h.db, order, page, { onChunk: (progress) => { cutOff = structuredClone(progress); throw new Error('worker lost'); } })).rejects.toThrow('worker lost');
+    expect(cutOff).toMatchObject({ cursor: ids[1], moved: ids.slice(0, 2).includes(stray.id) ? 1 : 2 });
+    asked.length = 0;
+    const done = await movePages(t.h.db, order, page, { resume: cutOff });
+    expect(asked[0]).toBe(ids[1]);
+    expect(done).toMatchObject({ moved: 5, already: 0, refusedCount: 1, refused: [{ itemId: stray.id, state: 'registered' }], cursor: ids[5] });
+    expect(await t.h.db.lifecycleEvent.count({ where: { itemId: { in: ids }, toState: 'assembled' } })).toBe(5);
+    // Taken up again from the start, the same transition moves nothing twice.
+    expect(await movePages(t.h.db, order, page)).toMatchObject({ moved: 0, already: 5, refusedCount: 1 });
+    expect(await t.h.db.lifecycleEvent.count({ where: { itemId: { in: ids }, toState: 'assembled' } })).toBe(5);
   });
 
   it('refuses a move the lifecycle does not allow when it is made straight in SQL', async () => {
