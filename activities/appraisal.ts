@@ -1,17 +1,17 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import { keptUntil, outcomeOf, type AppraisalDecisionKind, type OutcomeRule } from '../domain/appraisal';
 import type { RetentionPeriod } from '../domain/retention';
 import { retainUntilDue } from '../catalogue/object-locks';
-import type { Db } from '../prisma/client';
+import type { ItemPage } from '../catalogue/lifecycle';
+import type { Db, Prisma } from '../prisma/client';
 import type { ObjectStore } from '../store/object-store';
-import type { MoveActivities } from './moves';
+import { currentTransition, moveSelected } from './moves';
 
 export interface AppraisalDeps {
   db: Db;
   store: ObjectStore;
   log: Logger;
-  moves: MoveActivities;
 }
 
 export interface OpenAppraisalInput {
@@ -53,9 +53,12 @@ export interface AppraisalSettled {
   permanent: number;
 }
 
+// Entries settled per transaction.
+const SETTLE_PAGE = 1000;
+
 const refused = (message: string) => ApplicationFailure.nonRetryable(message, 'AppraisalDecisionRefused');
 
-export function createAppraisalActivities({ db, store, log, moves }: AppraisalDeps) {
+export function createAppraisalActivities({ db, store, log }: AppraisalDeps) {
   return {
     /**
      * Opens the batch: every item in the archive room whose retention ran out by `asOf` (counted from 1 January of
@@ -64,10 +67,10 @@ export function createAppraisalActivities({ db, store, log, moves }: AppraisalDe
     async openAppraisalBatch(input: OpenAppraisalInput): Promise<AppraisalBatchOpened> {
       let batch = await db.appraisalBatch.findUnique({ where: { workflowId: input.workflowId } });
       if (!batch) batch = await createBatch(input);
-      const entries = await db.appraisalEntry.findMany({ where: { batchId: batch.id }, select: { itemId: true } });
-      if (entries.length) await moves.moveItems({ itemIds: entries.map((e) => e.itemId), to: 'under_appraisal', actor: input.openedBy, reason: `appraisal batch ${batch.id}: retention ran out by ${isoDate(batch.asOf)}` });
-      log.info({ batchId: batch.id, items: entries.length }, 'appraisal batch opened');
-      return { batchId: batch.id, asOf: isoDate(batch.asOf), items: entries.length, members: batch.members, rule: batch.rule as OutcomeRule };
+      const items = await db.appraisalEntry.count({ where: { batchId: batch.id } });
+      await moveSelected(db, { to: 'under_appraisal', actor: input.openedBy, reason: `appraisal batch ${batch.id}: retention ran out by ${isoDate(batch.asOf)}` }, entriesOf(batch.id));
+      log.info({ batchId: batch.id, items }, 'appraisal batch opened');
+      return { batchId: batch.id, asOf: isoDate(batch.asOf), items, members: batch.members, rule: batch.rule as OutcomeRule };
     },
 
     /** Records one member's decision on the listed items or on a group; a member decides each item once. */
@@ -84,36 +87,59 @@ export function createAppraisalActivities({ db, store, log, moves }: AppraisalDe
       return { recorded: fresh.length, outstanding: await outstanding(input.batchId) };
     },
 
-    /** Applies the outcome rule to each item: kept items get their new date, permanent ones leave appraisal for good. */
+    /**
+     * Applies the outcome rule to each item, a page of entries at a time: kept items get their new date, permanent
+     * ones leave appraisal for good, and both go back to the archive room.
+     */
     async settleAppraisal({ batchId }: { batchId: string }): Promise<AppraisalSettled> {
       const batch = await db.appraisalBatch.findUniqueOrThrow({ where: { id: batchId } });
-      const decisions = await db.appraisalDecision.findMany({ where: { batchId } });
-      const byItem = new Map<string, typeof decisions>();
-      for (const d of decisions) byItem.set(d.itemId, [...(byItem.get(d.itemId) ?? []), d]);
-      const entries = await db.appraisalEntry.findMany({ where: { batchId } });
-      const counts = { destroy: 0, keep: 0, permanent: 0 };
       const asOf = isoDate(batch.asOf);
-      const returning: { itemId: string; reason: string }[] = [];
-      for (const entry of entries) {
-        const outcome = outcomeOf(byItem.get(entry.itemId) ?? [], batch.members.length, batch.rule as OutcomeRule);
-        if (!outcome) throw ApplicationFailure.nonRetryable(`item ${entry.itemId} is not yet decided by every member`, 'AppraisalIncomplete');
-        counts[outcome.outcome] += 1;
-        const until = outcome.newPeriod ? keptUntil(asOf, outcome.newPeriod) : null;
+      const counts = { destroy: 0, keep: 0, permanent: 0 };
+      const page = entriesOf(batchId);
+      for (let ids = await page(null, SETTLE_PAGE); ids.length; ids = await page(ids[ids.length - 1]!, SETTLE_PAGE)) {
+        const decisions = await db.appraisalDecision.findMany({ where: { batchId, itemId: { in: ids } } });
+        const byItem = new Map<string, typeof decisions>();
+        for (const d of decisions) byItem.set(d.itemId, [...(byItem.get(d.itemId) ?? []), d]);
+        const settled = ids.map((itemId) => {
+          const outcome = outcomeOf(byItem.get(itemId) ?? [], batch.members.length, batch.rule as OutcomeRule);
+          if (!outcome) throw ApplicationFailure.nonRetryable(`item ${itemId} is not yet decided by every member`, 'AppraisalIncomplete');
+          counts[outcome.outcome] += 1;
+          return { itemId, outcome: outcome.outcome, newPeriod: outcome.newPeriod ?? null, until: outcome.newPeriod ? keptUntil(asOf, outcome.newPeriod) : null };
+        });
+        const column = <K extends keyof (typeof settled)[number]>(key: K) => settled.map((e) => e[key]);
         await db.$transaction([
-          db.appraisalEntry.update({ where: { batchId_itemId: { batchId, itemId: entry.itemId } }, data: { outcome: outcome.outcome, newPeriod: outcome.newPeriod ?? null, keptUntil: until ? new Date(until) : null } }),
-          ...(outcome.outcome === 'keep' ? [db.item.update({ where: { id: entry.itemId }, data: { keptUntil: new Date(until!) } })] : []),
-          ...(outcome.outcome === 'permanent' ? [db.item.update({ where: { id: entry.itemId }, data: { madePermanent: true } })] : []),
+          db.$executeRaw`UPDATE appraisal_entry e SET outcome = v.outcome::"AppraisalDecisionKind", new_period = v.period::"RetentionPeriod", kept_until = v.until::date
+            FROM unnest(${column('itemId')}::uuid[], ${column('outcome')}::text[], ${column('newPeriod')}::text[], ${column('until')}::text[]) AS v(item_id, outcome, period, until)
+            WHERE e.batch_id = ${batchId}::uuid AND e.item_id = v.item_id`,
+          db.$executeRaw`UPDATE item i SET kept_until = CASE WHEN v.outcome = 'keep' THEN v.until::date ELSE i.kept_until END, made_permanent = i.made_permanent OR v.outcome = 'permanent', updated_at = now()
+            FROM unnest(${column('itemId')}::uuid[], ${column('outcome')}::text[], ${column('until')}::text[]) AS v(item_id, outcome, until)
+            WHERE i.id = v.item_id AND v.outcome <> 'destroy'`,
         ]);
-        if (outcome.outcome === 'keep') returning.push({ itemId: entry.itemId, reason: `appraisal batch ${batchId}: kept for ${outcome.newPeriod}, until ${until}` });
-        if (outcome.outcome === 'permanent') returning.push({ itemId: entry.itemId, reason: `appraisal batch ${batchId}: made permanent` });
+        Context.current().heartbeat({ settled: counts });
       }
-      await retainUntilDue(db, store, returning.map((r) => r.itemId));
-      for (const { itemId, reason } of returning) await moves.moveItem({ itemId, to: 'in_archive_room', actor: 'appraisal committee', reason });
+      // Kept and permanent items go back to the archive room, a move for each new period (each has its own reason).
+      const returning = await db.appraisalEntry.groupBy({ by: ['outcome', 'newPeriod'], where: { batchId, outcome: { in: ['keep', 'permanent'] } }, orderBy: [{ outcome: 'asc' }, { newPeriod: 'asc' }] });
+      for (const { outcome, newPeriod } of returning) {
+        const reason = outcome === 'keep' ? `appraisal batch ${batchId}: kept for ${newPeriod}, until ${keptUntil(asOf, newPeriod!)}` : `appraisal batch ${batchId}: made permanent`;
+        await moveSelected(db, { to: 'in_archive_room', actor: 'appraisal committee', reason }, entriesOf(batchId, { outcome, newPeriod }), {
+          transition: `${currentTransition('in_archive_room')}/${outcome}${newPeriod ? `-${newPeriod}` : ''}`,
+          // Back in the archive room, the store itself keeps each page until the new date.
+          beforeChunk: async (ids) => { await retainUntilDue(db, store, ids); },
+        });
+      }
       await db.appraisalBatch.update({ where: { id: batchId }, data: { status: 'decided', decidedAt: batch.decidedAt ?? new Date() } });
       log.info({ batchId, ...counts }, 'appraisal batch decided');
       return { batchId, ...counts };
     },
   };
+
+  /** Pages of the batch's items, those with the given outcome when asked. */
+  function entriesOf(batchId: string, where: Prisma.AppraisalEntryWhereInput = {}): ItemPage {
+    return async (after, limit) => {
+      const rows = await db.appraisalEntry.findMany({ where: { batchId, ...where, ...(after ? { itemId: { gt: after } } : {}) }, select: { itemId: true }, orderBy: { itemId: 'asc' }, take: limit });
+      return rows.map((r) => r.itemId);
+    };
+  }
 
   async function createBatch(input: OpenAppraisalInput) {
     const fonds = await db.fonds.findUnique({ where: { code: input.fondsCode } });
@@ -124,14 +150,13 @@ export function createAppraisalActivities({ db, store, log, moves }: AppraisalDe
     return db.$transaction(async (tx) => {
       // One opening at a time per fonds, so two batches never take the same item.
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`appraisal:${fonds.id}`}))`;
-      const due = await tx.$queryRaw<{ id: string }[]>`
-        SELECT i.id FROM item i
+      const batch = await tx.appraisalBatch.create({ data: { fondsId: fonds.id, workflowId: input.workflowId, asOf: new Date(asOf), rule: input.rule, members, openedBy: input.openedBy } });
+      await tx.$executeRaw`
+        INSERT INTO appraisal_entry (batch_id, item_id)
+        SELECT ${batch.id}::uuid, i.id FROM item i
         WHERE i.fonds_id = ${fonds.id}::uuid AND i.lifecycle_state = 'in_archive_room' AND NOT i.made_permanent AND i.retention_period <> 'Y'
           AND COALESCE(i.kept_until, make_date(i.year + 1 + substr(i.retention_period::text, 2)::int, 1, 1)) <= ${asOf}::date
-          AND NOT EXISTS (SELECT 1 FROM appraisal_entry e JOIN appraisal_batch b ON b.id = e.batch_id WHERE e.item_id = i.id AND b.status = 'open')
-        ORDER BY i.archival_code NULLS LAST, i.id`;
-      const batch = await tx.appraisalBatch.create({ data: { fondsId: fonds.id, workflowId: input.workflowId, asOf: new Date(asOf), rule: input.rule, members, openedBy: input.openedBy } });
-      await tx.appraisalEntry.createMany({ data: due.map((d) => ({ batchId: batch.id, itemId: d.id })) });
+          AND NOT EXISTS (SELECT 1 FROM appraisal_entry e JOIN appraisal_batch b ON b.id = e.batch_id WHERE e.item_id = i.id AND b.status = 'open')`;
       return batch;
     });
   }

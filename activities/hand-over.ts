@@ -6,7 +6,8 @@ import type { ObjectStore } from '../store/object-store';
 import type { HandOverRound, Placement } from '../domain/hand-over';
 import { shelfBarcodeOf } from '../domain/volume';
 import type { Db, Prisma } from '../prisma/client';
-import type { MoveActivities } from './moves';
+import { moveSelected } from './moves';
+import { itemsWhere } from '../catalogue/lifecycle';
 import { retainUntilDue } from '../catalogue/object-locks';
 
 export interface HandOverDeps {
@@ -14,25 +15,28 @@ export interface HandOverDeps {
   log: Logger;
   store: ObjectStore;
   config: Config;
-  moves: MoveActivities;
 }
 
 export const shelfLabelsKey = (handOverId: string) => `hand-overs/${handOverId}/shelf-labels.pdf`;
 
-export function createHandOverActivities({ db, log, store, config, moves }: HandOverDeps) {
+export function createHandOverActivities({ db, log, store, config }: HandOverDeps) {
   return {
     /** What the archive room finds when it counts the list's boxes against the declared counts and the catalogue. */
     async checkHandOver({ handOverId }: { handOverId: string }): Promise<string[]> {
-      const handOver = await db.handOver.findUniqueOrThrow({ where: { id: handOverId }, include: { boxes: { select: { id: true, boxNumber: true, barcode: true } } } });
-      const boxIds = handOver.boxes.map((b) => b.id);
-      const items = await db.item.findMany({ where: { boxId: { in: boxIds } }, select: { lifecycleState: true, archivalCode: true, _count: { select: { pages: { where: { supersededAt: null } } } } } });
-      const pages = items.reduce((n, i) => n + i._count.pages, 0);
+      const handOver = await db.handOver.findUniqueOrThrow({ where: { id: handOverId }, include: { _count: { select: { boxes: true } } } });
+      // Counted in the catalogue: a list may hand over tens of thousands of items.
+      const [held] = await db.$queryRaw<{ items: number; pages: number; not_assembled: number }[]>`
+        SELECT count(*)::int AS items, count(*) FILTER (WHERE i.lifecycle_state <> 'assembled')::int AS not_assembled,
+          COALESCE(sum((SELECT count(*) FROM page p WHERE p.item_id = i.id AND p.superseded_at IS NULL)), 0)::int AS pages
+        FROM item i JOIN box b ON b.id = i.box_id WHERE b.hand_over_id = ${handOverId}::uuid`;
       const found: string[] = [];
-      if (handOver.boxes.length === 0) found.push('the list names no box');
-      if (items.length !== handOver.itemCount) found.push(`the list declares ${handOver.itemCount} items; its boxes hold ${items.length}`);
-      if (pages !== handOver.pageCount) found.push(`the list declares ${handOver.pageCount} pages; its boxes hold ${pages}`);
-      const notAssembled = items.filter((i) => i.lifecycleState !== 'assembled');
-      if (notAssembled.length) found.push(`${notAssembled.length} items are not assembled: ${notAssembled.slice(0, 5).map((i) => `${i.archivalCode} (${i.lifecycleState})`).join(', ')}`);
+      if (handOver._count.boxes === 0) found.push('the list names no box');
+      if (held!.items !== handOver.itemCount) found.push(`the list declares ${handOver.itemCount} items; its boxes hold ${held!.items}`);
+      if (held!.pages !== handOver.pageCount) found.push(`the list declares ${handOver.pageCount} pages; its boxes hold ${held!.pages}`);
+      if (held!.not_assembled) {
+        const shown = await db.item.findMany({ where: { box: { handOverId }, lifecycleState: { not: 'assembled' } }, select: { archivalCode: true, lifecycleState: true }, orderBy: { archivalCode: 'asc' }, take: 5 });
+        found.push(`${held!.not_assembled} items are not assembled: ${shown.map((i) => `${i.archivalCode} (${i.lifecycleState})`).join(', ')}`);
+      }
       return found;
     },
 
@@ -89,12 +93,13 @@ export function createHandOverActivities({ db, log, store, config, moves }: Hand
       return { key: stored.key };
     },
 
-    /** The archive room takes custody: every item of the list's boxes becomes in_archive_room. */
+    /** The archive room takes custody: every item of the list's boxes becomes in_archive_room, a page of items at a time. */
     async takeCustody({ handOverId, actor }: { handOverId: string; actor: string }): Promise<{ moved: number }> {
-      const items = await db.item.findMany({ where: { box: { handOverId } }, select: { id: true }, orderBy: { itemNumber: 'asc' } });
-      // In the archive's custody the store itself keeps each page until its retention runs out.
-      const retained = await retainUntilDue(db, store, items.map((i) => i.id));
-      const result = await moves.moveItems({ itemIds: items.map((i) => i.id), to: 'in_archive_room', actor, reason: `hand-over ${handOverId} accepted` });
+      let retained = 0;
+      const result = await moveSelected(db, { to: 'in_archive_room', actor, reason: `hand-over ${handOverId} accepted` }, itemsWhere(db, { box: { handOverId } }), {
+        // In the archive's custody the store itself keeps each page until its retention runs out.
+        beforeChunk: async (ids) => { retained += await retainUntilDue(db, store, ids); },
+      });
       await db.handOver.update({ where: { id: handOverId }, data: { status: 'accepted' } });
       log.info({ handOverId, items: result.moved, retained }, 'hand-over accepted; items in the archive room');
       return result;

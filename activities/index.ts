@@ -37,12 +37,12 @@ export function createActivities(deps: ActivityDeps) {
     ...createCaptureActivities({ ...deps, fixPage }),
     ...createVerificationActivities(deps),
     ...createImportActivities({ ...deps, fixPage, moveItem: moves.moveItem }),
-    ...createVolumeActivities({ ...deps, moves }),
-    ...createHandOverActivities({ ...deps, moves }),
-    ...createTransferActivities({ ...deps, moves }),
+    ...createVolumeActivities(deps),
+    ...createHandOverActivities(deps),
+    ...createTransferActivities(deps),
     ...createAccessionActivities(deps),
     ...createInventoryActivities(deps),
-    ...createAppraisalActivities({ ...deps, moves }),
+    ...createAppraisalActivities(deps),
     ...createDestructionActivities({ ...deps, moves }),
   };
 }

@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { describeRefusals, moveItems as moveInCatalogue, type MoveOrder, type MoveOutcome } from '../catalogue/lifecycle';
+import { describeRefusals, moveItems as moveInCatalogue, movePages, type ItemPage, type MoveOrder, type MoveOutcome, type PagedMoveOutcome } from '../catalogue/lifecycle';
 import type { LifecycleState } from '../domain/lifecycle';
 import type { Db } from '../prisma/client';
 
@@ -20,8 +20,10 @@ export interface BulkMoveRequest {
 
 export type MoveActivities = ReturnType<typeof createMoveActivities>;
 
+export type SelectionMove = Omit<BulkMoveRequest, 'itemIds'>;
+
 /** The transition of the activity making a move: the same across its retries, another for each activity. */
-function currentTransition(to: LifecycleState): string {
+export function currentTransition(to: LifecycleState): string {
   const { workflowExecution, activityId } = Context.current().info;
   return `${workflowExecution?.workflowId}/${workflowExecution?.runId}/${activityId}/${to}`;
 }
@@ -52,6 +54,35 @@ export function createMoveActivities({ db }: { db: Db }) {
   }
 
   return { moveItem, moveItems, moveItemsReporting };
+}
+
+/**
+ * Moves the items the step's `page` selects, a chunk of ids at a time (see catalogue/lifecycle.ts `movePages`),
+ * heartbeating the cursor after each chunk; a retried activity takes the move up again at the cursor its last
+ * attempt reported. `beforeChunk` does the step's own work on a chunk (outside its transaction) before it moves.
+ * Items that cannot move are reported together at the end, non-retryable.
+ */
+export async function moveSelected(db: Db, request: SelectionMove, page: ItemPage, { transition = currentTransition(request.to), beforeChunk }: { transition?: string; beforeChunk?: (ids: string[]) => Promise<void> } = {}): Promise<{ moved: number }> {
+  const order = { ...request, transition };
+  const selected: ItemPage = beforeChunk
+    ? async (after, limit) => {
+        const ids = await page(after, limit);
+        if (ids.length) await beforeChunk(ids);
+        return ids;
+      }
+    : page;
+  const context = Context.current();
+  const [last] = context.info.heartbeatDetails === undefined ? [] : [context.info.heartbeatDetails as Partial<MoveProgress>];
+  const resume = last?.transition === transition ? last.progress : undefined;
+  const outcome = await movePages(db, order, selected, { resume, onChunk: (progress) => context.heartbeat({ transition, progress } satisfies MoveProgress) });
+  const total = outcome.moved + outcome.already + outcome.refusedCount;
+  if (outcome.refusedCount) throw ApplicationFailure.nonRetryable(describeRefusals(order, outcome.refused, total, outcome.refusedCount), TRANSITION_NOT_ALLOWED);
+  return { moved: outcome.moved + outcome.already };
+}
+
+interface MoveProgress {
+  transition: string;
+  progress: PagedMoveOutcome;
 }
 
 export const TRANSITION_NOT_ALLOWED = 'TransitionNotAllowed';

@@ -7,7 +7,8 @@ import type { Db, Prisma, RetentionPeriod } from '../prisma/client';
 import type { ObjectStore } from '../store/object-store';
 import type { Signer } from '../store/signing';
 import { buildPackage, checkPackage, directorySource, directoryTarget, s3Source, s3Target, type PackageRecord, type PackageReport, type PackageSpec } from '../transfer';
-import type { MoveActivities } from './moves';
+import { moveSelected } from './moves';
+import { itemsWhere } from '../catalogue/lifecycle';
 
 export interface TransferDeps {
   db: Db;
@@ -15,7 +16,6 @@ export interface TransferDeps {
   signer: Signer;
   config: Config;
   log: Logger;
-  moves: MoveActivities;
 }
 
 
@@ -27,7 +27,7 @@ export function packageSource(store: ObjectStore, l: PackageLocation) {
   return l.kind === 's3' ? s3Source(store, l.bucket, l.prefix) : directorySource(l.path);
 }
 
-export function createTransferActivities({ db, store, signer, log, moves }: TransferDeps) {
+export function createTransferActivities({ db, store, signer, log }: TransferDeps) {
   const heartbeat = (done: number, total: number) => Context.current().heartbeat({ done, total });
 
   return {
@@ -80,8 +80,7 @@ export function createTransferActivities({ db, store, signer, log, moves }: Tran
     /** The receiver's receipt: accepted records pass to the city archive's custody; a rejection frees them again. */
     async settleTransfer({ transferId, receipt, actor }: { transferId: string; receipt: TransferReceipt; actor: string }): Promise<void> {
       if (receipt.accepted) {
-        const items = await db.item.findMany({ where: { transferId }, select: { id: true }, orderBy: { itemNumber: 'asc' } });
-        await moves.moveItems({ itemIds: items.map((i) => i.id), to: 'transferred', actor, reason: `transfer package ${receipt.packageId} accepted by the receiver` });
+        await moveSelected(db, { to: 'transferred', actor, reason: `transfer package ${receipt.packageId} accepted by the receiver` }, itemsWhere(db, { transferId }));
         await finish(transferId, 'accepted', { receipt });
       } else {
         await finish(transferId, 'rejected', { receipt });

@@ -1,10 +1,9 @@
 import { previousStates, type LifecycleState } from '../domain/lifecycle';
 import type { SecurityLevel } from '../domain/security';
-import type { Db, Prisma } from '../prisma/client';
+import { Prisma, type Db } from '../prisma/client';
 
-/** A lifecycle move of many items, as the step that did the work makes it. */
-export interface MoveOrder {
-  itemIds: readonly string[];
+/** A lifecycle move, as the step that did the work makes it. */
+export interface Move {
   to: LifecycleState;
   /** States the step moves items from; every state that may become `to` when absent. */
   from?: readonly LifecycleState[];
@@ -15,6 +14,11 @@ export interface MoveOrder {
    * `<transition>/<item id>`, so a retried move never moves an item twice.
    */
   transition: string;
+}
+
+/** A move of the items listed. */
+export interface MoveOrder extends Move {
+  itemIds: readonly string[];
 }
 
 export interface MoveOutcome {
@@ -49,8 +53,61 @@ export async function moveItems(db: Db, order: MoveOrder, onChunk?: (done: numbe
   return outcome;
 }
 
-/** One chunk of a move, inside the caller's transaction. */
-export async function moveChunk(tx: Tx, order: MoveOrder, ids: readonly string[]): Promise<MoveOutcome> {
+/** A page of the items a step moves: up to `limit` ids greater than `after` (none: from the start), in id order. */
+export type ItemPage = (after: string | null, limit: number) => Promise<string[]>;
+
+/** Pages of the items that match `where`. */
+export function itemsWhere(db: Db, where: Prisma.ItemWhereInput): ItemPage {
+  return async (after, limit) => {
+    const rows = await db.item.findMany({ where: after ? { AND: [where, { id: { gt: after } }] } : where, select: { id: true }, orderBy: { id: 'asc' }, take: limit });
+    return rows.map((r) => r.id);
+  };
+}
+
+export interface PagedMoveOutcome {
+  moved: number;
+  already: number;
+  /** How many refused, and the first few of them. */
+  refusedCount: number;
+  refused: MoveOutcome['refused'];
+  /** The last id of the last chunk done: a move taken up again here skips what is done. */
+  cursor: string | null;
+}
+
+const REFUSALS_KEPT = 5;
+
+/**
+ * Moves the items a step selects, page by page (keyset on item id), one transaction per chunk, so no step ever
+ * holds a whole fonds' ids. `resume` takes a move up again after the chunk it reported last; the transition keeps
+ * a chunk done twice from moving anything twice.
+ */
+export async function movePages(db: Db, order: Move, page: ItemPage, { resume, onChunk }: { resume?: PagedMoveOutcome; onChunk?: (progress: PagedMoveOutcome) => void } = {}): Promise<PagedMoveOutcome> {
+  const outcome: PagedMoveOutcome = resume ? { ...resume, refused: [...resume.refused] } : { moved: 0, already: 0, refusedCount: 0, refused: [], cursor: null };
+  for (;;) {
+    const ids = await page(outcome.cursor, MOVE_CHUNK);
+    if (ids.length === 0) return outcome;
+    const chunk = await db.$transaction((tx) => moveChunk(tx, order, ids));
+    outcome.moved += chunk.moved;
+    outcome.already += chunk.already;
+    outcome.refusedCount += chunk.refused.length;
+    outcome.refused.push(...chunk.refused.slice(0, REFUSALS_KEPT - outcome.refused.length));
+    outcome.cursor = ids[ids.length - 1]!;
+    onChunk?.(outcome);
+  }
+}
+
+/**
+ * Values a step writes on the items it moves, in the same update as their state: `from` is a row source named `v`
+ * holding each item's id in `v.id` (e.g. `unnest(…) AS v(id, n)`), `set` the assignments from it. Items that do
+ * not move get none of them.
+ */
+export interface ItemWrites {
+  from: Prisma.Sql;
+  set: Prisma.Sql;
+}
+
+/** One chunk of a move, inside the caller's transaction; with `writes`, the step's own values go in the same update. */
+export async function moveChunk(tx: Tx, order: Move, ids: readonly string[], writes?: ItemWrites): Promise<MoveOutcome> {
   const from = order.from ?? previousStates(order.to);
   const prefix = `${order.transition}/`;
   // Row locks first, in id order, so two steps moving overlapping items never deadlock.
@@ -63,8 +120,8 @@ export async function moveChunk(tx: Tx, order: MoveOrder, ids: readonly string[]
         AND NOT (${order.to}::"LifecycleState" = 'verification_failed' AND i.box_id IS NOT NULL)
       ORDER BY i.id FOR UPDATE
     ), moved AS (
-      UPDATE item i SET lifecycle_state = ${order.to}::"LifecycleState", updated_at = now()
-      FROM target t WHERE i.id = t.id
+      UPDATE item i SET lifecycle_state = ${order.to}::"LifecycleState", updated_at = now()${writes ? Prisma.sql`, ${writes.set}` : Prisma.empty}
+      FROM target t${writes ? Prisma.sql` JOIN ${writes.from} ON v.id = t.id` : Prisma.empty} WHERE i.id = t.id
       RETURNING i.id, t.from_state
     ), history AS (
       INSERT INTO lifecycle_event (item_id, from_state, to_state, actor, reason, transition_id)
@@ -94,9 +151,9 @@ export async function moveChunk(tx: Tx, order: MoveOrder, ids: readonly string[]
 }
 
 /** Words for a refused move, naming a few of the items and where they stand. */
-export function describeRefusals(order: Pick<MoveOrder, 'to'>, refused: MoveOutcome['refused'], total: number): string {
+export function describeRefusals(order: Pick<MoveOrder, 'to'>, refused: MoveOutcome['refused'], total: number, count = refused.length): string {
   const shown = refused.slice(0, 5).map((r) => `${r.itemId} is ${r.boxed ? `already boxed (${r.state})` : (r.state ?? 'not in the catalogue')}`);
-  return `${refused.length} of ${total} items could not become ${order.to}: ${shown.join('; ')}${refused.length > 5 ? '; …' : ''}`;
+  return `${count} of ${total} items could not become ${order.to}: ${shown.join('; ')}${count > shown.length ? '; …' : ''}`;
 }
 
 export interface HistoryEntry {

@@ -1,5 +1,5 @@
 import type { CjkFont } from './font';
-import { A4, addPage, frame, heightIn, mm, renderPdf, writeIn, type Pdf } from './pdf';
+import { A4, addPage, drawEach, frame, heightIn, mm, renderPdf, writeIn, type Pdf } from './pdf';
 import { CATALOGUE_COLUMNS, boxPlace, fieldsLine, type BoxDescription } from './types';
 
 /** Landscape A4: nine columns leave the title too narrow on a portrait page. */
@@ -14,8 +14,9 @@ const HEADING = { size: 10, height: mm(9) };
  * box's catalogue is filed in that box. Rows are never split; the column headings repeat on every page.
  */
 export function catalogueToPdf(boxes: BoxDescription[], font: CjkFont): Promise<Buffer> {
-  return renderPdf(font, '归档文件目录', (doc) => {
-    const pagesPerBox = boxes.map((box) => drawBox(doc, box));
+  return renderPdf(font, '归档文件目录', async (doc) => {
+    const pagesPerBox: number[] = [];
+    await drawEach(boxes, (box) => pagesPerBox.push(drawBox(doc, box)));
     numberPages(doc, pagesPerBox);
   });
 }

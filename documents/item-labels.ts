@@ -1,5 +1,5 @@
 import type { CjkFont } from './font';
-import { addPage, code128, drawBarcode, fittingSize, mm, renderPdf, writeIn, type Barcode, type Pdf } from './pdf';
+import { addPage, code128, drawBarcode, drawEach, fittingSize, mm, renderPdf, writeIn, type Barcode, type Pdf } from './pdf';
 import type { CatalogueEntry, LabelSize } from './types';
 
 export const DEFAULT_ITEM_LABEL_SIZE: LabelSize = { widthMm: 50, heightMm: 30 };
@@ -23,8 +23,8 @@ export async function shelfLabelsToPdf(shelves: { barcode: string; room: string;
 }
 
 async function labelsToPdf(labels: Label[], font: CjkFont, size: LabelSize, title: string): Promise<Buffer> {
-  const barcodes = await Promise.all(labels.map((label) => code128(label.barcode)));
-  return renderPdf(font, title, (doc) => labels.forEach((label, i) => drawLabel(doc, label, barcodes[i]!, size)));
+  const barcodes = labels.map((label) => code128(label.barcode));
+  return renderPdf(font, title, (doc) => drawEach(labels, (label, i) => drawLabel(doc, label, barcodes[i]!, size), 50));
 }
 
 function drawLabel(doc: Pdf, entry: Label, barcode: Barcode, size: LabelSize): void {

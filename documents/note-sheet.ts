@@ -1,5 +1,5 @@
 import type { CjkFont } from './font';
-import { A4, addPage, frame, mm, renderPdf, writeIn, type Pdf } from './pdf';
+import { A4, addPage, drawEach, frame, mm, renderPdf, writeIn, type Pdf } from './pdf';
 import { boxPlace, fieldsLine, type BoxDescription } from './types';
 
 const LEFT = mm(25);
@@ -9,7 +9,7 @@ const BODY = { size: 11, padding: mm(6) };
 
 /** The 备考表 (DA/T 22-2015) placed after the last item of each box: one A4 page per box. */
 export function noteSheetsToPdf(boxes: BoxDescription[], font: CjkFont): Promise<Buffer> {
-  return renderPdf(font, '备考表', (doc) => boxes.forEach((box) => drawNoteSheet(doc, box)));
+  return renderPdf(font, '备考表', (doc) => drawEach(boxes, (box) => drawNoteSheet(doc, box)));
 }
 
 function drawNoteSheet(doc: Pdf, box: BoxDescription): void {

@@ -24,7 +24,7 @@ const CJK = 'cjk';
  * document here places its text itself, and pdfkit's own margins would start new pages behind its back.
  * Pages stay buffered so that page numbers can be written once the count is known.
  */
-export async function renderPdf(font: CjkFont, title: string, draw: (doc: Pdf) => void): Promise<Buffer> {
+export async function renderPdf(font: CjkFont, title: string, draw: (doc: Pdf) => void | Promise<void>): Promise<Buffer> {
   const doc = new PDFDocument({ autoFirstPage: false, bufferPages: true, margin: 0, info: { Title: title, Creator: 'Lantai' }, lang: 'zh-CN' });
   doc.registerFont(CJK, font.path, font.face);
   const chunks: Buffer[] = [];
@@ -34,9 +34,20 @@ export async function renderPdf(font: CjkFont, title: string, draw: (doc: Pdf) =
     doc.on('error', reject);
   });
   doc.font(CJK);
-  draw(doc);
+  await draw(doc);
   doc.end();
   return done;
+}
+
+/**
+ * Draws each of `parts` in turn, letting the event loop run after every `every` of them: a document of thousands
+ * of pages is drawn in seconds of synchronous work, in which a worker would answer no heartbeat, query or workflow task.
+ */
+export async function drawEach<T>(parts: readonly T[], draw: (part: T, index: number) => void, every = 1): Promise<void> {
+  for (let i = 0; i < parts.length; i++) {
+    draw(parts[i]!, i);
+    if ((i + 1) % every === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 export function addPage(doc: Pdf, size: { width: number; height: number }): void {
@@ -77,32 +88,45 @@ export function frame(doc: Pdf, { x, y, width, height }: Box, lineWidth = 0.6): 
   doc.lineWidth(lineWidth).rect(x, y, width, height).stroke();
 }
 
-const PIXELS_PER_MODULE = 4;
-/** Short bars, stretched when placed: the PNG stays small (about 2 kB) whatever the label's height. */
-const BAR_HEIGHT_MM = 2;
 /** Code 128 quiet zone: ten modules each side. */
 const QUIET_ZONE = 10;
 
 export interface Barcode {
-  png: Buffer;
+  /** Widths in modules: a bar, a space, a bar, …, ending with a bar; quiet zones not included. */
+  bars: readonly number[];
   /** Length along the symbol, quiet zones included, in modules. */
   modules: number;
 }
 
-/** Code 128 as PNG, bars upright, or running top to bottom when `vertical`. */
-export async function code128(text: string, vertical = false): Promise<Barcode> {
-  const png = await bwipjs.toBuffer({ bcid: 'code128', text, scale: PIXELS_PER_MODULE, height: BAR_HEIGHT_MM, paddingwidth: QUIET_ZONE, backgroundcolor: 'ffffff', rotate: vertical ? 'R' : 'N' });
-  const [width, height] = [png.readUInt32BE(16), png.readUInt32BE(20)];
-  return { png, modules: (vertical ? height : width) / PIXELS_PER_MODULE };
+/**
+ * Code 128 as the widths of its bars, drawn as vector rectangles: sharp at any printer resolution, and about
+ * a tenth of the time of drawing a PNG and embedding it (2,000 item labels: 68 s as PNG images).
+ */
+export function code128(text: string): Barcode {
+  const [symbol] = bwipjs.raw({ bcid: 'code128', text });
+  if (!symbol || !('sbs' in symbol)) throw new Error(`no Code 128 symbol for ${JSON.stringify(text)}`);
+  return { bars: symbol.sbs, modules: symbol.sbs.reduce((n, w) => n + w, 0) + 2 * QUIET_ZONE };
 }
 
 /**
- * Places the symbol centred in the box: bars stretched to fill the box across them (which changes
- * nothing a reader sees), modules of at most `moduleMm` along it, narrower when the box is short.
+ * Places the symbol centred in the box, white under it and its quiet zones: bars fill the box across them,
+ * modules are at most `moduleMm` along it, narrower when the box is short. `vertical` runs the bars from top
+ * to bottom.
  */
-export function drawBarcode(doc: Pdf, { png, modules }: Barcode, box: Box, moduleMm: number, vertical = false): void {
+export function drawBarcode(doc: Pdf, { bars, modules }: Barcode, box: Box, moduleMm: number, vertical = false): void {
   const room = vertical ? box.height : box.width;
-  const length = Math.min(room, modules * mm(moduleMm));
-  const [width, height] = vertical ? [box.width, length] : [length, box.height];
-  doc.image(png, box.x + (box.width - width) / 2, box.y + (box.height - height) / 2, { width, height });
+  const module = Math.min(mm(moduleMm), room / modules);
+  const length = modules * module;
+  const start = (vertical ? box.y + (box.height - length) / 2 : box.x + (box.width - length) / 2) + QUIET_ZONE * module;
+  const symbol = vertical ? { ...box, y: start - QUIET_ZONE * module, height: length } : { ...box, x: start - QUIET_ZONE * module, width: length };
+  doc.save().rect(symbol.x, symbol.y, symbol.width, symbol.height).fill('white');
+  let at = start;
+  bars.forEach((width, i) => {
+    if (i % 2 === 0) {
+      if (vertical) doc.rect(box.x, at, box.width, width * module);
+      else doc.rect(at, box.y, width * module, box.height);
+    }
+    at += width * module;
+  });
+  doc.fill('black').restore();
 }

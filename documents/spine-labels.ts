@@ -1,5 +1,5 @@
 import type { CjkFont } from './font';
-import { addPage, code128, drawBarcode, fittingSize, frame, mm, renderPdf, writeIn, type Barcode, type Box, type Pdf } from './pdf';
+import { addPage, code128, drawBarcode, drawEach, fittingSize, frame, mm, renderPdf, writeIn, type Barcode, type Box, type Pdf } from './pdf';
 import { boxPlace, fourDigits, type BoxDescription, type LabelSize } from './types';
 
 /** A strip for a 30 mm spine; boxes also come 20, 40 and 50 mm wide. */
@@ -10,8 +10,8 @@ const PADDING = mm(2);
 
 /** One spine label (盒脊) per page, the page the size of the label. */
 export async function spineLabelsToPdf(boxes: BoxDescription[], font: CjkFont, size: LabelSize = DEFAULT_SPINE_SIZE): Promise<Buffer> {
-  const barcodes = await Promise.all(boxes.map((box) => code128(box.boxBarcode, true)));
-  return renderPdf(font, '盒脊', (doc) => boxes.forEach((box, i) => drawSpine(doc, box, barcodes[i]!, size)));
+  const barcodes = boxes.map((box) => code128(box.boxBarcode));
+  return renderPdf(font, '盒脊', (doc) => drawEach(boxes, (box, i) => drawSpine(doc, box, barcodes[i]!, size)));
 }
 
 interface Field {
