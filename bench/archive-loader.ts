@@ -78,6 +78,8 @@ export async function loadArchive(client: pg.Client, { today, bucket }: { today:
     await client.query('ROLLBACK');
     throw err;
   }
+  // The plan's temporary tables count in the database's size while the session lasts.
+  await client.query('DISCARD TEMP');
   return phases;
 }
 

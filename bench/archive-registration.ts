@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import type { ItemRegistration } from '../catalogue/registration';
 
 /** Cases per request: the most the batch registration route takes. */
@@ -53,38 +53,46 @@ export async function registerThroughApi(
 
 /**
  * The raw rate of the same writes straight in SQL, in the same run: each case's item, its first history row and its
- * audit row, one statement per 1000 cases as the batch route writes them, on the catalogue as it stands; all rolled back,
- * so the archive is unchanged.
+ * audit row, one statement per 1000 cases as the batch route writes them, from as many connections as the API had
+ * clients, on the catalogue as it stands; each connection's transaction is rolled back, so the archive is unchanged.
  */
-export async function rawRegistrationRate(client: pg.Client, cases: ItemRegistration[]): Promise<number> {
+export async function rawRegistrationRate(databaseUrl: string, cases: ItemRegistration[], connections: number): Promise<number> {
+  const batches = Array.from({ length: Math.ceil(cases.length / BATCH) }, (_, b) => cases.slice(b * BATCH, (b + 1) * BATCH));
+  const clients = await Promise.all(Array.from({ length: Math.min(connections, batches.length) }, async () => {
+    const c = new pg.Client({ connectionString: databaseUrl });
+    await c.connect();
+    return c;
+  }));
   const started = performance.now();
-  await client.query('BEGIN');
   try {
-    for (let start = 0; start < cases.length; start += BATCH) {
-      await client.query('SAVEPOINT batch');
-      await client.query(
-        `WITH input AS (
-           SELECT gen_random_uuid() AS id, c.*, f.id AS fonds_id, bt.id AS business_type_id, bt.default_retention, bt.name AS business_type_name, o.id AS office_id
-           FROM jsonb_to_recordset($1::jsonb) AS c ("fonds" text, "caseNumber" text, "businessType" text, "citizenId" text, "personName" text, "employerName" text,
-             "employerCreditCode" text, "clerk" text, "handledOn" date, "handlingOffice" text, "securityLevel" "SecurityLevel")
-           JOIN fonds f ON f.code = c.fonds JOIN business_type bt ON bt.code = c."businessType" JOIN handling_office o ON o.code = c."handlingOffice"
-         ), items AS (
-           INSERT INTO item (id, fonds_id, business_type_id, year, retention_period, security_level, case_number, citizen_id, person_name, employer_name,
-             employer_credit_code, clerk_name, handled_on, handling_office_id, title, updated_at)
-           SELECT id, fonds_id, business_type_id, extract(year FROM "handledOn")::int, default_retention, "securityLevel", "caseNumber", "citizenId", "personName",
-             "employerName", "employerCreditCode", clerk, "handledOn", office_id, "personName" || ' ' || business_type_name, now() FROM input
-           ON CONFLICT (fonds_id, case_number) DO NOTHING RETURNING id, fonds_id, case_number
-         ), history AS (
-           INSERT INTO lifecycle_event (item_id, from_state, to_state, actor, transition_id) SELECT id, NULL, 'registered', 'bench-registrar', 'registration/' || id FROM items
-         )
-         INSERT INTO audit_event (actor, action, subject, outcome, details)
-         SELECT 'bench-registrar', 'item.register', 'item:' || id, 'done', jsonb_build_object('caseNumber', case_number) FROM items`,
-        [JSON.stringify(cases.slice(start, start + BATCH))],
-      );
-      await client.query('RELEASE SAVEPOINT batch');
-    }
+    let next = 0;
+    await Promise.all(clients.map(async (client) => {
+      await client.query('BEGIN');
+      try {
+        while (next < batches.length) await client.query(INSERT_STRAIGHT, [JSON.stringify(batches[next++])]);
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    }));
+    return cases.length / ((performance.now() - started) / 1000);
   } finally {
-    await client.query('ROLLBACK');
+    await Promise.all(clients.map((c) => c.end()));
   }
-  return cases.length / ((performance.now() - started) / 1000);
 }
+
+const INSERT_STRAIGHT = `WITH input AS (
+    SELECT gen_random_uuid() AS id, c.*, f.id AS fonds_id, bt.id AS business_type_id, bt.default_retention, bt.name AS business_type_name, o.id AS office_id
+    FROM jsonb_to_recordset($1::jsonb) AS c ("fonds" text, "caseNumber" text, "businessType" text, "citizenId" text, "personName" text, "employerName" text,
+      "employerCreditCode" text, "clerk" text, "handledOn" date, "handlingOffice" text, "securityLevel" "SecurityLevel")
+    JOIN fonds f ON f.code = c.fonds JOIN business_type bt ON bt.code = c."businessType" JOIN handling_office o ON o.code = c."handlingOffice"
+  ), items AS (
+    INSERT INTO item (id, fonds_id, business_type_id, year, retention_period, security_level, case_number, citizen_id, person_name, employer_name,
+      employer_credit_code, clerk_name, handled_on, handling_office_id, title, updated_at)
+    SELECT id, fonds_id, business_type_id, extract(year FROM "handledOn")::int, default_retention, "securityLevel", "caseNumber", "citizenId", "personName",
+      "employerName", "employerCreditCode", clerk, "handledOn", office_id, "personName" || ' ' || business_type_name, now() FROM input
+    ON CONFLICT (fonds_id, case_number) DO NOTHING RETURNING id, fonds_id, case_number
+  ), history AS (
+    INSERT INTO lifecycle_event (item_id, from_state, to_state, actor, transition_id) SELECT id, NULL, 'registered', 'bench-registrar', 'registration/' || id FROM items
+  )
+  INSERT INTO audit_event (actor, action, subject, outcome, details)
+  SELECT 'bench-registrar', 'item.register', 'item:' || id, 'done', jsonb_build_object('caseNumber', case_number) FROM items`;
