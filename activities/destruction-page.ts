@@ -6,6 +6,7 @@ import { eachInFlight } from '../domain/in-flight';
 import type { Db, Prisma } from '../prisma/client';
 import { DELETE_BATCH, isRefusalCode, type ObjectLockedError, type ObjectStore } from '../store/object-store';
 import type { MoveActivities } from './moves';
+import { groupBy } from '../domain/collections';
 
 // Items checked at once, each one listing of its folder and a HEAD per version: enough to keep the store busy.
 const ITEMS_IN_FLIGHT = 32;
@@ -238,17 +239,6 @@ function describeLock(v: { key: string; versionId: string }, lock: ObjectLockedE
 
 function lockReason(locks: string[]): string {
   return `Object Lock protects ${locks.length} stored version(s): ${locks.slice(0, 3).join('; ')}`;
-}
-
-function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const row of rows) {
-    const k = key(row);
-    const group = groups.get(k);
-    if (group) group.push(row);
-    else groups.set(k, [row]);
-  }
-  return groups;
 }
 
 function chunks<T>(rows: T[], size: number): T[][] {

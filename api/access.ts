@@ -1,19 +1,10 @@
 import { AbilityBuilder, createMongoAbility, subject, type ForcedSubject, type MongoAbility } from '@casl/ability';
+import type { UserAccess } from '../catalogue/users';
 import type { Role } from '../domain/roles';
 import { isCleared, levelsWithin, type SecurityLevel } from '../domain/security';
 
 /** Who is asking: the token's user with what access depends on. */
-export interface Actor {
-  id: string;
-  username: string;
-  displayName: string;
-  roles: Role[];
-  clearance: SecurityLevel;
-  fondsIds: string[];
-  citizenId: string | null;
-  creditCode: string | null;
-  grantedItemIds: string[];
-}
+export type Actor = Omit<UserAccess, 'active'>;
 
 export type Action =
   | 'read' | 'register' | 'capture' | 'upload' | 'review_upload' | 'decide_quality' | 'import' | 'manage'

@@ -44,6 +44,6 @@ export async function actorForToken(db: Db, header: string | undefined): Promise
 
 function actorOf(user: UserAccess | undefined): Actor | undefined {
   if (!user?.active) return undefined;
-  const { id, username, displayName, roles, clearance, fondsIds, citizenId, creditCode, grantedItemIds } = user;
-  return { id, username, displayName, roles, clearance, fondsIds, citizenId, creditCode, grantedItemIds };
+  const { active: _active, ...actor } = user;
+  return actor;
 }

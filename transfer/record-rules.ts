@@ -5,6 +5,7 @@ import { RETENTION_PERIODS } from '../domain/retention';
 import { SECURITY_LEVELS } from '../domain/security';
 import { failure } from './failure';
 import type { PackageFailure, ReceivedRecord } from './types';
+import { groupBy } from '../domain/collections';
 
 // Rules over a set of records: run by the sender before building and by the receiver on what it got.
 
@@ -119,13 +120,3 @@ function itemNumberFailures(records: ReceivedRecord[]): PackageFailure[] {
   return failures;
 }
 
-function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
-  const groups = new Map<K, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
-}
