@@ -14,9 +14,12 @@ import { createWorker } from '../worker/worker';
 
 /**
  * A benchmark's own services (PostgreSQL, MinIO, Temporal, unless the environment points elsewhere) in a throw-away
- * data directory on its own ports, with a worker running; `close` stops everything, each step on its own.
+ * data directory on its own ports (LANTAI_BENCH_PG_PORT, LANTAI_BENCH_TEMPORAL_PORT, LANTAI_BENCH_MINIO_PORT choose
+ * others, so two benchmarks can run side by side), with a worker running; `close` stops everything, each step on its own.
  */
-export async function benchStack(ports: { pg: number; temporal: number; minio: number }, env: Record<string, string> = {}) {
+export async function benchStack(defaults: { pg: number; temporal: number; minio: number }, env: Record<string, string> = {}) {
+  const chosen = (name: string, fallback: number) => Number(process.env[`LANTAI_BENCH_${name}_PORT`] ?? fallback);
+  const ports = { pg: chosen('PG', defaults.pg), temporal: chosen('TEMPORAL', defaults.temporal), minio: chosen('MINIO', defaults.minio) };
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lantai-bench-'));
   fs.chmodSync(dataDir, 0o755);
   const config = loadConfig({
