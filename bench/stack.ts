@@ -21,10 +21,13 @@ export interface BenchStackOptions {
 
 /**
  * A benchmark's own services (PostgreSQL, MinIO, Temporal, unless the environment points elsewhere) in a throw-away
- * data directory on its own ports, with a worker running; `close` stops everything, each step on its own, and
- * removes the data directory unless it was given.
+ * data directory on its own ports (LANTAI_BENCH_PG_PORT, LANTAI_BENCH_TEMPORAL_PORT, LANTAI_BENCH_MINIO_PORT choose
+ * others, so two benchmarks can run side by side), with a worker running; `close` stops everything, each step on its
+ * own, and removes the data directory unless it was given.
  */
-export async function benchStack(ports: { pg: number; temporal: number; minio: number }, env: Record<string, string> = {}, options: BenchStackOptions = {}) {
+export async function benchStack(defaults: { pg: number; temporal: number; minio: number }, env: Record<string, string> = {}, options: BenchStackOptions = {}) {
+  const chosen = (name: string, fallback: number) => Number(process.env[`LANTAI_BENCH_${name}_PORT`] ?? fallback);
+  const ports = { pg: chosen('PG', defaults.pg), temporal: chosen('TEMPORAL', defaults.temporal), minio: chosen('MINIO', defaults.minio) };
   const kept = options.dataDir !== undefined;
   const dataDir = kept ? path.resolve(options.dataDir!) : fs.mkdtempSync(path.join(os.tmpdir(), 'lantai-bench-'));
   fs.mkdirSync(dataDir, { recursive: true });

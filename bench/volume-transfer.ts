@@ -1,12 +1,13 @@
 /**
  * Volume assembly and transfer rates:
- *  - items per second given archival codes and boxed, and fully assembled (lifecycle moves, documents);
+ *  - items per second numbered, boxed and assembled through the API (with the lifecycle moves), beside numbering and
+ *    boxing the same items alone, in the same run; then the documents' time, and end to end;
  *  - transfer package build + check, and the receiver's check, in MB/s, beside the raw rate of reading the same
  *    page objects from the store and hashing them (SHA-256 + SM3), measured in the same run.
  *   node --import tsx bench/volume-transfer.ts [--items 2000] [--transfer-items 150] [--pages 3]
  * Starts its own PostgreSQL, MinIO and Temporal (unless DATABASE_URL, TEMPORAL_ADDRESS, S3_ENDPOINT point elsewhere).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -14,7 +15,8 @@ import sharp from 'sharp';
 import { createApp } from '../api/app';
 import { DEMO_PASSWORD_DEFAULT } from '../prisma/seed';
 import { verifiedItems } from '../test/fixtures/holdings';
-import { assemblyQuery } from '../workflows';
+import { NUMBERING_CHUNK, numberingGroups, numberNextItems } from '../catalogue/numbering';
+import type { Db } from '../prisma/client';
 import { benchStack } from './stack';
 
 const { values } = parseArgs({ options: { items: { type: 'string', default: '2000' }, 'transfer-items': { type: 'string', default: '150' }, pages: { type: 'string', default: '3' } } });
@@ -40,22 +42,20 @@ async function main(): Promise<void> {
     const login = async (username: string) => (await call<{ token: string }>(api, 'POST', '/auth/login', undefined, { username, password: DEMO_PASSWORD_DEFAULT })).token;
     const tokens = { archivist: await login('archivist'), manager: await login('manager') };
 
-    process.stdout.write(`seeding ${ITEMS} verified items…\n`);
+    process.stdout.write(`seeding ${ITEMS} verified items, and a copy of them for the reference…\n`);
     await verifiedItems(h, { count: ITEMS, year: 2019, retention: 'D30', pages: 1 });
-    let t = performance.now();
-    const assembly = await call<{ id: string; workflowId: string }>(api, 'POST', '/volume-assemblies', tokens.archivist, { fonds: 'J001', years: [2019] });
-    const handle = temporal.workflow.getHandle(assembly.workflowId);
-    let numberedAt = 0;
-    for (;;) {
-      const view = await handle.query(assemblyQuery);
-      if (!numberedAt && view.stage !== 'numbering') numberedAt = performance.now();
-      if (view.stage === 'done' || view.stage === 'failed') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const numbering = (numberedAt - t) / 1000;
-    const whole = (performance.now() - t) / 1000;
-    say(`codes assigned and boxed:   ${(ITEMS / numbering).toFixed(0)} items/s (${ITEMS} items in ${numbering.toFixed(2)} s)`);
-    say(`assembled end to end:       ${(ITEMS / whole).toFixed(1)} items/s (${whole.toFixed(1)} s, with ${ITEMS} lifecycle moves and the catalogue, labels and note sheets)`);
+    await copyItems(db, 2019, 2018);
+    // A first assembly warms the worker (workflow sandbox, PDF and font modules), as any running worker is.
+    await verifiedItems(h, { count: 10, year: 2017, retention: 'D30', pages: 1 });
+    await assemble(api, tokens.archivist, db, 2017);
+
+    const raw = await numberingAlone(db, 'J001', 2018);
+    say(`numbering + boxing alone:   ${(ITEMS / raw).toFixed(0)} items/s (${ITEMS} items in ${raw.toFixed(2)} s: a copy of the same items, the same chunks and transactions, no lifecycle move)`);
+    const { id, numbered, documented } = await assemble(api, tokens.archivist, db, 2019);
+    const moves = await db.lifecycleEvent.count({ where: { toState: 'assembled', transitionId: { startsWith: `volume-assembly/${id}/` } } });
+    say(`numbered, boxed, assembled: ${(ITEMS / numbered).toFixed(0)} items/s (${numbered.toFixed(2)} s from the API's request, with ${moves} lifecycle moves and their history and audit rows): ${(raw / numbered).toFixed(2)} of numbering + boxing alone`);
+    say(`documents:                  ${(documented - numbered).toFixed(1)} s (catalogue as PDF and Excel, spine labels, ${ITEMS} item labels, note sheets: ${(ITEMS / (documented - numbered)).toFixed(0)} items/s)`);
+    say(`assembled end to end:       ${(ITEMS / documented).toFixed(0)} items/s (${documented.toFixed(1)} s, documents included): ${(raw / documented).toFixed(2)} of numbering + boxing alone`);
 
     process.stdout.write(`seeding ${TRANSFER_ITEMS} permanent items of ${PAGES} A4 pages for the transfer…\n`);
     await verifiedItems(h, { count: TRANSFER_ITEMS, year: 2020, retention: 'Y', pages: PAGES, page: a4Page });
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
 
     // Raw: read every page object of the transfer from the store and hash it, one after another.
     const pages = await db.page.findMany({ where: { item: { year: 2020, fonds: { code: 'J001' } }, supersededAt: null } });
-    t = performance.now();
+    let t = performance.now();
     let rawBytes = 0;
     for (const p of pages) {
       const body = await store.get({ bucket: p.bucket, key: p.key, versionId: p.versionId ?? undefined });
@@ -104,6 +104,48 @@ async function main(): Promise<void> {
   }
 }
 
+/** An assembly of the year's items through the API: seconds until they are assembled, and until its documents are made. */
+async function assemble(api: string, token: string, db: Db, year: number): Promise<{ id: string; numbered: number; documented: number }> {
+  const started = performance.now();
+  const { id } = await call<{ id: string }>(api, 'POST', '/volume-assemblies', token, { fonds: 'J001', years: [year] });
+  let numbered = 0;
+  for (;;) {
+    const { status, error } = await db.volumeAssembly.findUniqueOrThrow({ where: { id } });
+    // `numbered` is set once the last chunk is committed: every item numbered, boxed and assembled.
+    if (!numbered && status !== 'numbering') numbered = (performance.now() - started) / 1000;
+    if (status === 'failed') throw new Error(`the assembly failed: ${error}`);
+    if (status === 'assembled') return { id, numbered, documented: (performance.now() - started) / 1000 };
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A copy of the year's verified items (and their page rows, sharing the stored objects) as another year. */
+async function copyItems(db: Db, from: number, to: number): Promise<void> {
+  await db.$transaction(async (tx) => {
+    await tx.$executeRaw`CREATE TEMP TABLE copied ON COMMIT DROP AS SELECT id AS old_id, gen_random_uuid() AS new_id FROM item WHERE year = ${from} AND lifecycle_state = 'verified'`;
+    await tx.$executeRaw`INSERT INTO item SELECT (jsonb_populate_record(NULL::item, to_jsonb(i) || jsonb_build_object('id', c.new_id, 'year', ${to}::int, 'case_number', i.case_number || '-copy'))).*
+      FROM item i JOIN copied c ON c.old_id = i.id`;
+    await tx.$executeRaw`INSERT INTO page SELECT (jsonb_populate_record(NULL::page, to_jsonb(p) || jsonb_build_object('id', gen_random_uuid(), 'item_id', c.new_id))).*
+      FROM page p JOIN copied c ON c.old_id = p.item_id`;
+  });
+}
+
+/**
+ * Numbers and boxes the year's verified items as an assembly does, chunk by chunk, each chunk its own transaction,
+ * but without their move to `assembled`: the reference rate of the same work.
+ */
+async function numberingAlone(db: Db, fondsCode: string, year: number): Promise<number> {
+  const fonds = await db.fonds.findUniqueOrThrow({ where: { code: fondsCode }, include: { scheme: true } });
+  const assembly = await db.volumeAssembly.create({ data: { fondsId: fonds.id, workflowId: `bench-reference-${randomUUID()}`, requestedBy: 'bench', scope: { years: [year] }, status: 'numbering' } });
+  const started = performance.now();
+  for (const group of await numberingGroups(db, fonds, { years: [year] })) {
+    for (let more = true; more; ) {
+      more = (await db.$transaction((tx) => numberNextItems(tx, group, { assemblyId: assembly.id, arrangedBy: 'bench', limit: NUMBERING_CHUNK }), { timeout: 120_000 })).more;
+    }
+  }
+  return (performance.now() - started) / 1000;
+}
+
 async function call<T = Record<string, unknown>>(api: string, method: string, url: string, token: string | undefined, body?: unknown): Promise<T> {
   const res = await fetch(`${api}${url}`, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
   const json = (await res.json()) as T;
@@ -121,6 +163,6 @@ async function until(api: string, url: string, token: string, wanted: string[], 
 }
 
 main().catch((err: Error) => {
-  console.error(err.stack ?? err.message);
+  console.error(err.stack ?? err.message, err.cause);
   process.exit(1);
 });
