@@ -88,7 +88,8 @@ export default defineConfig(
             },
             {
               regex: `^(?:\\.\\./)+(?:${forbiddenDirs.join('|')})(?:/|$)`,
-              message: 'Workflows may reach activities, api, worker, devices, prisma, store, ops, config and generated code only through `import type`.',
+              message:
+                'Workflows may reach activities, api, worker, devices, prisma, store, ops, config and generated code only through `import type`.',
               allowTypeImports: true,
             },
           ],

@@ -27,17 +27,35 @@ export function createAccessionActivities({ db, store, signer, temporal, log }: 
       const location = JSON.parse(accession.source) as PackageLocation;
       // Sender keys the receiver knows: the public keys registered in this catalogue.
       const trustedKeyPems = (await db.signingKey.findMany()).map((k) => k.publicKeyPem);
-      const report = await checkPackage(packageSource(store, location), { trustedKeyPems, onProgress: (done, total) => Context.current().heartbeat({ done, total }) });
+      const report = await checkPackage(packageSource(store, location), {
+        trustedKeyPems,
+        onProgress: (done, total) => Context.current().heartbeat({ done, total }),
+      });
       const receipt: TransferReceipt = {
-        accessionId, packageId: report.packageId ?? accession.packageId, accepted: report.passed, receivedBy: accession.receivedBy,
-        receivedAt: new Date().toISOString(), records: report.records, failures: report.failures,
+        accessionId,
+        packageId: report.packageId ?? accession.packageId,
+        accepted: report.passed,
+        receivedBy: accession.receivedBy,
+        receivedAt: new Date().toISOString(),
+        records: report.records,
+        failures: report.failures,
       };
       const receiptLocation = await keepReceipt(location, receipt);
       await db.accession.update({
         where: { id: accessionId },
-        data: { packageId: receipt.packageId, report: report as unknown as Prisma.InputJsonValue, receiptLocation, status: report.passed ? 'checking' : 'rejected', decidedAt: report.passed ? null : new Date(), records: report.records },
+        data: {
+          packageId: receipt.packageId,
+          report: report as unknown as Prisma.InputJsonValue,
+          receiptLocation,
+          status: report.passed ? 'checking' : 'rejected',
+          decidedAt: report.passed ? null : new Date(),
+          records: report.records,
+        },
       });
-      log.info({ accessionId, packageId: receipt.packageId, passed: report.passed, failures: report.failures.length }, 'transfer package checked on receipt');
+      log.info(
+        { accessionId, packageId: receipt.packageId, passed: report.passed, failures: report.failures.length },
+        'transfer package checked on receipt',
+      );
       return receipt;
     },
 
@@ -48,8 +66,13 @@ export function createAccessionActivities({ db, store, signer, temporal, log }: 
       await db.$transaction([
         db.accessionRecord.createMany({
           data: records.map((r) => ({
-            accessionId, archivalCode: r.archivalCode, itemId: r.itemId, title: r.title, files: r.files.length,
-            bytes: BigInt(r.files.reduce((n, f) => n + f.size, 0)), metadata: r,
+            accessionId,
+            archivalCode: r.archivalCode,
+            itemId: r.itemId,
+            title: r.title,
+            files: r.files.length,
+            bytes: BigInt(r.files.reduce((n, f) => n + f.size, 0)),
+            metadata: r,
           })),
           skipDuplicates: true,
         }),
@@ -82,7 +105,10 @@ export function createAccessionActivities({ db, store, signer, temporal, log }: 
       await store.put({ bucket: location.bucket, key: `${key}.sig`, body: signature, contentType: 'application/octet-stream' });
       return `s3://${location.bucket}/${key}`;
     }
-    const file = path.join(path.dirname(path.resolve(location.path)), `${path.basename(location.path)}.receipt-${receipt.accessionId}.json`);
+    const file = path.join(
+      path.dirname(path.resolve(location.path)),
+      `${path.basename(location.path)}.receipt-${receipt.accessionId}.json`,
+    );
     await fs.writeFile(file, body);
     await fs.writeFile(`${file}.sig`, signature);
     return file;

@@ -68,20 +68,41 @@ export function createAppraisalActivities({ db, store, log }: AppraisalDeps) {
       let batch = await db.appraisalBatch.findUnique({ where: { workflowId: input.workflowId } });
       if (!batch) batch = await createBatch(input);
       const items = await db.appraisalEntry.count({ where: { batchId: batch.id } });
-      await moveSelected(db, { to: 'under_appraisal', actor: input.openedBy, reason: `appraisal batch ${batch.id}: retention ran out by ${isoDate(batch.asOf)}` }, entriesOf(batch.id));
+      await moveSelected(
+        db,
+        {
+          to: 'under_appraisal',
+          actor: input.openedBy,
+          reason: `appraisal batch ${batch.id}: retention ran out by ${isoDate(batch.asOf)}`,
+        },
+        entriesOf(batch.id),
+      );
       log.info({ batchId: batch.id, items }, 'appraisal batch opened');
       return { batchId: batch.id, asOf: isoDate(batch.asOf), items, members: batch.members, rule: batch.rule as OutcomeRule };
     },
 
     /** Records one member's decision on the listed items or on a group; a member decides each item once. */
-    async recordAppraisalDecisions(input: AppraisalDecisionRequest & { batchId: string }): Promise<{ recorded: number; outstanding: number }> {
+    async recordAppraisalDecisions(
+      input: AppraisalDecisionRequest & { batchId: string },
+    ): Promise<{ recorded: number; outstanding: number }> {
       const itemIds = await selectedItems(input);
-      const already = await db.appraisalDecision.findMany({ where: { batchId: input.batchId, member: input.member, itemId: { in: itemIds } }, select: { itemId: true } });
-      if (input.items && already.length) throw refused(`${input.member} has already decided on ${already.length} of these items; a decision is not changed once recorded`);
+      const already = await db.appraisalDecision.findMany({
+        where: { batchId: input.batchId, member: input.member, itemId: { in: itemIds } },
+        select: { itemId: true },
+      });
+      if (input.items && already.length)
+        throw refused(`${input.member} has already decided on ${already.length} of these items; a decision is not changed once recorded`);
       const decided = new Set(already.map((d) => d.itemId));
       const fresh = itemIds.filter((id) => !decided.has(id));
       await db.appraisalDecision.createMany({
-        data: fresh.map((itemId) => ({ batchId: input.batchId, itemId, member: input.member, decision: input.decision, newPeriod: input.newPeriod ?? null, reason: input.reason })),
+        data: fresh.map((itemId) => ({
+          batchId: input.batchId,
+          itemId,
+          member: input.member,
+          decision: input.decision,
+          newPeriod: input.newPeriod ?? null,
+          reason: input.reason,
+        })),
         skipDuplicates: true,
       });
       return { recorded: fresh.length, outstanding: await outstanding(input.batchId) };
@@ -104,7 +125,12 @@ export function createAppraisalActivities({ db, store, log }: AppraisalDeps) {
           const outcome = outcomeOf(byItem.get(itemId) ?? [], batch.members.length, batch.rule as OutcomeRule);
           if (!outcome) throw ApplicationFailure.nonRetryable(`item ${itemId} is not yet decided by every member`, 'AppraisalIncomplete');
           counts[outcome.outcome] += 1;
-          return { itemId, outcome: outcome.outcome, newPeriod: outcome.newPeriod ?? null, until: outcome.newPeriod ? keptUntil(asOf, outcome.newPeriod) : null };
+          return {
+            itemId,
+            outcome: outcome.outcome,
+            newPeriod: outcome.newPeriod ?? null,
+            until: outcome.newPeriod ? keptUntil(asOf, outcome.newPeriod) : null,
+          };
         });
         const column = <K extends keyof (typeof settled)[number]>(key: K) => settled.map((e) => e[key]);
         await db.$transaction([
@@ -118,14 +144,28 @@ export function createAppraisalActivities({ db, store, log }: AppraisalDeps) {
         Context.current().heartbeat({ settled: counts });
       }
       // Kept and permanent items go back to the archive room, a move for each new period (each has its own reason).
-      const returning = await db.appraisalEntry.groupBy({ by: ['outcome', 'newPeriod'], where: { batchId, outcome: { in: ['keep', 'permanent'] } }, orderBy: [{ outcome: 'asc' }, { newPeriod: 'asc' }] });
+      const returning = await db.appraisalEntry.groupBy({
+        by: ['outcome', 'newPeriod'],
+        where: { batchId, outcome: { in: ['keep', 'permanent'] } },
+        orderBy: [{ outcome: 'asc' }, { newPeriod: 'asc' }],
+      });
       for (const { outcome, newPeriod } of returning) {
-        const reason = outcome === 'keep' ? `appraisal batch ${batchId}: kept for ${newPeriod}, until ${keptUntil(asOf, newPeriod!)}` : `appraisal batch ${batchId}: made permanent`;
-        await moveSelected(db, { to: 'in_archive_room', actor: 'appraisal committee', reason }, entriesOf(batchId, { outcome, newPeriod }), {
-          transition: `${currentTransition('in_archive_room')}/${outcome}${newPeriod ? `-${newPeriod}` : ''}`,
-          // Back in the archive room, the store itself keeps each page until the new date.
-          beforeChunk: async (ids) => { await retainUntilDue(db, store, ids); },
-        });
+        const reason =
+          outcome === 'keep'
+            ? `appraisal batch ${batchId}: kept for ${newPeriod}, until ${keptUntil(asOf, newPeriod!)}`
+            : `appraisal batch ${batchId}: made permanent`;
+        await moveSelected(
+          db,
+          { to: 'in_archive_room', actor: 'appraisal committee', reason },
+          entriesOf(batchId, { outcome, newPeriod }),
+          {
+            transition: `${currentTransition('in_archive_room')}/${outcome}${newPeriod ? `-${newPeriod}` : ''}`,
+            // Back in the archive room, the store itself keeps each page until the new date.
+            beforeChunk: async (ids) => {
+              await retainUntilDue(db, store, ids);
+            },
+          },
+        );
       }
       await db.appraisalBatch.update({ where: { id: batchId }, data: { status: 'decided', decidedAt: batch.decidedAt ?? new Date() } });
       log.info({ batchId, ...counts }, 'appraisal batch decided');
@@ -136,7 +176,12 @@ export function createAppraisalActivities({ db, store, log }: AppraisalDeps) {
   /** Pages of the batch's items, those with the given outcome when asked. */
   function entriesOf(batchId: string, where: Prisma.AppraisalEntryWhereInput = {}): ItemPage {
     return async (after, limit) => {
-      const rows = await db.appraisalEntry.findMany({ where: { batchId, ...where, ...(after ? { itemId: { gt: after } } : {}) }, select: { itemId: true }, orderBy: { itemId: 'asc' }, take: limit });
+      const rows = await db.appraisalEntry.findMany({
+        where: { batchId, ...where, ...(after ? { itemId: { gt: after } } : {}) },
+        select: { itemId: true },
+        orderBy: { itemId: 'asc' },
+        take: limit,
+      });
       return rows.map((r) => r.itemId);
     };
   }
@@ -145,12 +190,25 @@ export function createAppraisalActivities({ db, store, log }: AppraisalDeps) {
     const fonds = await db.fonds.findUnique({ where: { code: input.fondsCode } });
     if (!fonds) throw ApplicationFailure.nonRetryable(`fonds ${input.fondsCode} is not in the catalogue`, 'UnknownFonds');
     const members = input.members?.length ? input.members : await committeeOf(fonds.id);
-    if (members.length === 0) throw ApplicationFailure.nonRetryable(`fonds ${input.fondsCode} has no appraisal committee: give users the appraisal_member role in it`, 'AppraisalCommitteeMissing');
+    if (members.length === 0)
+      throw ApplicationFailure.nonRetryable(
+        `fonds ${input.fondsCode} has no appraisal committee: give users the appraisal_member role in it`,
+        'AppraisalCommitteeMissing',
+      );
     const asOf = input.asOf ?? new Date().toISOString().slice(0, 10);
     return db.$transaction(async (tx) => {
       // One opening at a time per fonds, so two batches never take the same item.
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`appraisal:${fonds.id}`}))`;
-      const batch = await tx.appraisalBatch.create({ data: { fondsId: fonds.id, workflowId: input.workflowId, asOf: new Date(asOf), rule: input.rule, members, openedBy: input.openedBy } });
+      const batch = await tx.appraisalBatch.create({
+        data: {
+          fondsId: fonds.id,
+          workflowId: input.workflowId,
+          asOf: new Date(asOf),
+          rule: input.rule,
+          members,
+          openedBy: input.openedBy,
+        },
+      });
       await tx.$executeRaw`
         INSERT INTO appraisal_entry (batch_id, item_id)
         SELECT ${batch.id}::uuid, i.id FROM item i
@@ -162,7 +220,10 @@ export function createAppraisalActivities({ db, store, log }: AppraisalDeps) {
   }
 
   async function committeeOf(fondsId: string): Promise<string[]> {
-    const users = await db.user.findMany({ where: { active: true, roles: { has: 'appraisal_member' }, fonds: { some: { fondsId } } }, orderBy: { username: 'asc' } });
+    const users = await db.user.findMany({
+      where: { active: true, roles: { has: 'appraisal_member' }, fonds: { some: { fondsId } } },
+      orderBy: { username: 'asc' },
+    });
     return users.map((u) => u.username);
   }
 
@@ -171,7 +232,8 @@ export function createAppraisalActivities({ db, store, log }: AppraisalDeps) {
       const entries = await db.appraisalEntry.findMany({ where: { batchId, itemId: { in: items } }, select: { itemId: true } });
       const known = new Set(entries.map((e) => e.itemId));
       const foreign = items.filter((id) => !known.has(id));
-      if (foreign.length) throw refused(`${foreign.length} of the items are not in appraisal batch ${batchId}: ${foreign.slice(0, 5).join(', ')}`);
+      if (foreign.length)
+        throw refused(`${foreign.length} of the items are not in appraisal batch ${batchId}: ${foreign.slice(0, 5).join(', ')}`);
       return items;
     }
     const period = group?.retentionPeriod ?? null;

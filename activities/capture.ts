@@ -66,17 +66,30 @@ export function createCaptureActivities({ db, store, temporal, log, config, imag
       const report: StackReport = { cases: [], unlinked: [] };
       for (const group of groups) {
         const item = group.caseNumber
-          ? await db.item.findFirst({ where: { caseNumber: group.caseNumber, fondsId: { in: fondsIds }, lifecycleState: { in: ['registered', 'pending_initial_review'] } }, include: { fonds: { select: { code: true } } } })
+          ? await db.item.findFirst({
+              where: {
+                caseNumber: group.caseNumber,
+                fondsId: { in: fondsIds },
+                lifecycleState: { in: ['registered', 'pending_initial_review'] },
+              },
+              include: { fonds: { select: { code: true } } },
+            })
           : null;
         if (!item) {
-          const reason = group.caseNumber ? `the slip names ${group.caseNumber}, which is no business case awaiting capture in these fonds` : 'no processing slip came before these pages';
+          const reason = group.caseNumber
+            ? `the slip names ${group.caseNumber}, which is no business case awaiting capture in these fonds`
+            : 'no processing slip came before these pages';
           report.unlinked.push({ caseNumber: group.caseNumber, pages: group.pages.length, reason });
           continue;
         }
         await db.item.update({ where: { id: item.id }, data: { captureMode: 'batch' } });
         const handle = await temporal.workflow.signalWithStart(captureItem, {
-          workflowId: `capture-${item.id}`, taskQueue: config.temporal.taskQueue, typedSearchAttributes: inFonds(item.fonds.code),
-          args: [{ itemId: item.id, mode: 'batch', actor }], signal: pagesArrived, signalArgs: [group.pages],
+          workflowId: `capture-${item.id}`,
+          taskQueue: config.temporal.taskQueue,
+          typedSearchAttributes: inFonds(item.fonds.code),
+          args: [{ itemId: item.id, mode: 'batch', actor }],
+          signal: pagesArrived,
+          signalArgs: [group.pages],
         });
         await untilCancelled(handle.executeUpdate(finishCapture, { args: [{ actor }] }));
         report.cases.push({ caseNumber: item.caseNumber, itemId: item.id, pages: group.pages.length });

@@ -63,12 +63,26 @@ export interface CheckedPage {
  * others listed and checked for Object Lock, nothing deleted yet. Destruction checks the next page while the store
  * deletes this one.
  */
-export async function checkPage({ db, store }: Pick<DestructionPageDeps, 'db' | 'store'>, { listId, itemIds }: { listId: string; itemIds: string[] }): Promise<CheckedPage> {
-  const page: CheckedPage = { listId, tally: { destroyed: 0, failed: 0, removed: 0, unsettled: 0 }, attempts: new Map(), pagesOf: new Map(), checked: [], failed: new Map(), unsettled: new Map() };
+export async function checkPage(
+  { db, store }: Pick<DestructionPageDeps, 'db' | 'store'>,
+  { listId, itemIds }: { listId: string; itemIds: string[] },
+): Promise<CheckedPage> {
+  const page: CheckedPage = {
+    listId,
+    tally: { destroyed: 0, failed: 0, removed: 0, unsettled: 0 },
+    attempts: new Map(),
+    pagesOf: new Map(),
+    checked: [],
+    failed: new Map(),
+    unsettled: new Map(),
+  };
   let ids = await takeOffHeld(db, listId, itemIds, 'execution', page.tally);
   page.attempts = await countAttempt(db, listId, ids);
   ids = ids.filter((id) => page.attempts.has(id));
-  page.pagesOf = groupBy(await db.page.findMany({ where: { itemId: { in: ids } }, select: pageColumns, orderBy: [{ pageNumber: 'asc' }, { createdAt: 'asc' }] }), (p) => p.itemId);
+  page.pagesOf = groupBy(
+    await db.page.findMany({ where: { itemId: { in: ids } }, select: pageColumns, orderBy: [{ pageNumber: 'asc' }, { createdAt: 'asc' }] }),
+    (p) => p.itemId,
+  );
   await eachInFlight(ids, ITEMS_IN_FLIGHT, async (itemId) => {
     // A worker shutting down cancels the activity: stop before anything is deleted, and another worker carries on.
     Context.current().cancellationSignal.throwIfAborted();
@@ -91,7 +105,15 @@ export async function checkPage({ db, store }: Pick<DestructionPageDeps, 'db' | 
 export async function finishPage({ db, store, log, moves }: DestructionPageDeps, page: CheckedPage, actor: string): Promise<PageTally> {
   const { listId, tally, failed, unsettled } = page;
   // A hold placed while the page was being checked still stops its item.
-  const notHeld = new Set(await takeOffHeld(db, listId, page.checked.map((c) => c.itemId), 'execution', tally));
+  const notHeld = new Set(
+    await takeOffHeld(
+      db,
+      listId,
+      page.checked.map((c) => c.itemId),
+      'execution',
+      tally,
+    ),
+  );
   const clear = page.checked.filter((c) => notHeld.has(c.itemId));
 
   // First each item's unchecked version: the store refuses to delete it if it is locked, and then nothing of the item is gone.
@@ -101,20 +123,27 @@ export async function finishPage({ db, store, log, moves }: DestructionPageDeps,
     if (lock) failed.set(refused.itemId, lockReason([describeLock(refused, lock)]));
     else unsettled.set(refused.itemId, `${refused.key} version ${refused.versionId}: ${refused.code} ${refused.message}`);
   }
-  const rest = clear.filter((c) => !failed.has(c.itemId) && !unsettled.has(c.itemId)).flatMap((c) => c.rest.map((v) => ({ ...v, itemId: c.itemId })));
+  const rest = clear
+    .filter((c) => !failed.has(c.itemId) && !unsettled.has(c.itemId))
+    .flatMap((c) => c.rest.map((v) => ({ ...v, itemId: c.itemId })));
   for (const refused of await deleteVersions(store, rest)) {
     const lock = isRefusalCode(refused.code) ? await store.lockOf(refused).catch(() => undefined) : undefined;
     // Only a lock placed after the check gets here.
-    if (lock) failed.set(refused.itemId, `${lockReason([describeLock(refused, lock)])}, placed after the check: its other versions are deleted`);
+    if (lock)
+      failed.set(refused.itemId, `${lockReason([describeLock(refused, lock)])}, placed after the check: its other versions are deleted`);
     else unsettled.set(refused.itemId, `${refused.key} version ${refused.versionId}: ${refused.code} ${refused.message}`);
   }
   let destroyed = clear.map((c) => c.itemId).filter((id) => !failed.has(id) && !unsettled.has(id));
 
   await leaveTombstones(db, listId, destroyed);
   const moved = await moves.moveItemsReporting({ itemIds: destroyed, to: 'destroyed', actor, reason: `destruction list ${listId}` });
-  for (const r of moved.refused) failed.set(r.itemId, `its objects are deleted, but its lifecycle refused the move: it is ${r.state ?? 'not in the catalogue'}`);
+  for (const r of moved.refused)
+    failed.set(r.itemId, `its objects are deleted, but its lifecycle refused the move: it is ${r.state ?? 'not in the catalogue'}`);
   destroyed = destroyed.filter((id) => !failed.has(id));
-  await db.destructionEntry.updateMany({ where: { listId, itemId: { in: destroyed }, status: 'listed' }, data: { status: 'destroyed', destroyedAt: new Date(), reason: null } });
+  await db.destructionEntry.updateMany({
+    where: { listId, itemId: { in: destroyed }, status: 'listed' },
+    data: { status: 'destroyed', destroyedAt: new Date(), reason: null },
+  });
   tally.destroyed += destroyed.length;
 
   for (const [itemId, message] of unsettled) {
@@ -128,7 +157,13 @@ export async function finishPage({ db, store, log, moves }: DestructionPageDeps,
 }
 
 /** Marks held items (冻结) `removed`, with the hold as the reason; returns the items not held. */
-export async function takeOffHeld(db: Db, listId: string, itemIds: string[], stage: string, tally?: { removed: number }): Promise<string[]> {
+export async function takeOffHeld(
+  db: Db,
+  listId: string,
+  itemIds: string[],
+  stage: string,
+  tally?: { removed: number },
+): Promise<string[]> {
   const holds = await activeHolds(db, itemIds);
   if (holds.size) {
     await setEntries(db, listId, 'removed', new Map([...holds.values()].map((h) => [h.itemId, `held at ${stage}: ${describeHold(h)}`])));
@@ -150,7 +185,10 @@ async function checkItem(store: ObjectStore, itemId: string, pages: PageRow[]): 
 }
 
 /** Deletes the versions in requests of up to 1000, several at once; returns those not deleted, a failed request's all. */
-async function deleteVersions<V extends StoredVersion & { itemId: string }>(store: ObjectStore, versions: V[]): Promise<(V & { code: string; message: string })[]> {
+async function deleteVersions<V extends StoredVersion & { itemId: string }>(
+  store: ObjectStore,
+  versions: V[],
+): Promise<(V & { code: string; message: string })[]> {
   const batches = [...groupBy(versions, (v) => v.bucket).values()].flatMap((inBucket) => chunks(inBucket, DELETE_BATCH));
   const refused: (V & { code: string; message: string })[] = [];
   await eachInFlight(batches, DELETES_IN_FLIGHT, async (batch) => {
@@ -212,13 +250,20 @@ async function leaveTombstones(db: Db, listId: string, itemIds: string[]): Promi
 async function settleFailed(db: Db, log: Logger, listId: string, reasons: Map<string, string>): Promise<void> {
   if (reasons.size === 0) return;
   const list = await db.destructionList.findUniqueOrThrow({ where: { id: listId }, select: { fondsId: true } });
-  const items = await db.item.findMany({ where: { id: { in: [...reasons.keys()] } }, select: { id: true, archivalCode: true, caseNumber: true } });
+  const items = await db.item.findMany({
+    where: { id: { in: [...reasons.keys()] } },
+    select: { id: true, archivalCode: true, caseNumber: true },
+  });
   await db.$transaction([
     setEntries(db, listId, 'failed', reasons),
     db.archivistTask.createMany({
       data: items.map((item) => ({
-        fondsId: list.fondsId, kind: 'destruction_failed', itemId: item.id, source: `destruction_list:${listId}`,
-        title: `Destruction of ${item.archivalCode ?? item.caseNumber} failed`, detail: reasons.get(item.id)!,
+        fondsId: list.fondsId,
+        kind: 'destruction_failed',
+        itemId: item.id,
+        source: `destruction_list:${listId}`,
+        title: `Destruction of ${item.archivalCode ?? item.caseNumber} failed`,
+        detail: reasons.get(item.id)!,
       })),
     }),
   ]);

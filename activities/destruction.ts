@@ -28,10 +28,22 @@ export interface DestructionOutcome {
 
 export function createDestructionActivities({ db, store, config, log, moves }: DestructionDeps) {
   /** Takes held items (冻结) off the list, recording the hold as the reason. */
-  async function removeHeldItems({ listId, stage }: { listId: string; stage: HoldCheckStage }): Promise<{ removed: number; listed: number }> {
+  async function removeHeldItems({
+    listId,
+    stage,
+  }: {
+    listId: string;
+    stage: HoldCheckStage;
+  }): Promise<{ removed: number; listed: number }> {
     const listed = await db.destructionEntry.findMany({ where: { listId, status: 'listed' }, select: { itemId: true } });
     const tally = { removed: 0 };
-    const rest = await takeOffHeld(db, listId, listed.map((e) => e.itemId), stage, tally);
+    const rest = await takeOffHeld(
+      db,
+      listId,
+      listed.map((e) => e.itemId),
+      stage,
+      tally,
+    );
     if (tally.removed) log.info({ listId, stage, removed: tally.removed }, 'held items taken off the destruction list');
     return { removed: tally.removed, listed: rest.length };
   }
@@ -47,19 +59,48 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
       const next = [...approvals, approval];
       const status = isRejected(next) ? 'rejected' : isApproved(next) ? 'approved' : 'proposed';
       await db.destructionList.update({ where: { id: listId }, data: { approvals: next as unknown as Prisma.InputJsonValue, status } });
-      await audit(db, { actor: approval.username, action: `destruction_${approval.decision}`, subject: `destruction_list:${listId}`, outcome: 'done', reason: approval.comment ?? undefined, details: { role: approval.role } });
+      await audit(db, {
+        actor: approval.username,
+        action: `destruction_${approval.decision}`,
+        subject: `destruction_list:${listId}`,
+        outcome: 'done',
+        reason: approval.comment ?? undefined,
+        details: { role: approval.role },
+      });
     },
 
     /** An approval waited too long: the archive manager gets a task and the audit trail says who is awaited. */
-    async escalateApproval({ listId, escalation, waitingFor }: { listId: string; escalation: number; waitingFor: string[] }): Promise<void> {
+    async escalateApproval({
+      listId,
+      escalation,
+      waitingFor,
+    }: {
+      listId: string;
+      escalation: number;
+      waitingFor: string[];
+    }): Promise<void> {
       const list = await db.destructionList.findUniqueOrThrow({ where: { id: listId } });
       if (list.escalations >= escalation) return;
       const detail = `destruction list ${listId} still waits for ${waitingFor.join(', ')} (escalation ${escalation})`;
       await db.$transaction([
         db.destructionList.update({ where: { id: listId }, data: { escalations: escalation } }),
-        db.archivistTask.create({ data: { fondsId: list.fondsId, kind: 'approval_overdue', source: `destruction_list:${listId}`, title: `Destruction list waits for approval`, detail } }),
+        db.archivistTask.create({
+          data: {
+            fondsId: list.fondsId,
+            kind: 'approval_overdue',
+            source: `destruction_list:${listId}`,
+            title: `Destruction list waits for approval`,
+            detail,
+          },
+        }),
       ]);
-      await audit(db, { actor: 'lantai', action: 'destruction_approval_escalated', subject: `destruction_list:${listId}`, outcome: 'done', reason: detail });
+      await audit(db, {
+        actor: 'lantai',
+        action: 'destruction_approval_escalated',
+        subject: `destruction_list:${listId}`,
+        outcome: 'done',
+        reason: detail,
+      });
       log.warn({ listId, escalation, waitingFor }, 'destruction approval overdue, escalated');
     },
 
@@ -70,7 +111,8 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
      */
     async destroyListedItems({ listId, actor }: { listId: string; actor: string }): Promise<DestructionOutcome> {
       const list = await db.destructionList.findUniqueOrThrow({ where: { id: listId } });
-      if (list.status !== 'approved' && list.status !== 'executing') throw ApplicationFailure.nonRetryable(`destruction list ${listId} is ${list.status}, not approved`, 'DestructionNotApproved');
+      if (list.status !== 'approved' && list.status !== 'executing')
+        throw ApplicationFailure.nonRetryable(`destruction list ${listId} is ${list.status}, not approved`, 'DestructionNotApproved');
       await db.destructionList.update({ where: { id: listId }, data: { status: 'executing' } });
       const tally = { destroyed: 0, failed: 0, removed: 0, unsettled: 0 };
       const add = (page: PageTally) => {
@@ -83,7 +125,10 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
         // By item id, so items left listed after a passing failure wait for the retry instead of holding up the rest.
         for (let after = ''; ;) {
           const entries = await db.destructionEntry.findMany({
-            where: { listId, status: 'listed', ...(after && { itemId: { gt: after } }) }, orderBy: { itemId: 'asc' }, take: config.destruction.itemsPerPage, select: { itemId: true },
+            where: { listId, status: 'listed', ...(after && { itemId: { gt: after } }) },
+            orderBy: { itemId: 'asc' },
+            take: config.destruction.itemsPerPage,
+            select: { itemId: true },
           });
           if (entries.length === 0) break;
           after = entries.at(-1)!.itemId;
@@ -97,28 +142,49 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
         // Settled even when checking failed: a page half deleted is recorded before the retry.
         if (finishing) add(await finishing);
       }
-      if (tally.unsettled) throw ApplicationFailure.retryable(`${tally.unsettled} item(s) of destruction list ${listId} could not be deleted yet`, 'DestructionUnsettled');
+      if (tally.unsettled)
+        throw ApplicationFailure.retryable(
+          `${tally.unsettled} item(s) of destruction list ${listId} could not be deleted yet`,
+          'DestructionUnsettled',
+        );
       return { destroyed: tally.destroyed, failed: tally.failed, removed: tally.removed };
     },
 
     /** The destruction list (销毁清册) and certificate (销毁证明) as PDF, kept under an Object Lock legal hold: permanently. */
     async produceDestructionDocuments({ listId }: { listId: string }): Promise<StoredDocument[]> {
       const list = await db.destructionList.findUniqueOrThrow({ where: { id: listId }, include: { fonds: true, entries: true } });
-      const items = await db.item.findMany({ where: { id: { in: list.entries.map((e) => e.itemId) } }, include: { pages: true }, orderBy: [{ archivalCode: 'asc' }] });
+      const items = await db.item.findMany({
+        where: { id: { in: list.entries.map((e) => e.itemId) } },
+        include: { pages: true },
+        orderBy: [{ archivalCode: 'asc' }],
+      });
       const reasons = await appraisalReasons(list.batchId);
       const entryOf = new Map(list.entries.map((e) => [e.itemId, e]));
       const lines: DestructionLine[] = items.map((item) => {
         const entry = entryOf.get(item.id)!;
         return {
-          archivalCode: item.archivalCode, title: item.title, year: item.year, retentionPeriod: item.retentionPeriod,
-          pages: item.pages.filter((p) => p.supersededAt === null).length, bytes: item.pages.reduce((n, p) => n + Number(p.size), 0),
-          appraisalReason: reasons.get(item.id) ?? '', status: entry.status, note: entry.reason,
+          archivalCode: item.archivalCode,
+          title: item.title,
+          year: item.year,
+          retentionPeriod: item.retentionPeriod,
+          pages: item.pages.filter((p) => p.supersededAt === null).length,
+          bytes: item.pages.reduce((n, p) => n + Number(p.size), 0),
+          appraisalReason: reasons.get(item.id) ?? '',
+          status: entry.status,
+          note: entry.reason,
         };
       });
       const executedAt = list.executedAt ?? new Date();
       const document = {
-        listId, fondsCode: list.fonds.code, fondsName: list.fonds.name, batchId: list.batchId, proposedBy: list.proposedBy,
-        method: list.method, place: list.place, date: chinaDate(executedAt), lines,
+        listId,
+        fondsCode: list.fonds.code,
+        fondsName: list.fonds.name,
+        batchId: list.batchId,
+        proposedBy: list.proposedBy,
+        method: list.method,
+        place: list.place,
+        date: chinaDate(executedAt),
+        lines,
         approvals: (list.approvals as unknown as DestructionApproval[]).map((a) => ({ ...a, name: a.displayName })),
       };
       const font = loadCjkFont(config.volumes.cjkFont);
@@ -128,10 +194,26 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
       ];
       const documents: StoredDocument[] = [];
       for (const [name, rendering] of made) {
-        const stored = await store.put({ bucket: config.s3.buckets.packages, key: destructionDocumentKey(listId, name), body: await rendering, contentType: 'application/pdf', legalHold: true });
-        documents.push({ name, bucket: stored.bucket, key: stored.key, size: stored.size, sha256: stored.sha256, contentType: 'application/pdf' });
+        const stored = await store.put({
+          bucket: config.s3.buckets.packages,
+          key: destructionDocumentKey(listId, name),
+          body: await rendering,
+          contentType: 'application/pdf',
+          legalHold: true,
+        });
+        documents.push({
+          name,
+          bucket: stored.bucket,
+          key: stored.key,
+          size: stored.size,
+          sha256: stored.sha256,
+          contentType: 'application/pdf',
+        });
       }
-      await db.destructionList.update({ where: { id: listId }, data: { documents: documents as unknown as Prisma.InputJsonValue, executedAt } });
+      await db.destructionList.update({
+        where: { id: listId },
+        data: { documents: documents as unknown as Prisma.InputJsonValue, executedAt },
+      });
       return documents;
     },
 
@@ -140,7 +222,13 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
       const count = (status: string) => counts.find((c) => c.status === status)?._count ?? 0;
       const outcome = { destroyed: count('destroyed'), failed: count('failed'), removed: count('removed') };
       await db.destructionList.update({ where: { id: listId }, data: { status: outcome.failed ? 'executed_with_failures' : 'executed' } });
-      await audit(db, { actor: 'lantai', action: 'destruction_executed', subject: `destruction_list:${listId}`, outcome: outcome.failed ? 'failed' : 'done', details: outcome });
+      await audit(db, {
+        actor: 'lantai',
+        action: 'destruction_executed',
+        subject: `destruction_list:${listId}`,
+        outcome: outcome.failed ? 'failed' : 'done',
+        details: outcome,
+      });
       return outcome;
     },
   };

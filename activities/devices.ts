@@ -50,7 +50,14 @@ export function createDeviceActivities({ store, config, log, pageSourceFor }: De
           async (page) => {
             const key = `staging/${itemId}/${ctx.info.workflowExecution?.runId ?? ctx.info.activityId}/${String(page.index).padStart(4, '0')}.${page.format}`;
             const stored = await store.put({ bucket: config.s3.buckets.images, key, body: page.image, contentType: page.contentType });
-            staged.push({ bucket: stored.bucket, key: stored.key, versionId: stored.versionId, source: origin, dpi: page.resolution, sourceIndex: page.index });
+            staged.push({
+              bucket: stored.bucket,
+              key: stored.key,
+              versionId: stored.versionId,
+              source: origin,
+              dpi: page.resolution,
+              sourceIndex: page.index,
+            });
             ctx.heartbeat({ staged } satisfies ScanProgress);
           },
           ctx.cancellationSignal,

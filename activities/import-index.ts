@@ -37,20 +37,34 @@ function fromJson(text: string): { index: Record<string, string>; images: string
   if (!Array.isArray(parsed)) throw new Error('a JSON index must be an array of rows');
   return parsed.map((row: Record<string, unknown>) => {
     const { images, ...rest } = row ?? {};
-    return { index: Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null && v !== undefined && v !== '').map(([k, v]) => [k, String(v)])), images: Array.isArray(images) ? images.map(String) : [] };
+    return {
+      index: Object.fromEntries(
+        Object.entries(rest)
+          .filter(([, v]) => v !== null && v !== undefined && v !== '')
+          .map(([k, v]) => [k, String(v)]),
+      ),
+      images: Array.isArray(images) ? images.map(String) : [],
+    };
   });
 }
 
 function fromCsv(text: string): { index: Record<string, string>; images: string[] }[] {
   const [header, ...rows] = csvRows(text.replace(/^\uFEFF/, ''));
-  if (!header?.includes('caseNumber') || !header.includes('images')) throw new Error('the CSV header must name the columns, including caseNumber and images');
+  if (!header?.includes('caseNumber') || !header.includes('images'))
+    throw new Error('the CSV header must name the columns, including caseNumber and images');
   return rows
     .filter((r) => r.some((cell) => cell.trim() !== ''))
     .map((cells) => {
       const entries = header.map((h, i) => [h.trim(), (cells[i] ?? '').trim()] as const).filter(([, v]) => v !== '');
       const record = Object.fromEntries(entries);
       const { images = '', ...index } = record;
-      return { index, images: images.split(';').map((s) => s.trim()).filter(Boolean) };
+      return {
+        index,
+        images: images
+          .split(';')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      };
     });
 }
 

@@ -31,11 +31,21 @@ export function createImportActivities({ db, temporal, log, config, fixPage, mov
         try {
           rows = parseImportIndex(await fs.readFile(path.join(batch.sourceDir, batch.indexFile), 'utf8'), batch.indexFile);
         } catch (err) {
-          await db.importBatch.update({ where: { id: batchId }, data: { status: 'failed', error: (err as Error).message, finishedAt: new Date() } });
+          await db.importBatch.update({
+            where: { id: batchId },
+            data: { status: 'failed', error: (err as Error).message, finishedAt: new Date() },
+          });
           throw ApplicationFailure.nonRetryable(`import index ${batch.indexFile}: ${(err as Error).message}`, 'ImportIndexError');
         }
         await db.importRow.createMany({
-          data: rows.map((r) => ({ batchId, rowNumber: r.rowNumber, caseNumber: r.caseNumber, data: r.data, status: r.problem ? 'failed' : 'pending', error: r.problem })),
+          data: rows.map((r) => ({
+            batchId,
+            rowNumber: r.rowNumber,
+            caseNumber: r.caseNumber,
+            data: r.data,
+            status: r.problem ? 'failed' : 'pending',
+            error: r.problem,
+          })),
           skipDuplicates: true,
         });
         await db.importBatch.update({ where: { id: batchId }, data: { total: rows.length, status: 'running' } });
@@ -45,16 +55,30 @@ export function createImportActivities({ db, temporal, log, config, fixPage, mov
 
     /** Imports the next `size` unfinished rows; each row is idempotent, so one cut short by a crash is simply done again. */
     async importChunk({ batchId, size }: { batchId: string; size: number }): Promise<ImportProgress> {
-      const batch = await db.importBatch.findUniqueOrThrow({ where: { id: batchId }, include: { rows: { where: { status: 'pending' }, orderBy: { rowNumber: 'asc' }, take: size } } });
+      const batch = await db.importBatch.findUniqueOrThrow({
+        where: { id: batchId },
+        include: { rows: { where: { status: 'pending' }, orderBy: { rowNumber: 'asc' }, take: size } },
+      });
       const fonds = await db.fonds.findUniqueOrThrow({ where: { id: batch.fondsId } });
       for (const row of batch.rows) {
         Context.current().heartbeat({ row: row.rowNumber });
         try {
           const itemId = await importRow(row.data as unknown as ImportRowInput['data'], fonds.code, batch.sourceDir, `import:${batchId}`);
-          await db.importRow.update({ where: { batchId_rowNumber: { batchId, rowNumber: row.rowNumber } }, data: { status: 'done', itemId, error: null } });
+          await db.importRow.update({
+            where: { batchId_rowNumber: { batchId, rowNumber: row.rowNumber } },
+            data: { status: 'done', itemId, error: null },
+          });
         } catch (err) {
-          if ((err as Error).name !== 'RowError' && (err as Error).name !== 'UnreadableImageError' && (err as Error).name !== 'RegistrationError') throw err;
-          await db.importRow.update({ where: { batchId_rowNumber: { batchId, rowNumber: row.rowNumber } }, data: { status: 'failed', error: (err as Error).message } });
+          if (
+            (err as Error).name !== 'RowError' &&
+            (err as Error).name !== 'UnreadableImageError' &&
+            (err as Error).name !== 'RegistrationError'
+          )
+            throw err;
+          await db.importRow.update({
+            where: { batchId_rowNumber: { batchId, rowNumber: row.rowNumber } },
+            data: { status: 'failed', error: (err as Error).message },
+          });
         }
       }
       return progressOf(db, batchId);
@@ -81,7 +105,12 @@ export function createImportActivities({ db, temporal, log, config, fixPage, mov
     }
     await moveItem({ itemId: item.id, to: 'captured', actor: source });
     try {
-      await temporal.workflow.start(verifyItem, { workflowId: `verify-${item.id}`, taskQueue: config.temporal.taskQueue, args: [{ itemId: item.id }], typedSearchAttributes: inFonds(fondsCode) });
+      await temporal.workflow.start(verifyItem, {
+        workflowId: `verify-${item.id}`,
+        taskQueue: config.temporal.taskQueue,
+        args: [{ itemId: item.id }],
+        typedSearchAttributes: inFonds(fondsCode),
+      });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }

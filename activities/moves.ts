@@ -1,5 +1,13 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { describeRefusals, moveItems as moveInCatalogue, movePages, type ItemPage, type MoveOrder, type MoveOutcome, type PagedMoveOutcome } from '../catalogue/lifecycle';
+import {
+  describeRefusals,
+  moveItems as moveInCatalogue,
+  movePages,
+  type ItemPage,
+  type MoveOrder,
+  type MoveOutcome,
+  type PagedMoveOutcome,
+} from '../catalogue/lifecycle';
 import type { LifecycleState } from '../domain/lifecycle';
 import type { Db } from '../prisma/client';
 
@@ -62,7 +70,12 @@ export function createMoveActivities({ db }: { db: Db }) {
  * attempt reported. `beforeChunk` does the step's own work on a chunk (outside its transaction) before it moves.
  * Items that cannot move are reported together at the end, non-retryable.
  */
-export async function moveSelected(db: Db, request: SelectionMove, page: ItemPage, { transition = currentTransition(request.to), beforeChunk }: { transition?: string; beforeChunk?: (ids: string[]) => Promise<void> } = {}): Promise<{ moved: number }> {
+export async function moveSelected(
+  db: Db,
+  request: SelectionMove,
+  page: ItemPage,
+  { transition = currentTransition(request.to), beforeChunk }: { transition?: string; beforeChunk?: (ids: string[]) => Promise<void> } = {},
+): Promise<{ moved: number }> {
   const order = { ...request, transition };
   const selected: ItemPage = beforeChunk
     ? async (after, limit) => {
@@ -74,9 +87,13 @@ export async function moveSelected(db: Db, request: SelectionMove, page: ItemPag
   const context = Context.current();
   const [last] = context.info.heartbeatDetails === undefined ? [] : [context.info.heartbeatDetails as Partial<MoveProgress>];
   const resume = last?.transition === transition ? last.progress : undefined;
-  const outcome = await movePages(db, order, selected, { resume, onChunk: (progress) => context.heartbeat({ transition, progress } satisfies MoveProgress) });
+  const outcome = await movePages(db, order, selected, {
+    resume,
+    onChunk: (progress) => context.heartbeat({ transition, progress } satisfies MoveProgress),
+  });
   const total = outcome.moved + outcome.already + outcome.refusedCount;
-  if (outcome.refusedCount) throw ApplicationFailure.nonRetryable(describeRefusals(order, outcome.refused, total, outcome.refusedCount), TRANSITION_NOT_ALLOWED);
+  if (outcome.refusedCount)
+    throw ApplicationFailure.nonRetryable(describeRefusals(order, outcome.refused, total, outcome.refusedCount), TRANSITION_NOT_ALLOWED);
   return { moved: outcome.moved + outcome.already };
 }
 

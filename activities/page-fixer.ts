@@ -12,27 +12,86 @@ export type PageFixer = ReturnType<typeof pageFixer>;
  * Fixes one page: measured, deskewed and cropped, stored under the item's code and page number, digested
  * (SHA-256, SM3) and signed (SM2), recorded; a page of the same number is superseded and stays in the history.
  */
-export function pageFixer({ db, store, signer, config, rules, imaging }: { db: Db; store: ObjectStore; signer: Signer; config: Config; rules: QualityRules; imaging: ImagingPool }) {
-  return async ({ item, raw, source, pageNumber, deviceDpi }: { item: ItemWithFonds; raw: Buffer; source: string; pageNumber: number; deviceDpi?: number }): Promise<void> => {
+export function pageFixer({
+  db,
+  store,
+  signer,
+  config,
+  rules,
+  imaging,
+}: {
+  db: Db;
+  store: ObjectStore;
+  signer: Signer;
+  config: Config;
+  rules: QualityRules;
+  imaging: ImagingPool;
+}) {
+  return async ({
+    item,
+    raw,
+    source,
+    pageNumber,
+    deviceDpi,
+  }: {
+    item: ItemWithFonds;
+    raw: Buffer;
+    source: string;
+    pageNumber: number;
+    deviceDpi?: number;
+  }): Promise<void> => {
     // Measured once, on the page as it came: deskew and crop do not change sharpness, ink or red marks.
     const analysis = await imaging.analysePage(raw);
     const prepared = await imaging.preparePage(raw, { deskew: true, crop: true, maxSkewToCorrect: rules.maxSkewDegrees });
     // The slip is read until it is found: most pages carry no barcode, and looking costs more than finding.
     const barcodes = (await slipAlreadyRead(db, item, pageNumber)) ? [] : await imaging.decodeBarcodes(raw);
     const key = pageObjectKey(item, pageNumber, prepared.format);
-    const stored = await store.put({ bucket: config.s3.buckets.images, key, body: prepared.image, contentType: `image/${prepared.format}` });
-    const signature = signer.sign(fixityStatement({ itemId: item.id, pageNumber, bucket: stored.bucket, key: stored.key, size: stored.size, sha256: stored.sha256, sm3: stored.sm3 }));
+    const stored = await store.put({
+      bucket: config.s3.buckets.images,
+      key,
+      body: prepared.image,
+      contentType: `image/${prepared.format}`,
+    });
+    const signature = signer.sign(
+      fixityStatement({
+        itemId: item.id,
+        pageNumber,
+        bucket: stored.bucket,
+        key: stored.key,
+        size: stored.size,
+        sha256: stored.sha256,
+        sm3: stored.sm3,
+      }),
+    );
     await db.$transaction(async (tx) => {
       await tx.page.updateMany({ where: { itemId: item.id, pageNumber, supersededAt: null }, data: { supersededAt: new Date() } });
       await tx.page.create({
         data: {
-          itemId: item.id, pageNumber, bucket: stored.bucket, key: stored.key, versionId: stored.versionId, size: stored.size,
-          format: prepared.format, dpi: analysis.dpi ?? deviceDpi ?? prepared.dpi ?? null, sha256: stored.sha256, sm3: stored.sm3,
-          signature, signingKeyId: signer.keyId, source,
+          itemId: item.id,
+          pageNumber,
+          bucket: stored.bucket,
+          key: stored.key,
+          versionId: stored.versionId,
+          size: stored.size,
+          format: prepared.format,
+          dpi: analysis.dpi ?? deviceDpi ?? prepared.dpi ?? null,
+          sha256: stored.sha256,
+          sm3: stored.sm3,
+          signature,
+          signingKeyId: signer.keyId,
+          source,
           analysis: {
-            skewDegrees: analysis.skewDegrees, rotationApplied: prepared.rotationApplied, sharpness: analysis.sharpness, blurred: analysis.blurred,
-            blank: analysis.blank, inkRatio: analysis.inkRatio, redRatio: analysis.redRatio, redMarkPresent: analysis.redMarkPresent,
-            colour: analysis.colour, width: prepared.width, height: prepared.height,
+            skewDegrees: analysis.skewDegrees,
+            rotationApplied: prepared.rotationApplied,
+            sharpness: analysis.sharpness,
+            blurred: analysis.blurred,
+            blank: analysis.blank,
+            inkRatio: analysis.inkRatio,
+            redRatio: analysis.redRatio,
+            redMarkPresent: analysis.redMarkPresent,
+            colour: analysis.colour,
+            width: prepared.width,
+            height: prepared.height,
             barcodes: barcodes.map((b) => ({ format: b.format, text: b.text })),
           },
         },
@@ -50,8 +109,13 @@ export function slipCaseNumber(text: string): string | undefined {
 }
 
 async function slipAlreadyRead(db: Db, item: Item, replacing: number): Promise<boolean> {
-  const pages = await db.page.findMany({ where: { itemId: item.id, supersededAt: null, pageNumber: { not: replacing } }, select: { analysis: true } });
-  return pages.some((p) => ((p.analysis as { barcodes?: { text: string }[] } | null)?.barcodes ?? []).some((b) => b.text.includes(item.caseNumber)));
+  const pages = await db.page.findMany({
+    where: { itemId: item.id, supersededAt: null, pageNumber: { not: replacing } },
+    select: { analysis: true },
+  });
+  return pages.some((p) =>
+    ((p.analysis as { barcodes?: { text: string }[] } | null)?.barcodes ?? []).some((b) => b.text.includes(item.caseNumber)),
+  );
 }
 
 export type ItemWithFonds = Item & { fonds: Fonds & { scheme: ClassificationScheme } };

@@ -23,7 +23,12 @@ export interface PageRecord {
 export interface ItemUnderCheck {
   caseNumber: string;
   citizenId: string;
-  businessType: { code: string; name: string; minDpi: number; materials: { name: string; mustCollect: boolean; imageRequired: boolean; sealOrSignature: boolean }[] };
+  businessType: {
+    code: string;
+    name: string;
+    minDpi: number;
+    materials: { name: string; mustCollect: boolean; imageRequired: boolean; sealOrSignature: boolean }[];
+  };
 }
 
 const SLIP_FIELDS = ['caseNumber', 'citizenId', 'businessType'] as const;
@@ -36,19 +41,38 @@ export function checkPages(item: ItemUnderCheck, pages: PageRecord[], rules: Qua
     const a = p.analysis;
     if (!a) continue;
     if (a.blank) findings.push({ type: 'image_blank', pageNumber: p.pageNumber, detail: `page ${p.pageNumber} is blank` });
-    else if (a.blurred) findings.push({ type: 'image_blurred', pageNumber: p.pageNumber, detail: `page ${p.pageNumber} is blurred (sharpness ${a.sharpness.toFixed(1)})` });
+    else if (a.blurred)
+      findings.push({
+        type: 'image_blurred',
+        pageNumber: p.pageNumber,
+        detail: `page ${p.pageNumber} is blurred (sharpness ${a.sharpness.toFixed(1)})`,
+      });
     if (Math.abs(a.skewDegrees) > rules.maxSkewDegrees) {
-      findings.push({ type: 'image_skewed', pageNumber: p.pageNumber, detail: `page ${p.pageNumber} is skewed ${a.skewDegrees.toFixed(1)}°, more than the ${rules.maxSkewDegrees}° allowed` });
+      findings.push({
+        type: 'image_skewed',
+        pageNumber: p.pageNumber,
+        detail: `page ${p.pageNumber} is skewed ${a.skewDegrees.toFixed(1)}°, more than the ${rules.maxSkewDegrees}° allowed`,
+      });
     }
     if (p.dpi === null || p.dpi < bt.minDpi) {
-      findings.push({ type: 'image_low_resolution', pageNumber: p.pageNumber, detail: `page ${p.pageNumber} is ${p.dpi ?? 'of unknown'} dpi; ${bt.name} needs at least ${bt.minDpi} dpi` });
+      findings.push({
+        type: 'image_low_resolution',
+        pageNumber: p.pageNumber,
+        detail: `page ${p.pageNumber} is ${p.dpi ?? 'of unknown'} dpi; ${bt.name} needs at least ${bt.minDpi} dpi`,
+      });
     }
   }
   const required = bt.materials.filter((m) => m.mustCollect && m.imageRequired);
   if (pages.length < required.length) {
-    findings.push({ type: 'image_missing_page', detail: `${pages.length} page(s) against ${required.length} required materials (${required.map((m) => m.name).join('、')})` });
+    findings.push({
+      type: 'image_missing_page',
+      detail: `${pages.length} page(s) against ${required.length} required materials (${required.map((m) => m.name).join('、')})`,
+    });
   }
-  const slipProblem = checkSlip(item, pages.flatMap((p) => p.analysis?.barcodes ?? []));
+  const slipProblem = checkSlip(
+    item,
+    pages.flatMap((p) => p.analysis?.barcodes ?? []),
+  );
   if (slipProblem) findings.push({ type: 'slip_field_missing', detail: slipProblem });
   if (bt.materials.some((m) => m.sealOrSignature) && pages.length > 0 && !pages.some((p) => p.analysis?.redMarkPresent)) {
     findings.push({ type: 'seal_or_signature_missing', detail: `${bt.name} needs a red seal or signature and none was found` });
@@ -80,5 +104,10 @@ export function parseSlipPayload(text: string): Record<string, string> | undefin
     }
   }
   if (!t.includes('=')) return undefined;
-  return Object.fromEntries(t.split(/[;&\n]/).map((pair) => pair.split('=').map((s) => s.trim())).filter((kv) => kv.length === 2 && kv[0]) as [string, string][]);
+  return Object.fromEntries(
+    t
+      .split(/[;&\n]/)
+      .map((pair) => pair.split('=').map((s) => s.trim()))
+      .filter((kv) => kv.length === 2 && kv[0]) as [string, string][],
+  );
 }

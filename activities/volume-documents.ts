@@ -2,7 +2,6 @@ import { SECURITY_LEVEL_LABELS } from '../domain/security';
 import { retentionLabel, type BoxDescription } from '../documents';
 import type { Db, Prisma } from '../prisma/client';
 
-
 /** The boxes chosen, as the volume documents print them: items in number order, with their current page counts. */
 export async function boxDescriptionsOf(db: Db, where: Prisma.BoxWhereInput): Promise<BoxDescription[]> {
   const boxes = await db.box.findMany({
@@ -10,7 +9,10 @@ export async function boxDescriptionsOf(db: Db, where: Prisma.BoxWhereInput): Pr
     orderBy: [{ year: 'asc' }, { retentionPeriod: 'asc' }, { boxNumber: 'asc' }],
     include: {
       fonds: { include: { agency: true } },
-      items: { orderBy: { itemNumber: 'asc' }, include: { handlingOffice: true, _count: { select: { pages: { where: { supersededAt: null } } } } } },
+      items: {
+        orderBy: { itemNumber: 'asc' },
+        include: { handlingOffice: true, _count: { select: { pages: { where: { supersededAt: null } } } } },
+      },
     },
   });
   return boxes.map((box) => {

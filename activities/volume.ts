@@ -28,7 +28,13 @@ export interface StoredDocument {
 
 /** The move of an assembly's items to `assembled`: one transition per assembly, so a retried chunk moves nothing twice. */
 export function assembledMove(assemblyId: string, actor: string): Move {
-  return { to: 'assembled', from: ['verified'], actor, reason: `volume assembly ${assemblyId}`, transition: `volume-assembly/${assemblyId}` };
+  return {
+    to: 'assembled',
+    from: ['verified'],
+    actor,
+    reason: `volume assembly ${assemblyId}`,
+    transition: `volume-assembly/${assemblyId}`,
+  };
 }
 
 export function createVolumeActivities({ db, store, config, log }: VolumeDeps) {
@@ -40,13 +46,16 @@ export function createVolumeActivities({ db, store, config, log }: VolumeDeps) {
      * assembled together or not at all, and a retry continues where it stopped.
      */
     async numberAndBox({ assemblyId, actor }: { assemblyId: string; actor?: string }): Promise<{ items: number; boxes: number }> {
-      const assembly = await db.volumeAssembly.findUniqueOrThrow({ where: { id: assemblyId }, include: { fonds: { include: { scheme: true } } } });
+      const assembly = await db.volumeAssembly.findUniqueOrThrow({
+        where: { id: assemblyId },
+        include: { fonds: { include: { scheme: true } } },
+      });
       const { fonds } = assembly;
       // Assemblies started before the move joined the numbering pass no actor; theirs is the one who asked.
       const move = assembledMove(assemblyId, actor ?? assembly.requestedBy);
       const run = { assemblyId, arrangedBy: assembly.requestedBy, limit: NUMBERING_CHUNK };
       for (const group of await numberingGroups(db, fonds, assembly.scope as AssemblyScope)) {
-        for (let more = true; more; ) {
+        for (let more = true; more;) {
           const taken = await db.$transaction((tx) => numberNextItems(tx, group, run, move), { timeout: 120_000, maxWait: 30_000 });
           Context.current().heartbeat({ group: group.parts, claimed: taken.ids.length });
           more = taken.more;
@@ -54,7 +63,10 @@ export function createVolumeActivities({ db, store, config, log }: VolumeDeps) {
       }
       const totals = await db.box.aggregate({ where: { assemblyId }, _count: true, _sum: { itemCount: true } });
       const result = { items: totals._sum.itemCount ?? 0, boxes: totals._count };
-      await db.volumeAssembly.update({ where: { id: assemblyId }, data: { status: 'numbered', itemCount: result.items, boxCount: result.boxes } });
+      await db.volumeAssembly.update({
+        where: { id: assemblyId },
+        data: { status: 'numbered', itemCount: result.items, boxCount: result.boxes },
+      });
       log.info({ assemblyId, ...result }, 'items numbered, boxed and assembled');
       return result;
     },
@@ -80,7 +92,16 @@ export function createVolumeActivities({ db, store, config, log }: VolumeDeps) {
         ['catalogue.pdf', 'application/pdf', () => catalogueToPdf(boxes, font)],
         ['catalogue.xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', () => catalogueToXlsx(boxes)],
         ['spine-labels.pdf', 'application/pdf', () => spineLabelsToPdf(boxes, font, config.volumes.spineLabel)],
-        ['item-labels.pdf', 'application/pdf', () => itemLabelsToPdf(boxes.flatMap((b) => b.entries), font, config.volumes.itemLabel)],
+        [
+          'item-labels.pdf',
+          'application/pdf',
+          () =>
+            itemLabelsToPdf(
+              boxes.flatMap((b) => b.entries),
+              font,
+              config.volumes.itemLabel,
+            ),
+        ],
         ['note-sheets.pdf', 'application/pdf', () => noteSheetsToPdf(boxes, font)],
       ];
       const documents: StoredDocument[] = [];
@@ -95,7 +116,10 @@ export function createVolumeActivities({ db, store, config, log }: VolumeDeps) {
     },
 
     async finishAssembly({ assemblyId, error }: { assemblyId: string; error?: string }): Promise<void> {
-      await db.volumeAssembly.update({ where: { id: assemblyId }, data: { status: error ? 'failed' : 'assembled', error, finishedAt: new Date() } });
+      await db.volumeAssembly.update({
+        where: { id: assemblyId },
+        data: { status: error ? 'failed' : 'assembled', error, finishedAt: new Date() },
+      });
     },
   };
 }

@@ -7,10 +7,28 @@ import { isCleared, levelsWithin, type SecurityLevel } from '../domain/security'
 export type Actor = Omit<UserAccess, 'active'>;
 
 export type Action =
-  | 'read' | 'register' | 'capture' | 'upload' | 'review_upload' | 'decide_quality' | 'import' | 'manage'
-  | 'assemble' | 'hand_over' | 'accept_hand_over' | 'transfer' | 'receive_transfer' | 'arrange'
-  | 'hold' | 'appraise' | 'decide_appraisal' | 'propose_destruction' | 'approve_destruction'
-  | 'inventory' | 'schedule_inventory' | 'handle_tasks';
+  | 'read'
+  | 'register'
+  | 'capture'
+  | 'upload'
+  | 'review_upload'
+  | 'decide_quality'
+  | 'import'
+  | 'manage'
+  | 'assemble'
+  | 'hand_over'
+  | 'accept_hand_over'
+  | 'transfer'
+  | 'receive_transfer'
+  | 'arrange'
+  | 'hold'
+  | 'appraise'
+  | 'decide_appraisal'
+  | 'propose_destruction'
+  | 'approve_destruction'
+  | 'inventory'
+  | 'schedule_inventory'
+  | 'handle_tasks';
 
 /** The item fields access depends on. */
 export interface ItemAccessFacts {
@@ -94,7 +112,9 @@ export const fondsSubject = (id: string) => subject('Fonds', { id });
 /** Why an actor may not act on an item, in the words the archive uses. */
 export function explainItemDenial(actor: Actor, item: ItemAccessFacts, action: Action, fondsCode: string): string {
   if (actor.roles.every((r) => r === 'insured_person' || r === 'employer')) {
-    return actor.roles.includes('insured_person') ? 'insured persons may read only their own records' : 'employers may read only their own records';
+    return actor.roles.includes('insured_person')
+      ? 'insured persons may read only their own records'
+      : 'employers may read only their own records';
   }
   if (!actor.fondsIds.includes(item.fondsId)) return `the item belongs to fonds ${fondsCode}, which is not among your fonds`;
   if (!isCleared(actor.clearance, item.securityLevel)) {

@@ -29,7 +29,15 @@ export function createApp(ctx: ApiContext): express.Express {
   const routes = apiRoutes(ctx);
   const documented = [
     ...routes,
-    route({ method: 'get', path: '/openapi.json', tag: 'system', auth: false, summary: 'This OpenAPI document', response: { status: 200, description: 'OpenAPI 3.1' }, handle: () => Promise.resolve(doc) }),
+    route({
+      method: 'get',
+      path: '/openapi.json',
+      tag: 'system',
+      auth: false,
+      summary: 'This OpenAPI document',
+      response: { status: 200, description: 'OpenAPI 3.1' },
+      handle: () => Promise.resolve(doc),
+    }),
   ];
   const doc = openApiDocument(documented, { version: '0.1.0' });
   const router = express.Router();

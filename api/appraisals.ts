@@ -16,18 +16,28 @@ const isoDay = z.iso.date('must be a date, YYYY-MM-DD');
 const AppraisalOrder = z.object({
   fonds: z.string().min(1),
   asOf: isoDay.optional().describe('retention counted up to this day; today when omitted'),
-  members: z.array(z.string().min(1).max(100)).min(1).max(20).optional().describe("the committee's usernames; the fonds' appraisal members when omitted"),
+  members: z
+    .array(z.string().min(1).max(100))
+    .min(1)
+    .max(20)
+    .optional()
+    .describe("the committee's usernames; the fonds' appraisal members when omitted"),
 });
 const Decision = z
   .object({
     items: z.array(z.uuid()).min(1).max(10_000).optional(),
-    group: z.object({ retentionPeriod: z.enum(RETENTION_PERIODS).optional(), year: z.number().int().min(1900).max(2200).optional() }).optional(),
+    group: z
+      .object({ retentionPeriod: z.enum(RETENTION_PERIODS).optional(), year: z.number().int().min(1900).max(2200).optional() })
+      .optional(),
     decision: z.enum(APPRAISAL_DECISIONS),
     newPeriod: z.enum(RETENTION_PERIODS).exclude(['Y']).optional().describe('for keep: the new fixed period'),
     reason: z.string().trim().min(1, 'every decision needs its reason').max(2000),
   })
   .refine((d) => Boolean(d.items) !== Boolean(d.group), { message: 'name the items, or a group — one of the two', path: ['items'] })
-  .refine((d) => (d.decision === 'keep') === Boolean(d.newPeriod), { message: 'keep goes with a new period (D5 … D100), and only keep does', path: ['newPeriod'] });
+  .refine((d) => (d.decision === 'keep') === Boolean(d.newPeriod), {
+    message: 'keep goes with a new period (D5 … D100), and only keep does',
+    path: ['newPeriod'],
+  });
 
 async function batchFor(ctx: ApiContext, actor: Actor, id: string, requestId: string, action: Action = 'read') {
   const batch = await ctx.db.appraisalBatch.findUnique({ where: { id } });
@@ -39,12 +49,23 @@ async function batchFor(ctx: ApiContext, actor: Actor, id: string, requestId: st
 export async function appraisalView(ctx: ApiContext, id: string) {
   const batch = await ctx.db.appraisalBatch.findUniqueOrThrow({ where: { id } });
   const entries = await ctx.db.appraisalEntry.findMany({ where: { batchId: id } });
-  const items = await ctx.db.item.findMany({ where: { id: { in: entries.map((e) => e.itemId) } }, select: { id: true, archivalCode: true, title: true, year: true, retentionPeriod: true, lifecycleState: true } });
+  const items = await ctx.db.item.findMany({
+    where: { id: { in: entries.map((e) => e.itemId) } },
+    select: { id: true, archivalCode: true, title: true, year: true, retentionPeriod: true, lifecycleState: true },
+  });
   const decisions = await ctx.db.appraisalDecision.groupBy({ by: ['member'], where: { batchId: id }, _count: true });
-  const live = await ctx.temporal.workflow.getHandle(batch.workflowId).query(appraisalQuery).catch(() => undefined);
+  const live = await ctx.temporal.workflow
+    .getHandle(batch.workflowId)
+    .query(appraisalQuery)
+    .catch(() => undefined);
   const entryOf = new Map(entries.map((e) => [e.itemId, e]));
   return {
-    id: batch.id, workflowId: batch.workflowId, status: batch.status, asOf: batch.asOf.toISOString().slice(0, 10), rule: batch.rule, members: batch.members,
+    id: batch.id,
+    workflowId: batch.workflowId,
+    status: batch.status,
+    asOf: batch.asOf.toISOString().slice(0, 10),
+    rule: batch.rule,
+    members: batch.members,
     decidedByMember: Object.fromEntries(batch.members.map((m) => [m, decisions.find((d) => d.member === m)?._count ?? 0])),
     outstanding: live?.outstanding ?? null,
     items: items
@@ -60,17 +81,24 @@ export function appraisalRoutes(ctx: ApiContext): Route[] {
   const idParam = z.object({ id: z.uuid() });
   return [
     route({
-      method: 'post', path: '/appraisals', tag: 'destruction', auth: true,
+      method: 'post',
+      path: '/appraisals',
+      tag: 'destruction',
+      auth: true,
       summary: 'Open an appraisal batch (鉴定) now: every item in the archive room whose retention ran out goes before the committee',
-      body: AppraisalOrder, errors: [409],
+      body: AppraisalOrder,
+      errors: [409],
       response: { status: 202, description: 'Batch opening; its items are listed once it is open' },
       async handle({ req, res, actor, body }) {
         const fonds = await fondsFor(ctx, actor, body.fonds, 'appraise', req.id as string);
         const workflowId = `appraisal-${fonds.code}-${randomUUID()}`;
         await ctx.temporal.workflow.start(appraiseExpiredRecords, {
           typedSearchAttributes: inFonds(fonds.code),
-          workflowId, taskQueue: ctx.config.temporal.taskQueue,
-          args: [{ fondsCode: fonds.code, rule: ctx.config.appraisal.rule, openedBy: actor.username, asOf: body.asOf, members: body.members }],
+          workflowId,
+          taskQueue: ctx.config.temporal.taskQueue,
+          args: [
+            { fondsCode: fonds.code, rule: ctx.config.appraisal.rule, openedBy: actor.username, asOf: body.asOf, members: body.members },
+          ],
         });
         const batch = await waitForBatch(ctx, workflowId);
         const view = await appraisalView(ctx, batch.id);
@@ -79,9 +107,13 @@ export function appraisalRoutes(ctx: ApiContext): Route[] {
       },
     }),
     route({
-      method: 'get', path: '/appraisals/:id', tag: 'destruction', auth: true,
+      method: 'get',
+      path: '/appraisals/:id',
+      tag: 'destruction',
+      auth: true,
       summary: 'An appraisal batch: its committee, how far each member has got, and each item with its outcome once decided',
-      params: idParam, errors: [404],
+      params: idParam,
+      errors: [404],
       response: { status: 200, description: 'The batch' },
       async handle({ req, actor, params }) {
         await batchFor(ctx, actor, params.id, req.id as string);
@@ -89,9 +121,15 @@ export function appraisalRoutes(ctx: ApiContext): Route[] {
       },
     }),
     route({
-      method: 'post', path: '/appraisals/:id/decisions', tag: 'destruction', auth: true,
-      summary: "A committee member's decision on listed items or a group: destroy, keep for a new period, or make permanent, with the reason",
-      params: idParam, body: Decision, errors: [404, 409],
+      method: 'post',
+      path: '/appraisals/:id/decisions',
+      tag: 'destruction',
+      auth: true,
+      summary:
+        "A committee member's decision on listed items or a group: destroy, keep for a new period, or make permanent, with the reason",
+      params: idParam,
+      body: Decision,
+      errors: [404, 409],
       response: { status: 200, description: 'Decisions recorded; how many remain for the whole committee' },
       async handle({ req, actor, params, body }) {
         const batch = await batchFor(ctx, actor, params.id, req.id as string, 'decide_appraisal');
@@ -111,7 +149,10 @@ async function waitForBatch(ctx: ApiContext, workflowId: string) {
     const batch = await ctx.db.appraisalBatch.findUnique({ where: { workflowId } });
     if (batch) return batch;
     if ((await handle.describe()).status.name !== 'RUNNING') {
-      const failure = await handle.result().then(() => 'it ended without opening one', (err: Error & { cause?: Error }) => err.cause?.message ?? err.message);
+      const failure = await handle.result().then(
+        () => 'it ended without opening one',
+        (err: Error & { cause?: Error }) => err.cause?.message ?? err.message,
+      );
       throw conflict(`the appraisal batch could not be opened: ${failure}`);
     }
     await new Promise((r) => setTimeout(r, 200));

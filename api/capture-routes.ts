@@ -1,7 +1,18 @@
 import { z } from 'zod';
 import { DEFECT_TYPES } from '../domain/capture';
 import { defineAbilityFor } from './access';
-import { captureStatus, finishItemCapture, fixityOf, operatorIsBack, orderScan, overrideQuality, pagesOf, reviewUpload, sampleReview, uploadPage } from './capture';
+import {
+  captureStatus,
+  finishItemCapture,
+  fixityOf,
+  operatorIsBack,
+  orderScan,
+  overrideQuality,
+  pagesOf,
+  reviewUpload,
+  sampleReview,
+  uploadPage,
+} from './capture';
 import type { ApiContext } from './context';
 import { notFound } from './errors';
 import { deny, authorisedItem } from './items';
@@ -10,7 +21,14 @@ import { waitingItems } from './waiting';
 
 const ItemParams = z.object({ id: z.uuid('must be an item id (UUID)') });
 /** Media types a page image may be uploaded as. */
-export const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/tiff', 'image/x-portable-anymap', 'image/x-portable-pixmap', 'image/x-portable-graymap'];
+export const IMAGE_TYPES = [
+  'image/jpeg',
+  'image/png',
+  'image/tiff',
+  'image/x-portable-anymap',
+  'image/x-portable-pixmap',
+  'image/x-portable-graymap',
+];
 
 export const ScanOrderBody = z.object({
   workstation: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must name a workstation (letters, digits, - or _)'),
@@ -25,15 +43,24 @@ export const ScanOrderBody = z.object({
   finish: z.boolean().default(true).describe('finish the capture when the batch ends'),
 });
 
-const FindingBody = z.object({ type: z.enum(DEFECT_TYPES), pageNumber: z.number().int().min(1).optional(), detail: z.string().min(1).max(1000) });
+const FindingBody = z.object({
+  type: z.enum(DEFECT_TYPES),
+  pageNumber: z.number().int().min(1).optional(),
+  detail: z.string().min(1).max(1000),
+});
 
 export function captureRoutes(ctx: ApiContext): Route[] {
   const rid = (req: { id: unknown }) => req.id as string;
   return [
     route({
-      method: 'post', path: '/items/:id/scan', tag: 'capture', auth: true,
+      method: 'post',
+      path: '/items/:id/scan',
+      tag: 'capture',
+      auth: true,
       summary: "Scan the item's pages on a workstation's scanner (事中 at the window); faults that need the operator wait for them",
-      params: ItemParams, body: ScanOrderBody, errors: [404, 409],
+      params: ItemParams,
+      body: ScanOrderBody,
+      errors: [404, 409],
       response: { status: 202, description: 'Scan ordered; the capture view' },
       async handle({ req, actor, params, body }) {
         const item = await authorisedItem(ctx, actor, params.id, 'capture', rid(req));
@@ -42,10 +69,16 @@ export function captureRoutes(ctx: ApiContext): Route[] {
       },
     }),
     route({
-      method: 'post', path: '/items/:id/pages', tag: 'capture', auth: true,
-      summary: 'Upload one page image (clerk, archivist, or the employer for their own case); with ?replaces=N it rescans page N of a failed item',
-      params: ItemParams, query: z.object({ replaces: z.coerce.number().int().min(1).optional() }),
-      rawBody: { types: IMAGE_TYPES, limit: ctx.config.quality.maxUploadBytes }, errors: [404, 409],
+      method: 'post',
+      path: '/items/:id/pages',
+      tag: 'capture',
+      auth: true,
+      summary:
+        'Upload one page image (clerk, archivist, or the employer for their own case); with ?replaces=N it rescans page N of a failed item',
+      params: ItemParams,
+      query: z.object({ replaces: z.coerce.number().int().min(1).optional() }),
+      rawBody: { types: IMAGE_TYPES, limit: ctx.config.quality.maxUploadBytes },
+      errors: [404, 409],
       response: { status: 202, description: 'The page is staged' },
       async handle({ req, actor, params, query, body }) {
         const item = await authorisedItem(ctx, actor, params.id, 'upload', rid(req));
@@ -53,83 +86,129 @@ export function captureRoutes(ctx: ApiContext): Route[] {
       },
     }),
     route({
-      method: 'post', path: '/items/:id/capture/finish', tag: 'capture', auth: true,
+      method: 'post',
+      path: '/items/:id/capture/finish',
+      tag: 'capture',
+      auth: true,
       summary: 'Say all pages are in: they are prepared, stored, fixed, and the item goes on to verification',
-      params: ItemParams, errors: [404, 409],
+      params: ItemParams,
+      errors: [404, 409],
       response: { status: 200, description: 'Pages taken' },
       async handle({ req, actor, params }) {
         return finishItemCapture(ctx, actor, await authorisedItem(ctx, actor, params.id, 'upload', rid(req)));
       },
     }),
     route({
-      method: 'post', path: '/items/:id/capture/resume', tag: 'capture', auth: true,
+      method: 'post',
+      path: '/items/:id/capture/resume',
+      tag: 'capture',
+      auth: true,
       summary: 'The operator has cleared the device fault (jam, cover, empty feeder): resume the scan',
-      params: ItemParams, errors: [404],
+      params: ItemParams,
+      errors: [404],
       response: { status: 200, description: 'Resumed' },
       async handle({ req, actor, params }) {
         return operatorIsBack(ctx, actor, await authorisedItem(ctx, actor, params.id, 'capture', rid(req)));
       },
     }),
     route({
-      method: 'get', path: '/items/:id/capture', tag: 'capture', auth: true,
+      method: 'get',
+      path: '/items/:id/capture',
+      tag: 'capture',
+      auth: true,
       summary: "The item's capture and verification: waiting on whom, device fault, defects found and how they were resolved",
-      params: ItemParams, errors: [404],
+      params: ItemParams,
+      errors: [404],
       response: { status: 200, description: 'Capture and verification status' },
       async handle({ req, actor, params }) {
         return captureStatus(ctx, await authorisedItem(ctx, actor, params.id, 'read', rid(req)));
       },
     }),
     route({
-      method: 'post', path: '/items/:id/initial-review', tag: 'capture', auth: true,
+      method: 'post',
+      path: '/items/:id/initial-review',
+      tag: 'capture',
+      auth: true,
       summary: "A clerk's initial review (初审) of an employer's upload: approve, or reject with a reason",
-      params: ItemParams, body: z.object({ approved: z.boolean(), reason: z.string().max(1000).optional() }), errors: [404, 409],
+      params: ItemParams,
+      body: z.object({ approved: z.boolean(), reason: z.string().max(1000).optional() }),
+      errors: [404, 409],
       response: { status: 200, description: 'Recorded' },
       async handle({ req, actor, params, body }) {
         return reviewUpload(ctx, actor, await authorisedItem(ctx, actor, params.id, 'review_upload', rid(req)), body);
       },
     }),
     route({
-      method: 'post', path: '/items/:id/quality/override', tag: 'verification', auth: true,
+      method: 'post',
+      path: '/items/:id/quality/override',
+      tag: 'verification',
+      auth: true,
       summary: 'An archivist accepts a failed item as it is, with a recorded reason',
-      params: ItemParams, body: z.object({ reason: z.string().trim().min(1, 'an override needs a reason').max(2000) }), errors: [404, 409],
+      params: ItemParams,
+      body: z.object({ reason: z.string().trim().min(1, 'an override needs a reason').max(2000) }),
+      errors: [404, 409],
       response: { status: 200, description: 'Override accepted' },
       async handle({ req, actor, params, body }) {
         return overrideQuality(ctx, actor, await authorisedItem(ctx, actor, params.id, 'decide_quality', rid(req)), body.reason);
       },
     }),
     route({
-      method: 'post', path: '/items/:id/quality/sample-review', tag: 'verification', auth: true,
+      method: 'post',
+      path: '/items/:id/quality/sample-review',
+      tag: 'verification',
+      auth: true,
       summary: 'Second-level sampling check (抽检): pass a sampled item, or send any verified item back with findings',
-      params: ItemParams, errors: [404, 409],
-      body: z.object({ outcome: z.enum(['pass', 'send_back']), findings: z.array(FindingBody).max(100).optional(), reason: z.string().max(2000).optional() })
-        .refine((b) => b.outcome === 'pass' || (b.findings?.length ?? 0) > 0, { message: 'sending back needs at least one finding', path: ['findings'] }),
+      params: ItemParams,
+      errors: [404, 409],
+      body: z
+        .object({
+          outcome: z.enum(['pass', 'send_back']),
+          findings: z.array(FindingBody).max(100).optional(),
+          reason: z.string().max(2000).optional(),
+        })
+        .refine((b) => b.outcome === 'pass' || (b.findings?.length ?? 0) > 0, {
+          message: 'sending back needs at least one finding',
+          path: ['findings'],
+        }),
       response: { status: 200, description: 'Review recorded' },
       async handle({ req, actor, params, body }) {
         return sampleReview(ctx, actor, await authorisedItem(ctx, actor, params.id, 'decide_quality', rid(req)), body);
       },
     }),
     route({
-      method: 'get', path: '/items/:id/pages', tag: 'capture', auth: true,
+      method: 'get',
+      path: '/items/:id/pages',
+      tag: 'capture',
+      auth: true,
       summary: "The item's pages, current and replaced, with their digests and measurements",
-      params: ItemParams, errors: [404],
+      params: ItemParams,
+      errors: [404],
       response: { status: 200, description: 'Pages' },
       async handle({ req, actor, params }) {
         return pagesOf(ctx, await authorisedItem(ctx, actor, params.id, 'read', rid(req)));
       },
     }),
     route({
-      method: 'get', path: '/items/:id/fixity', tag: 'verification', auth: true,
+      method: 'get',
+      path: '/items/:id/fixity',
+      tag: 'verification',
+      auth: true,
       summary: 'Re-read every current page and check its SHA-256, SM3 and SM2 signature against capture',
-      params: ItemParams, errors: [404],
+      params: ItemParams,
+      errors: [404],
       response: { status: 200, description: 'Per-page fixity' },
       async handle({ req, actor, params }) {
         return fixityOf(ctx, await authorisedItem(ctx, actor, params.id, 'read', rid(req)));
       },
     }),
     route({
-      method: 'get', path: '/signing-keys/:id', tag: 'verification', auth: true,
+      method: 'get',
+      path: '/signing-keys/:id',
+      tag: 'verification',
+      auth: true,
       summary: 'The SM2 public key (PEM) that signed pages, by its id (SM3 of the key)',
-      params: z.object({ id: z.string().regex(/^[0-9a-f]{64}$/, 'must be a key id (64 hex digits)') }), errors: [404],
+      params: z.object({ id: z.string().regex(/^[0-9a-f]{64}$/, 'must be a key id (64 hex digits)') }),
+      errors: [404],
       response: { status: 200, description: 'The public key' },
       async handle({ params }) {
         const key = await ctx.db.signingKey.findUnique({ where: { id: params.id } });
@@ -138,13 +217,18 @@ export function captureRoutes(ctx: ApiContext): Route[] {
       },
     }),
     route({
-      method: 'get', path: '/waiting', tag: 'verification', auth: true,
-      summary: 'Items waiting on a person (initial review, operator at a device, quality decision, sampling review), from Temporal search attributes',
+      method: 'get',
+      path: '/waiting',
+      tag: 'verification',
+      auth: true,
+      summary:
+        'Items waiting on a person (initial review, operator at a device, quality decision, sampling review), from Temporal search attributes',
       query: z.object({ on: z.enum(['initial_review', 'operator', 'quality_decision', 'sampling_review']).optional() }),
       response: { status: 200, description: 'Waiting items in the fonds the user works in' },
       async handle({ req, actor, query }) {
         const ability = defineAbilityFor(actor);
-        if (!ability.can('read', 'LifecycleStatus')) await deny(ctx, actor, 'read', 'waiting', 'your roles do not see work queues', rid(req));
+        if (!ability.can('read', 'LifecycleStatus'))
+          await deny(ctx, actor, 'read', 'waiting', 'your roles do not see work queues', rid(req));
         return waitingItems(ctx, actor, query.on);
       },
     }),

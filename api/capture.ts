@@ -4,7 +4,19 @@ import type { CaptureMode, Finding, ScanOrder, StagedPage } from '../domain/capt
 import { openImage } from '../imaging';
 import type { Item } from '../prisma/client';
 import { fixityStatement, verifySignature } from '../store/signing';
-import { captureItem, captureQuery, decideQuality, finishCapture, initialReview, operatorReady, pagesArrived, reviewSample, scanRequested, verificationQuery, verifyItem } from '../workflows';
+import {
+  captureItem,
+  captureQuery,
+  decideQuality,
+  finishCapture,
+  initialReview,
+  operatorReady,
+  pagesArrived,
+  reviewSample,
+  scanRequested,
+  verificationQuery,
+  verifyItem,
+} from '../workflows';
 import type { Actor } from './access';
 import type { ApiContext } from './context';
 import { badRequest, conflict } from './errors';
@@ -29,7 +41,8 @@ async function fondsOf(ctx: ApiContext, item: Item) {
 const CAPTURABLE = new Set(['registered', 'pending_initial_review']);
 
 function requireCapturable(item: Item): void {
-  if (!CAPTURABLE.has(item.lifecycleState)) throw conflict(`the item is ${item.lifecycleState}; pages can be captured only while it is registered`);
+  if (!CAPTURABLE.has(item.lifecycleState))
+    throw conflict(`the item is ${item.lifecycleState}; pages can be captured only while it is registered`);
 }
 
 function modeFor(actor: Actor): CaptureMode {
@@ -40,7 +53,11 @@ function modeFor(actor: Actor): CaptureMode {
 export async function orderScan(ctx: ApiContext, actor: Actor, item: Item, order: ScanOrder, finish: boolean) {
   requireCapturable(item);
   await ctx.db.item.update({ where: { id: item.id }, data: { captureMode: 'window' } });
-  const handle = await ctx.temporal.workflow.signalWithStart(captureItem, { ...(await captureStart(ctx, item, 'window', actor)), signal: scanRequested, signalArgs: [order] });
+  const handle = await ctx.temporal.workflow.signalWithStart(captureItem, {
+    ...(await captureStart(ctx, item, 'window', actor)),
+    signal: scanRequested,
+    signalArgs: [order],
+  });
   if (finish) await updateOrConflict(handle, finishCapture, { actor: actor.username });
   return { workflowId: handle.workflowId, ...(await handle.query(captureQuery)) };
 }
@@ -51,11 +68,17 @@ export async function orderScan(ctx: ApiContext, actor: Actor, item: Item, order
  */
 /** Checks an uploaded page image can be read and stages it; a bad image is refused and nothing is stored. */
 export async function stageUpload(ctx: ApiContext, actor: Actor, body: unknown, stagingId: string): Promise<StagedPage> {
-  if (!Buffer.isBuffer(body) || body.length === 0) throw badRequest('the body must be the page image (Content-Type image/jpeg, image/png, image/tiff or image/x-portable-anymap)');
+  if (!Buffer.isBuffer(body) || body.length === 0)
+    throw badRequest('the body must be the page image (Content-Type image/jpeg, image/png, image/tiff or image/x-portable-anymap)');
   const image = await openImage(body).catch((err: Error) => {
     throw badRequest(`the page image cannot be read: ${err.message}`, [{ field: 'body', problem: 'unreadable image' }]);
   });
-  const stored = await ctx.store.put({ bucket: ctx.config.s3.buckets.images, key: `staging/${stagingId}/upload-${randomUUID()}`, body, contentType: `image/${image.format}` });
+  const stored = await ctx.store.put({
+    bucket: ctx.config.s3.buckets.images,
+    key: `staging/${stagingId}/upload-${randomUUID()}`,
+    body,
+    contentType: `image/${image.format}`,
+  });
   return { bucket: stored.bucket, key: stored.key, versionId: stored.versionId, source: `upload:${actor.username}` };
 }
 
@@ -64,16 +87,25 @@ export async function stageUpload(ctx: ApiContext, actor: Actor, body: unknown, 
  * (or, for a rescan, to its verification as the page it replaces). A bad image stores nothing.
  */
 export async function uploadPage(ctx: ApiContext, actor: Actor, item: Item, body: unknown, replaces: number | undefined) {
-  if (replaces !== undefined && item.lifecycleState !== 'verification_failed') throw conflict(`the item is ${item.lifecycleState}; pages are replaced only after a failed verification`);
+  if (replaces !== undefined && item.lifecycleState !== 'verification_failed')
+    throw conflict(`the item is ${item.lifecycleState}; pages are replaced only after a failed verification`);
   if (replaces === undefined) requireCapturable(item);
   const page: StagedPage = { ...(await stageUpload(ctx, actor, body, item.id)), replaces };
   if (replaces !== undefined) {
-    await updateOrConflict(ctx.temporal.workflow.getHandle(verifyWorkflowId(item.id)), decideQuality, { kind: 'rescan', actor: actor.username, pages: [page] });
+    await updateOrConflict(ctx.temporal.workflow.getHandle(verifyWorkflowId(item.id)), decideQuality, {
+      kind: 'rescan',
+      actor: actor.username,
+      pages: [page],
+    });
     return { staged: 1, replaces };
   }
   const mode = modeFor(actor);
   await ctx.db.item.update({ where: { id: item.id }, data: { captureMode: mode } });
-  const handle = await ctx.temporal.workflow.signalWithStart(captureItem, { ...(await captureStart(ctx, item, mode, actor)), signal: pagesArrived, signalArgs: [[page]] });
+  const handle = await ctx.temporal.workflow.signalWithStart(captureItem, {
+    ...(await captureStart(ctx, item, mode, actor)),
+    signal: pagesArrived,
+    signalArgs: [[page]],
+  });
   return { staged: 1, workflowId: handle.workflowId };
 }
 
@@ -83,8 +115,14 @@ export async function finishItemCapture(ctx: ApiContext, actor: Actor, item: Ite
 
 export async function captureStatus(ctx: ApiContext, item: Item) {
   const [capture, verification] = await Promise.all([
-    ctx.temporal.workflow.getHandle(captureWorkflowId(item.id)).query(captureQuery).catch(() => null),
-    ctx.temporal.workflow.getHandle(verifyWorkflowId(item.id)).query(verificationQuery).catch(() => null),
+    ctx.temporal.workflow
+      .getHandle(captureWorkflowId(item.id))
+      .query(captureQuery)
+      .catch(() => null),
+    ctx.temporal.workflow
+      .getHandle(verifyWorkflowId(item.id))
+      .query(verificationQuery)
+      .catch(() => null),
   ]);
   const defects = await ctx.db.qualityDefect.findMany({ where: { itemId: item.id }, orderBy: { detectedAt: 'asc' } });
   return { lifecycleState: item.lifecycleState, capture, verification, defects };
@@ -96,24 +134,44 @@ export async function operatorIsBack(ctx: ApiContext, actor: Actor, item: Item) 
 }
 
 export async function reviewUpload(ctx: ApiContext, actor: Actor, item: Item, decision: { approved: boolean; reason?: string }) {
-  await updateOrConflict(ctx.temporal.workflow.getHandle(captureWorkflowId(item.id)), initialReview, { actor: actor.username, ...decision });
+  await updateOrConflict(ctx.temporal.workflow.getHandle(captureWorkflowId(item.id)), initialReview, {
+    actor: actor.username,
+    ...decision,
+  });
   return { recorded: true };
 }
 
 export async function overrideQuality(ctx: ApiContext, actor: Actor, item: Item, reason: string) {
-  return updateOrConflict(ctx.temporal.workflow.getHandle(verifyWorkflowId(item.id)), decideQuality, { kind: 'override', actor: actor.username, reason });
+  return updateOrConflict(ctx.temporal.workflow.getHandle(verifyWorkflowId(item.id)), decideQuality, {
+    kind: 'override',
+    actor: actor.username,
+    reason,
+  });
 }
 
 /** A sampling review: on a sampled item waiting for it, or sending back any verified item. */
-export async function sampleReview(ctx: ApiContext, actor: Actor, item: Item, review: { outcome: 'pass' | 'send_back'; findings?: Finding[]; reason?: string }) {
+export async function sampleReview(
+  ctx: ApiContext,
+  actor: Actor,
+  item: Item,
+  review: { outcome: 'pass' | 'send_back'; findings?: Finding[]; reason?: string },
+) {
   const handle = ctx.temporal.workflow.getHandle(verifyWorkflowId(item.id));
-  const waiting = await handle.query(verificationQuery).then((v) => v.waitingOn === 'sampling_review').catch(() => false);
+  const waiting = await handle
+    .query(verificationQuery)
+    .then((v) => v.waitingOn === 'sampling_review')
+    .catch(() => false);
   if (waiting) return updateOrConflict(handle, reviewSample, { actor: actor.username, ...review });
   if (item.lifecycleState !== 'verified') throw conflict(`the item is ${item.lifecycleState}; only verified items can be sent back`);
   if (item.boxId) throw conflict('the item is already numbered and boxed; a boxed item is not sent back');
   if (review.outcome === 'pass') return { accepted: true };
   try {
-    await ctx.temporal.workflow.start(verifyItem, { workflowId: verifyWorkflowId(item.id), taskQueue: ctx.config.temporal.taskQueue, typedSearchAttributes: await fondsOf(ctx, item), args: [{ itemId: item.id, sentBack: { findings: review.findings ?? [], actor: actor.username } }] });
+    await ctx.temporal.workflow.start(verifyItem, {
+      workflowId: verifyWorkflowId(item.id),
+      taskQueue: ctx.config.temporal.taskQueue,
+      typedSearchAttributes: await fondsOf(ctx, item),
+      args: [{ itemId: item.id, sentBack: { findings: review.findings ?? [], actor: actor.username } }],
+    });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict('the item is already being verified');
     throw err;
@@ -124,11 +182,31 @@ export async function sampleReview(ctx: ApiContext, actor: Actor, item: Item, re
 export async function pagesOf(ctx: ApiContext, item: Item) {
   const pages = await ctx.db.page.findMany({ where: { itemId: item.id }, orderBy: [{ pageNumber: 'asc' }, { createdAt: 'asc' }] });
   return pages.map((p) => ({
-    pageNumber: p.pageNumber, current: p.supersededAt === null, bucket: p.bucket, key: p.key, versionId: p.versionId, size: Number(p.size),
-    format: p.format, dpi: p.dpi, sha256: p.sha256, sm3: p.sm3, signed: Boolean(p.signature), source: p.source,
-    signature: p.signature, signingKeyId: p.signingKeyId,
-    fixityStatement: fixityStatement({ itemId: item.id, pageNumber: p.pageNumber, bucket: p.bucket, key: p.key, size: Number(p.size), sha256: p.sha256, sm3: p.sm3 }),
-    supersededAt: p.supersededAt?.toISOString() ?? null, analysis: p.analysis,
+    pageNumber: p.pageNumber,
+    current: p.supersededAt === null,
+    bucket: p.bucket,
+    key: p.key,
+    versionId: p.versionId,
+    size: Number(p.size),
+    format: p.format,
+    dpi: p.dpi,
+    sha256: p.sha256,
+    sm3: p.sm3,
+    signed: Boolean(p.signature),
+    source: p.source,
+    signature: p.signature,
+    signingKeyId: p.signingKeyId,
+    fixityStatement: fixityStatement({
+      itemId: item.id,
+      pageNumber: p.pageNumber,
+      bucket: p.bucket,
+      key: p.key,
+      size: Number(p.size),
+      sha256: p.sha256,
+      sm3: p.sm3,
+    }),
+    supersededAt: p.supersededAt?.toISOString() ?? null,
+    analysis: p.analysis,
   }));
 }
 
@@ -140,10 +218,21 @@ export async function fixityOf(ctx: ApiContext, item: Item) {
   for (const p of pages) {
     // The version fixed at capture must still read back the same, and no other version may have replaced it.
     const fixed = { bucket: p.bucket, key: p.key, size: Number(p.size), sha256: p.sha256, sm3: p.sm3 };
-    const [recorded, current] = await Promise.all([ctx.store.verify({ ...fixed, versionId: p.versionId ?? undefined }), ctx.store.verify(fixed)]);
+    const [recorded, current] = await Promise.all([
+      ctx.store.verify({ ...fixed, versionId: p.versionId ?? undefined }),
+      ctx.store.verify(fixed),
+    ]);
     const problems = [...new Set([...recorded.problems, ...current.problems.map((m) => `current version: ${m}`)])];
     const pem = p.signingKeyId ? keys.get(p.signingKeyId) : undefined;
-    const statement = fixityStatement({ itemId: item.id, pageNumber: p.pageNumber, bucket: p.bucket, key: p.key, size: Number(p.size), sha256: p.sha256, sm3: p.sm3 });
+    const statement = fixityStatement({
+      itemId: item.id,
+      pageNumber: p.pageNumber,
+      bucket: p.bucket,
+      key: p.key,
+      size: Number(p.size),
+      sha256: p.sha256,
+      sm3: p.sm3,
+    });
     if (!p.signature || !pem) problems.push('no signature, or its key is unknown');
     else if (!verifySignature(pem, statement, p.signature)) problems.push('the SM2 signature does not match the recorded digests');
     results.push({ pageNumber: p.pageNumber, ok: problems.length === 0, problems });
@@ -151,7 +240,11 @@ export async function fixityOf(ctx: ApiContext, item: Item) {
   return { itemId: item.id, ok: results.every((r) => r.ok), pages: results };
 }
 
-export async function updateOrConflict<Ret, Arg>(handle: WorkflowHandle, update: import('@temporalio/client').UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> {
+export async function updateOrConflict<Ret, Arg>(
+  handle: WorkflowHandle,
+  update: import('@temporalio/client').UpdateDefinition<Ret, [Arg]>,
+  arg: Arg,
+): Promise<Ret> {
   try {
     return await handle.executeUpdate(update, { args: [arg] });
   } catch (err) {

@@ -33,7 +33,9 @@ export const ErrorBody = z.object({
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const known = toAppError(err);
   if (known.status >= 500) req.log.error({ err }, 'request failed');
-  res.status(known.status).json({ error: { code: known.code, message: known.message, details: known.details, requestId: req.id as string } });
+  res
+    .status(known.status)
+    .json({ error: { code: known.code, message: known.message, details: known.details, requestId: req.id as string } });
 };
 
 function toAppError(err: unknown): AppError {

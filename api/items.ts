@@ -6,7 +6,16 @@ import { SECURITY_LEVELS } from '../domain/security';
 import type { Item } from '../prisma/client';
 import { itemWithHistory } from '../catalogue/lifecycle';
 import { registerCases, type CaseInput, type ItemRegistration, type RegisteredItem, type Refusal } from '../catalogue/registration';
-import { defineAbilityFor, explainItemDenial, explainRegistrationDenial, fondsSubject, itemSubject, type Action, type Actor, type ItemAccessFacts } from './access';
+import {
+  defineAbilityFor,
+  explainItemDenial,
+  explainRegistrationDenial,
+  fondsSubject,
+  itemSubject,
+  type Action,
+  type Actor,
+  type ItemAccessFacts,
+} from './access';
 import { audit } from './audit';
 import type { ApiContext } from './context';
 import { AppError, forbidden, notFound } from './errors';
@@ -32,7 +41,6 @@ export const ItemView = z.object({
   title: z.string(),
 });
 
-
 const RefusalView = z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() });
 
 export const RegistrationBatchReply = z.object({
@@ -52,20 +60,37 @@ const REFUSAL_STATUS: Record<Refusal['code'], number> = { bad_request: 400, forb
 
 /** Registers a business case's item from its index data: the batch path with one case. */
 export async function registerItem(ctx: ApiContext, actor: Actor, input: ItemRegistration, requestId: string) {
-  const [outcome] = (await registerBatch(ctx, actor, [{ ok: true, value: input }], requestId)).results as [z.infer<typeof RegistrationBatchReply>['results'][number]];
-  if (outcome.error) throw new AppError(REFUSAL_STATUS[outcome.error.code as Refusal['code']], outcome.error.code, outcome.error.message, outcome.error.details);
+  const [outcome] = (await registerBatch(ctx, actor, [{ ok: true, value: input }], requestId)).results as [
+    z.infer<typeof RegistrationBatchReply>['results'][number],
+  ];
+  if (outcome.error)
+    throw new AppError(
+      REFUSAL_STATUS[outcome.error.code as Refusal['code']],
+      outcome.error.code,
+      outcome.error.message,
+      outcome.error.details,
+    );
   return { created: outcome.status === 'created', item: outcome.item! };
 }
 
 /** Registers the cases of a batch, each on its own: created, already registered, or refused with the reason. */
-export async function registerBatch(ctx: ApiContext, actor: Actor, cases: readonly CaseInput[], requestId: string): Promise<z.infer<typeof RegistrationBatchReply>> {
+export async function registerBatch(
+  ctx: ApiContext,
+  actor: Actor,
+  cases: readonly CaseInput[],
+  requestId: string,
+): Promise<z.infer<typeof RegistrationBatchReply>> {
   const ability = defineAbilityFor(actor);
-  if (!ability.can('register', 'Item')) await deny(ctx, actor, 'register', 'items', `your roles (${actor.roles.join(', ')}) do not register items`, requestId);
+  if (!ability.can('register', 'Item'))
+    await deny(ctx, actor, 'register', 'items', `your roles (${actor.roles.join(', ')}) do not register items`, requestId);
   const outcomes = await registerCases(ctx.db, cases, {
     name: actor.username,
     userId: actor.id,
     requestId,
-    mayNotRegister: (target) => (ability.can('register', itemSubject({ ...target, id: '', citizenId: '', employerCreditCode: null })) ? undefined : explainRegistrationDenial(actor, target)),
+    mayNotRegister: (target) =>
+      ability.can('register', itemSubject({ ...target, id: '', citizenId: '', employerCreditCode: null }))
+        ? undefined
+        : explainRegistrationDenial(actor, target),
     mayNotSee: (item) => (ability.can('read', itemSubject(item)) ? undefined : explainItemDenial(actor, item, 'read', item.fonds)),
   });
   const counts = { created: 0, existing: 0, refused: 0 };
@@ -105,11 +130,40 @@ const SEES_CITIZEN_ID: Role[] = ['clerk', 'archivist', 'archive_manager'];
 /** An item as the actor may see it: the citizen ID in full only for those whose work needs it, or their own. */
 export function itemView(item: RegisteredItem, actor: Actor): z.infer<typeof ItemView> {
   const fullCitizenId = actor.roles.some((r) => SEES_CITIZEN_ID.includes(r)) || actor.citizenId === item.citizenId;
-  const { id, fonds, archivalCode, caseNumber, businessType, lifecycleState, securityLevel, retentionPeriod, year, personName, employerName, clerk, handledOn, handlingOffice, title } = item;
+  const {
+    id,
+    fonds,
+    archivalCode,
+    caseNumber,
+    businessType,
+    lifecycleState,
+    securityLevel,
+    retentionPeriod,
+    year,
+    personName,
+    employerName,
+    clerk,
+    handledOn,
+    handlingOffice,
+    title,
+  } = item;
   return {
-    id, fonds, archivalCode, caseNumber, businessType, lifecycleState, securityLevel, retentionPeriod, year,
+    id,
+    fonds,
+    archivalCode,
+    caseNumber,
+    businessType,
+    lifecycleState,
+    securityLevel,
+    retentionPeriod,
+    year,
     citizenId: fullCitizenId ? item.citizenId : maskCitizenId(item.citizenId),
-    personName, employerName, clerk, handledOn, handlingOffice, title,
+    personName,
+    employerName,
+    clerk,
+    handledOn,
+    handlingOffice,
+    title,
   };
 }
 
@@ -118,20 +172,43 @@ export async function viewOf(ctx: ApiContext, item: Item, actor: Actor): Promise
     where: { id: item.id },
     select: { fonds: { select: { code: true } }, businessType: { select: { code: true } }, handlingOffice: { select: { code: true } } },
   });
-  return itemView({
-    ...item, fonds: refs.fonds.code, businessType: refs.businessType.code, handlingOffice: refs.handlingOffice.code,
-    clerk: item.clerkName, handledOn: item.handledOn.toISOString().slice(0, 10),
-  }, actor);
+  return itemView(
+    {
+      ...item,
+      fonds: refs.fonds.code,
+      businessType: refs.businessType.code,
+      handlingOffice: refs.handlingOffice.code,
+      clerk: item.clerkName,
+      handledOn: item.handledOn.toISOString().slice(0, 10),
+    },
+    actor,
+  );
 }
 
 /** Refuses, audited, unless the actor may take the action in the fonds; the refusal says whether the fonds or the role is wrong. */
-export async function requireInFonds(ctx: ApiContext, actor: Actor, action: Action, fondsId: string, subject: string, requestId: string): Promise<void> {
+export async function requireInFonds(
+  ctx: ApiContext,
+  actor: Actor,
+  action: Action,
+  fondsId: string,
+  subject: string,
+  requestId: string,
+): Promise<void> {
   if (defineAbilityFor(actor).can(action, fondsSubject(fondsId))) return;
-  const reason = actor.fondsIds.includes(fondsId) ? `your roles (${actor.roles.join(', ')}) do not allow '${action}' in this fonds` : `${subject} belongs to a fonds that is not among your fonds`;
+  const reason = actor.fondsIds.includes(fondsId)
+    ? `your roles (${actor.roles.join(', ')}) do not allow '${action}' in this fonds`
+    : `${subject} belongs to a fonds that is not among your fonds`;
   await deny(ctx, actor, action, subject, reason, requestId);
 }
 
-export async function deny(ctx: ApiContext, actor: Actor, action: string, subject: string, reason: string, requestId: string): Promise<never> {
+export async function deny(
+  ctx: ApiContext,
+  actor: Actor,
+  action: string,
+  subject: string,
+  reason: string,
+  requestId: string,
+): Promise<never> {
   await audit(ctx.db, { actorId: actor.id, actor: actor.username, action, subject, outcome: 'denied', reason, requestId });
   throw forbidden(reason);
 }

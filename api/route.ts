@@ -74,17 +74,35 @@ export function openApiDocument(routes: Route[], { version }: { version: string 
         ...(r.response.schema ? { content: { 'application/json': { schema: schema(r.response.schema) } } } : {}),
       },
     };
-    for (const status of [...(r.auth ? [401, 403] : []), ...(r.body || r.rawBody || r.query || r.params ? [400] : []), ...(r.rawBody || r.jsonLimit ? [413] : []), ...(r.errors ?? [])]) {
-      responses[status] = { description: STATUS_TEXT[status] ?? 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    for (const status of [
+      ...(r.auth ? [401, 403] : []),
+      ...(r.body || r.rawBody || r.query || r.params ? [400] : []),
+      ...(r.rawBody || r.jsonLimit ? [413] : []),
+      ...(r.errors ?? []),
+    ]) {
+      responses[status] = {
+        description: STATUS_TEXT[status] ?? 'Error',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      };
     }
     (paths[oaPath] ??= {})[r.method] = {
       tags: [r.tag],
       summary: r.summary,
-      operationId: `${r.method}${oaPath.replace(/[{}]/g, '').replace(/(^|\/)(\w)/g, (_m, _s, c: string) => c.toUpperCase()).replace(/\W/g, '')}`,
+      operationId: `${r.method}${oaPath
+        .replace(/[{}]/g, '')
+        .replace(/(^|\/)(\w)/g, (_m, _s, c: string) => c.toUpperCase())
+        .replace(/\W/g, '')}`,
       ...(r.auth ? {} : { security: [] }),
       ...(parameters.length ? { parameters } : {}),
       ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(r.body) } } } } : {}),
-      ...(r.rawBody ? { requestBody: { required: true, content: Object.fromEntries(r.rawBody.types.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])) } } : {}),
+      ...(r.rawBody
+        ? {
+            requestBody: {
+              required: true,
+              content: Object.fromEntries(r.rawBody.types.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])),
+            },
+          }
+        : {}),
       responses,
     };
   }

@@ -28,22 +28,34 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
   };
   return [
     route({
-      method: 'post', path: '/scan-sessions', tag: 'capture', auth: true,
+      method: 'post',
+      path: '/scan-sessions',
+      tag: 'capture',
+      auth: true,
       summary: 'Open a batch scan session (事后扫描): scan or upload a stack of several cases, sorted by their slips',
       response: { status: 201, description: 'The session' },
       async handle({ res, actor }) {
         requireScanningRole(actor);
         const sessionId = randomUUID();
-        await ctx.temporal.workflow.start(scanSession, { workflowId: sessionWorkflowId(sessionId), taskQueue: ctx.config.temporal.taskQueue, args: [{ sessionId, actor: actor.username, fondsIds: actor.fondsIds }] });
+        await ctx.temporal.workflow.start(scanSession, {
+          workflowId: sessionWorkflowId(sessionId),
+          taskQueue: ctx.config.temporal.taskQueue,
+          args: [{ sessionId, actor: actor.username, fondsIds: actor.fondsIds }],
+        });
         const session = await describe(sessionId);
         res.status(201).json(session);
         return session;
       },
     }),
     route({
-      method: 'post', path: '/scan-sessions/:id/scan', tag: 'capture', auth: true,
+      method: 'post',
+      path: '/scan-sessions/:id/scan',
+      tag: 'capture',
+      auth: true,
       summary: "Scan (part of) the stack on a workstation's feeder",
-      params: SessionParams, body: ScanOrderBody.omit({ finish: true }), errors: [404],
+      params: SessionParams,
+      body: ScanOrderBody.omit({ finish: true }),
+      errors: [404],
       response: { status: 202, description: 'Scan ordered' },
       async handle({ actor, params, body }) {
         requireScanningRole(actor);
@@ -53,9 +65,14 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
       },
     }),
     route({
-      method: 'post', path: '/scan-sessions/:id/pages', tag: 'capture', auth: true,
+      method: 'post',
+      path: '/scan-sessions/:id/pages',
+      tag: 'capture',
+      auth: true,
       summary: 'Add one page of the stack as an image (e.g. from a network scanner)',
-      params: SessionParams, rawBody: { types: IMAGE_TYPES, limit: ctx.config.quality.maxUploadBytes }, errors: [404],
+      params: SessionParams,
+      rawBody: { types: IMAGE_TYPES, limit: ctx.config.quality.maxUploadBytes },
+      errors: [404],
       response: { status: 202, description: 'The page is staged' },
       async handle({ actor, params, body }) {
         requireScanningRole(actor);
@@ -65,9 +82,13 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
       },
     }),
     route({
-      method: 'post', path: '/scan-sessions/:id/finish', tag: 'capture', auth: true,
+      method: 'post',
+      path: '/scan-sessions/:id/finish',
+      tag: 'capture',
+      auth: true,
       summary: 'The whole stack is in: sort it into cases and hand each its pages',
-      params: SessionParams, errors: [404, 409],
+      params: SessionParams,
+      errors: [404, 409],
       response: { status: 200, description: 'Sorting started' },
       async handle({ actor, params }) {
         requireScanningRole(actor);
@@ -81,9 +102,13 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
       },
     }),
     route({
-      method: 'post', path: '/scan-sessions/:id/resume', tag: 'capture', auth: true,
+      method: 'post',
+      path: '/scan-sessions/:id/resume',
+      tag: 'capture',
+      auth: true,
       summary: 'The operator has cleared the device fault: resume scanning the stack',
-      params: SessionParams, errors: [404],
+      params: SessionParams,
+      errors: [404],
       response: { status: 200, description: 'Resumed' },
       async handle({ actor, params }) {
         requireScanningRole(actor);
@@ -92,9 +117,13 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
       },
     }),
     route({
-      method: 'get', path: '/scan-sessions/:id', tag: 'capture', auth: true,
+      method: 'get',
+      path: '/scan-sessions/:id',
+      tag: 'capture',
+      auth: true,
       summary: 'The session: pages staged, device fault, and how the stack was sorted into cases',
-      params: SessionParams, errors: [404],
+      params: SessionParams,
+      errors: [404],
       response: { status: 200, description: 'The session' },
       handle: ({ params }) => describe(params.id),
     }),

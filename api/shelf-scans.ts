@@ -10,11 +10,18 @@ import { fondsFor } from './volumes';
 
 const ScanOpening = z.object({
   reader: z.string().trim().min(1).max(100).describe('the barcode reader, as the workstation names it (serial port or keyboard wedge)'),
-  fonds: z.string().min(1).optional().describe("a fonds of the agency whose shelves are scanned; needed only by users of several agencies"),
+  fonds: z.string().min(1).optional().describe('a fonds of the agency whose shelves are scanned; needed only by users of several agencies'),
 });
 
-const barcode = z.string().trim().min(1, 'must not be empty').max(128).regex(/^[^\p{Cc}]+$/u, 'must not hold control characters');
-const Readings = z.object({ barcodes: z.array(barcode).min(1).max(1000).describe('barcodes in the order read: a shelf, its boxes, a box’s items') });
+const barcode = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(128)
+  .regex(/^[^\p{Cc}]+$/u, 'must not hold control characters');
+const Readings = z.object({
+  barcodes: z.array(barcode).min(1).max(1000).describe('barcodes in the order read: a shelf, its boxes, a box’s items'),
+});
 
 /** The agency whose shelves the actor may scan: that of the fonds named, or of the actor's own fonds when they share one. */
 async function agencyFor(ctx: ApiContext, actor: Actor, fondsCode: string | undefined, requestId: string): Promise<string> {
@@ -22,8 +29,12 @@ async function agencyFor(ctx: ApiContext, actor: Actor, fondsCode: string | unde
   const ability = defineAbilityFor(actor);
   const fonds = await ctx.db.fonds.findMany({ where: { id: { in: actor.fondsIds } }, select: { id: true, agencyId: true } });
   const agencies = [...new Set(fonds.filter((f) => ability.can('inventory', fondsSubject(f.id))).map((f) => f.agencyId))];
-  if (agencies.length === 0) await deny(ctx, actor, 'inventory', 'shelf_scan', `your roles (${actor.roles.join(', ')}) do not allow scanning shelves`, requestId);
-  if (agencies.length > 1) throw badRequest('fonds: you work in several agencies; name a fonds of the agency whose shelves you scan', [{ field: 'fonds', problem: 'required' }]);
+  if (agencies.length === 0)
+    await deny(ctx, actor, 'inventory', 'shelf_scan', `your roles (${actor.roles.join(', ')}) do not allow scanning shelves`, requestId);
+  if (agencies.length > 1)
+    throw badRequest('fonds: you work in several agencies; name a fonds of the agency whose shelves you scan', [
+      { field: 'fonds', problem: 'required' },
+    ]);
   return agencies[0]!;
 }
 
@@ -33,7 +44,8 @@ async function scanFor(ctx: ApiContext, actor: Actor, id: string, requestId: str
   if (!scan) throw notFound(`shelf scan ${id}`);
   const ability = defineAbilityFor(actor);
   const fonds = await ctx.db.fonds.findMany({ where: { id: { in: actor.fondsIds }, agencyId: scan.agencyId }, select: { id: true } });
-  if (!fonds.some((f) => ability.can('inventory', fondsSubject(f.id)))) await deny(ctx, actor, 'inventory', `shelf_scan:${id}`, "the shelf scan is of an agency whose shelves you may not scan", requestId);
+  if (!fonds.some((f) => ability.can('inventory', fondsSubject(f.id))))
+    await deny(ctx, actor, 'inventory', `shelf_scan:${id}`, 'the shelf scan is of an agency whose shelves you may not scan', requestId);
   return scan;
 }
 
@@ -41,20 +53,37 @@ function scanView(scan: { id: string; reader: string; scannedBy: string; reading
   const readings = (scan.readings as Reading[]).map((r) => ({ barcode: r.barcode, at: r.at ?? null, shape: barcodeShape(r.barcode) }));
   const counts = { shelf: 0, box: 0, item: 0, unknown: 0 };
   for (const r of readings) counts[r.shape] += 1;
-  return { id: scan.id, reader: scan.reader, scannedBy: scan.scannedBy, status: scan.closedAt ? 'closed' : 'open', readings, counts, startedAt: scan.startedAt.toISOString(), closedAt: scan.closedAt?.toISOString() ?? null };
+  return {
+    id: scan.id,
+    reader: scan.reader,
+    scannedBy: scan.scannedBy,
+    status: scan.closedAt ? 'closed' : 'open',
+    readings,
+    counts,
+    startedAt: scan.startedAt.toISOString(),
+    closedAt: scan.closedAt?.toISOString() ?? null,
+  };
 }
 
-const ScanView = z.object({
-  id: z.string(), reader: z.string(), scannedBy: z.string(), status: z.enum(['open', 'closed']),
-  readings: z.array(z.object({ barcode: z.string(), at: z.string().nullable(), shape: z.enum(['shelf', 'box', 'item', 'unknown']) })),
-  counts: z.object({ shelf: z.number(), box: z.number(), item: z.number(), unknown: z.number() }),
-}).loose();
+const ScanView = z
+  .object({
+    id: z.string(),
+    reader: z.string(),
+    scannedBy: z.string(),
+    status: z.enum(['open', 'closed']),
+    readings: z.array(z.object({ barcode: z.string(), at: z.string().nullable(), shape: z.enum(['shelf', 'box', 'item', 'unknown']) })),
+    counts: z.object({ shelf: z.number(), box: z.number(), item: z.number(), unknown: z.number() }),
+  })
+  .loose();
 
 export function shelfScanRoutes(ctx: ApiContext): Route[] {
   const idParam = z.object({ id: z.uuid() });
   return [
     route({
-      method: 'post', path: '/shelf-scans', tag: 'inventory', auth: true,
+      method: 'post',
+      path: '/shelf-scans',
+      tag: 'inventory',
+      auth: true,
       summary: 'Open a shelf-scan session (架位扫描): barcodes read along the shelves, judged by the next inventory that names it',
       body: ScanOpening,
       response: { status: 201, description: 'Session opened', schema: ScanView },
@@ -66,39 +95,60 @@ export function shelfScanRoutes(ctx: ApiContext): Route[] {
       },
     }),
     route({
-      method: 'get', path: '/shelf-scans/:id', tag: 'inventory', auth: true,
+      method: 'get',
+      path: '/shelf-scans/:id',
+      tag: 'inventory',
+      auth: true,
       summary: 'A shelf-scan session: its readings in order, each with its barcode shape (shelf, box, item or unknown)',
-      params: idParam, errors: [404],
+      params: idParam,
+      errors: [404],
       response: { status: 200, description: 'The session', schema: ScanView },
       async handle({ req, actor, params }) {
         return scanView(await scanFor(ctx, actor, params.id, req.id as string));
       },
     }),
     route({
-      method: 'post', path: '/shelf-scans/:id/readings', tag: 'inventory', auth: true,
+      method: 'post',
+      path: '/shelf-scans/:id/readings',
+      tag: 'inventory',
+      auth: true,
       summary: 'Append barcodes read, in order; a barcode of no known shape is kept and reported by the inventory as unknown',
-      params: idParam, body: Readings, errors: [404, 409],
+      params: idParam,
+      body: Readings,
+      errors: [404, 409],
       response: { status: 200, description: 'The session with the readings appended', schema: ScanView },
       async handle({ req, actor, params, body }) {
         await scanFor(ctx, actor, params.id, req.id as string);
         const at = new Date().toISOString();
         const readings: Reading[] = body.barcodes.map((b) => ({ barcode: b, at }));
         // One statement appends, so readings posted at once by two requests both land, each batch in its order.
-        const appended = await ctx.db.$executeRaw`UPDATE shelf_scan SET readings = readings || ${JSON.stringify(readings)}::jsonb WHERE id = ${params.id}::uuid AND closed_at IS NULL`;
+        const appended = await ctx.db
+          .$executeRaw`UPDATE shelf_scan SET readings = readings || ${JSON.stringify(readings)}::jsonb WHERE id = ${params.id}::uuid AND closed_at IS NULL`;
         if (appended !== 1) throw conflict(`shelf scan ${params.id} is closed; open a new session to read more`);
         return scanView(await ctx.db.shelfScan.findUniqueOrThrow({ where: { id: params.id } }));
       },
     }),
     route({
-      method: 'post', path: '/shelf-scans/:id/close', tag: 'inventory', auth: true,
+      method: 'post',
+      path: '/shelf-scans/:id/close',
+      tag: 'inventory',
+      auth: true,
       summary: 'Close a shelf-scan session; only closed sessions are judged',
-      params: idParam, errors: [404, 409],
+      params: idParam,
+      errors: [404, 409],
       response: { status: 200, description: 'The closed session', schema: ScanView },
       async handle({ req, actor, params }) {
         await scanFor(ctx, actor, params.id, req.id as string);
         const closed = await ctx.db.shelfScan.updateMany({ where: { id: params.id, closedAt: null }, data: { closedAt: new Date() } });
         if (closed.count !== 1) throw conflict(`shelf scan ${params.id} is already closed`);
-        await audit(ctx.db, { actorId: actor.id, actor: actor.username, action: 'shelf_scan.close', subject: `shelf_scan:${params.id}`, outcome: 'done', requestId: req.id as string });
+        await audit(ctx.db, {
+          actorId: actor.id,
+          actor: actor.username,
+          action: 'shelf_scan.close',
+          subject: `shelf_scan:${params.id}`,
+          outcome: 'done',
+          requestId: req.id as string,
+        });
         return scanView(await ctx.db.shelfScan.findUniqueOrThrow({ where: { id: params.id } }));
       },
     }),

@@ -14,7 +14,12 @@ export async function lifecycleCounts(ctx: ApiContext, actor: Actor, fondsCode: 
     wanted = visible.filter((f) => f.code === fondsCode);
     if (!wanted.length) await deny(ctx, actor, 'read', `fonds:${fondsCode}`, `fonds ${fondsCode} is not among your fonds`, requestId);
   }
-  return wanted.map(({ code, name, byState }) => ({ fonds: code, name, total: Object.values(byState).reduce((a, b) => a + b, 0), byState }));
+  return wanted.map(({ code, name, byState }) => ({
+    fonds: code,
+    name,
+    total: Object.values(byState).reduce((a, b) => a + b, 0),
+    byState,
+  }));
 }
 
 type Check = { ok: true; latencyMs: number } | { ok: false; latencyMs: number; error: string };

@@ -12,7 +12,10 @@ export async function waitingItems(ctx: ApiContext, actor: Actor, on: Exclude<Wa
     found.push({ workflowId: wf.workflowId, itemId, waitingOn: String(waitingOn), since: wf.startTime.toISOString() });
     if (found.length >= 1000) break;
   }
-  const items = await ctx.db.item.findMany({ where: { id: { in: found.map((f) => f.itemId) }, fondsId: { in: actor.fondsIds } }, include: { fonds: true } });
+  const items = await ctx.db.item.findMany({
+    where: { id: { in: found.map((f) => f.itemId) }, fondsId: { in: actor.fondsIds } },
+    include: { fonds: true },
+  });
   const byId = new Map(items.map((i) => [i.id, i]));
   return found.flatMap((f) => {
     const item = byId.get(f.itemId);

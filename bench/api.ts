@@ -10,7 +10,11 @@ export async function benchApi(ctx: ApiContext) {
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   async function call<T = Record<string, unknown>>(method: string, url: string, token: string | undefined, body?: unknown): Promise<T> {
-    const res = await fetch(`${base}${url}`, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${base}${url}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const json = (await res.json()) as T;
     if (res.status >= 400) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
     return json;

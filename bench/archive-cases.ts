@@ -11,7 +11,8 @@ export const FIRST_YEAR = 2007;
 
 const FONDS = [
   {
-    code: 'J001', share: 0.55,
+    code: 'J001',
+    share: 0.55,
     // Insured-person registration and payment details dominate; employer registration and annual summaries are few.
     types: { GL02: 30, GL03: 15, ZJ02: 15, YL02: 15, ZJ01: 8, YL01: 8, GL01: 3, GS01: 2, JH01: 2, ZJ03: 1, TJ01: 1 },
   },
@@ -23,7 +24,16 @@ const SURNAMES = [...'王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林�
 const GIVEN = [...'伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国红梅志强玉兰海燕晓东文婷雪梅俊杰子涵欣怡浩然宇轩'];
 const CLERKS = ['王经办', '刘晓燕', '陈建华', '赵丽', '孙志强', '周敏', '吴海涛', '郑雪'];
 const REGIONS = ['440304', '440305', '440306', '110105', '310115', '320106', '330106', '510107'];
-const EMPLOYERS = ['示范科技有限公司', '东城建设集团有限公司', '市民中心物业管理有限公司', '南山医药有限公司', '城东机械制造厂', '新华书店有限公司', '长江物流有限公司', '海岸餐饮管理有限公司'];
+const EMPLOYERS = [
+  '示范科技有限公司',
+  '东城建设集团有限公司',
+  '市民中心物业管理有限公司',
+  '南山医药有限公司',
+  '城东机械制造厂',
+  '新华书店有限公司',
+  '长江物流有限公司',
+  '海岸餐饮管理有限公司',
+];
 
 /** A small, fast generator of the same numbers for the same case. */
 function random(seed: number): () => number {

@@ -27,7 +27,11 @@ const REINDEXED = ['item', 'lifecycle_event', 'page'];
  * Loads the archive in one transaction: the catalogue is never seen half-loaded, and what the loader sets aside (the
  * per-row checks, the secondary indexes) is never seen set aside by anyone else.
  */
-export async function loadArchive(client: pg.Client, { today, bucket }: { today: string; bucket: string }, say: (line: string) => void): Promise<LoadPhase[]> {
+export async function loadArchive(
+  client: pg.Client,
+  { today, bucket }: { today: string; bucket: string },
+  say: (line: string) => void,
+): Promise<LoadPhase[]> {
   const phases: LoadPhase[] = [];
   const phase = async (name: string, work: () => Promise<number>) => {
     const t = performance.now();
@@ -202,7 +206,14 @@ async function plan(client: pg.Client, today: string): Promise<number> {
 
 /** The archival code (档号) in SQL, segment by segment as domain/reference-code.ts writes it. */
 function codeExpression(template: string): string {
-  const column = { fonds: 'f.code', category: 's.category', year: 'b.year::text', retention: 'b.retention::text', org: 'f.org_code', item: 'b.item_number::text' };
+  const column = {
+    fonds: 'f.code',
+    category: 's.category',
+    year: 'b.year::text',
+    retention: 'b.retention::text',
+    org: 'f.org_code',
+    item: 'b.item_number::text',
+  };
   return parseTemplate(template)
     .map((s) => {
       if ('literal' in s) return `'${s.literal.replace(/'/g, "''")}'`;

@@ -18,9 +18,21 @@ export interface RegistrationOutcome {
  * Registers cases 0…count-1 through `POST /items/batch`, `clients` requests in flight (each a business system's
  * connection), as the business systems would. A refused case stops the build: the archive must hold every case.
  */
-export async function registerThroughApi(
-  { api, token, count, clients, caseAt, say }: { api: string; token: string; count: number; clients: number; caseAt: (i: number) => ItemRegistration; say: (line: string) => void },
-): Promise<RegistrationOutcome> {
+export async function registerThroughApi({
+  api,
+  token,
+  count,
+  clients,
+  caseAt,
+  say,
+}: {
+  api: string;
+  token: string;
+  count: number;
+  clients: number;
+  caseAt: (i: number) => ItemRegistration;
+  say: (line: string) => void;
+}): Promise<RegistrationOutcome> {
   const batches = Math.ceil(count / BATCH);
   const outcome: RegistrationOutcome = { created: 0, existing: 0, seconds: 0 };
   const started = performance.now();
@@ -31,7 +43,9 @@ export async function registerThroughApi(
       const b = next++;
       const cases = Array.from({ length: Math.min(BATCH, count - b * BATCH) }, (_, k) => caseAt(b * BATCH + k));
       const res = await fetch(`${api}/items/batch`, {
-        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ cases }),
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ cases }),
       });
       const reply = (await res.json()) as BatchReply;
       if (res.status >= 400) throw new Error(`POST /items/batch: ${res.status} ${JSON.stringify(reply).slice(0, 500)}`);
@@ -58,22 +72,26 @@ export async function registerThroughApi(
  */
 export async function rawRegistrationRate(databaseUrl: string, cases: ItemRegistration[], connections: number): Promise<number> {
   const batches = Array.from({ length: Math.ceil(cases.length / BATCH) }, (_, b) => cases.slice(b * BATCH, (b + 1) * BATCH));
-  const clients = await Promise.all(Array.from({ length: Math.min(connections, batches.length) }, async () => {
-    const c = new pg.Client({ connectionString: databaseUrl });
-    await c.connect();
-    return c;
-  }));
+  const clients = await Promise.all(
+    Array.from({ length: Math.min(connections, batches.length) }, async () => {
+      const c = new pg.Client({ connectionString: databaseUrl });
+      await c.connect();
+      return c;
+    }),
+  );
   const started = performance.now();
   try {
     let next = 0;
-    await Promise.all(clients.map(async (client) => {
-      await client.query('BEGIN');
-      try {
-        while (next < batches.length) await client.query(INSERT_STRAIGHT, [JSON.stringify(batches[next++])]);
-      } finally {
-        await client.query('ROLLBACK');
-      }
-    }));
+    await Promise.all(
+      clients.map(async (client) => {
+        await client.query('BEGIN');
+        try {
+          while (next < batches.length) await client.query(INSERT_STRAIGHT, [JSON.stringify(batches[next++])]);
+        } finally {
+          await client.query('ROLLBACK');
+        }
+      }),
+    );
     return cases.length / ((performance.now() - started) / 1000);
   } finally {
     await Promise.all(clients.map((c) => c.end()));

@@ -54,29 +54,45 @@ interface Built {
 async function main(): Promise<void> {
   const dataDir = values.reuse ?? values.keep;
   if (values.keep && values.reuse) throw new Error('--keep builds an archive and --reuse measures one kept before: give one of them');
-  if (values.keep && fs.existsSync(values.keep) && fs.readdirSync(values.keep).length) throw new Error(`--keep ${values.keep}: the directory is not empty; give a new one, or --reuse it`);
+  if (values.keep && fs.existsSync(values.keep) && fs.readdirSync(values.keep).length)
+    throw new Error(`--keep ${values.keep}: the directory is not empty; give a new one, or --reuse it`);
   const built = values.reuse ? readMarker(values.reuse) : undefined;
   if (!values.reuse && !(ITEMS >= 1)) throw new Error('--items must be a whole number of items');
 
-  say(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg()[0]!.toFixed(1)}`);
+  say(
+    `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg()[0]!.toFixed(1)}`,
+  );
   const t0 = performance.now();
   const apiPort = await freePort();
   const stack = await benchStack(PORTS, { LANTAI_API_PORT: String(apiPort) }, { dataDir, worker: false });
   const sql = new pg.Client({ connectionString: stack.config.postgres.url });
   await sql.connect();
   const api = startProcess('API', process.execPath, ['--import', 'tsx', 'api/main.ts'], {
-    cwd: path.resolve(__dirname, '..'), env: { ...stack.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    cwd: path.resolve(__dirname, '..'),
+    env: { ...stack.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     logFile: path.join(stack.config.dataDir, 'logs', 'bench-api.log'),
   });
   const base = `http://127.0.0.1:${apiPort}`;
   try {
-    await waitUntilReady(api, async () => (await fetch(`${base}/health`)).ok, { logFile: path.join(stack.config.dataDir, 'logs', 'bench-api.log') });
+    await waitUntilReady(api, async () => (await fetch(`${base}/health`)).ok, {
+      logFile: path.join(stack.config.dataDir, 'logs', 'bench-api.log'),
+    });
     const servicesSeconds = (performance.now() - t0) / 1000;
     say(`services and API up in ${servicesSeconds.toFixed(0)} s (data directory ${stack.config.dataDir})`);
 
-    const archive = built ?? (await build(stack.db, sql, base, { bucket: stack.config.s3.buckets.images, databaseUrl: stack.config.postgres.url, startedAt: t0, servicesSeconds }));
+    const archive =
+      built ??
+      (await build(stack.db, sql, base, {
+        bucket: stack.config.s3.buckets.images,
+        databaseUrl: stack.config.postgres.url,
+        startedAt: t0,
+        servicesSeconds,
+      }));
     if (!built && values.keep) fs.writeFileSync(path.join(stack.config.dataDir, MARKER), `${JSON.stringify(archive, null, 2)}\n`);
-    if (built) say(`reusing the archive of ${built.items} items built ${built.builtAt} in ${built.minutes.toFixed(1)} min (registration ${built.registrationRate.toFixed(0)} cases/s)`);
+    if (built)
+      say(
+        `reusing the archive of ${built.items} items built ${built.builtAt} in ${built.minutes.toFixed(1)} min (registration ${built.registrationRate.toFixed(0)} cases/s)`,
+      );
     await measureArchive(sql, base);
   } finally {
     await sql.end().catch(() => undefined);
@@ -87,7 +103,9 @@ async function main(): Promise<void> {
 }
 
 async function build(
-  db: Db, sql: pg.Client, api: string,
+  db: Db,
+  sql: pg.Client,
+  api: string,
   { bucket, databaseUrl, startedAt, servicesSeconds }: { bucket: string; databaseUrl: string; startedAt: number; servicesSeconds: number },
 ): Promise<Built> {
   const today = new Date().toISOString().slice(0, 10);
@@ -99,7 +117,9 @@ async function build(
   const registered = await registerThroughApi({ api, token, count: ITEMS, clients: CLIENTS, caseAt, say });
   const rate = ITEMS / registered.seconds;
   phases.push({ name: 'registration through the API', seconds: registered.seconds, rows: registered.created });
-  say(`registration: ${rate.toFixed(0)} cases/s through the API (${registered.created} created, ${registered.existing} already there, ${registered.seconds.toFixed(0)} s)`);
+  say(
+    `registration: ${rate.toFixed(0)} cases/s through the API (${registered.created} created, ${registered.existing} already there, ${registered.seconds.toFixed(0)} s)`,
+  );
 
   say('loading pages, later states and their history…');
   phases.push(...(await loadArchive(sql, { today, bucket }, say)));
@@ -107,14 +127,18 @@ async function build(
   await sql.query('VACUUM ANALYZE');
   phases.push({ name: 'vacuum and analyze', seconds: (performance.now() - t) / 1000, rows: 0 });
   const minutes = (performance.now() - startedAt) / 60_000;
-  say(`build: ${minutes.toFixed(1)} min from start to a measurable archive (target ≤ ${TARGETS.buildMinutes} min): ${minutes <= TARGETS.buildMinutes ? 'meets it' : 'MISSES it'}`);
+  say(
+    `build: ${minutes.toFixed(1)} min from start to a measurable archive (target ≤ ${TARGETS.buildMinutes} min): ${minutes <= TARGETS.buildMinutes ? 'meets it' : 'MISSES it'}`,
+  );
   for (const p of phases) say(`  ${p.name.padEnd(54)} ${p.seconds.toFixed(0).padStart(5)} s${p.rows ? `  ${p.rows} rows` : ''}`);
 
   // Measured once the archive is built, so it takes nothing from the build's time.
   const sample = Array.from({ length: Math.min(20_000, ITEMS) }, (_, k) => caseAt(ITEMS + k));
   const raw = await rawRegistrationRate(databaseUrl, sample, CLIENTS);
-  say(`registration raw: the same writes straight in SQL ${raw.toFixed(0)} cases/s (${sample.length} cases from ${CLIENTS} connections on the built archive, rolled back); ` +
-    `through the API ${(rate / raw).toFixed(2)} of raw`);
+  say(
+    `registration raw: the same writes straight in SQL ${raw.toFixed(0)} cases/s (${sample.length} cases from ${CLIENTS} connections on the built archive, rolled back); ` +
+      `through the API ${(rate / raw).toFixed(2)} of raw`,
+  );
   return { items: ITEMS, builtAt: new Date().toISOString(), today, minutes, registrationRate: rate, phases };
 }
 
@@ -125,7 +149,11 @@ async function registrarToken(db: Db, api: string): Promise<string> {
     where: { username: REGISTRAR },
     update: {},
     create: {
-      username: REGISTRAR, displayName: '业务系统接口', roles: ['clerk'], clearance: 'secret', passwordHash: await argon2.hash(DEMO_PASSWORD_DEFAULT),
+      username: REGISTRAR,
+      displayName: '业务系统接口',
+      roles: ['clerk'],
+      clearance: 'secret',
+      passwordHash: await argon2.hash(DEMO_PASSWORD_DEFAULT),
       fonds: { create: fonds.map((f) => ({ fondsId: f.id })) },
     },
   });
@@ -133,7 +161,11 @@ async function registrarToken(db: Db, api: string): Promise<string> {
 }
 
 async function login(api: string, username: string): Promise<string> {
-  const res = await fetch(`${api}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: DEMO_PASSWORD_DEFAULT }) });
+  const res = await fetch(`${api}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: DEMO_PASSWORD_DEFAULT }),
+  });
   if (!res.ok) throw new Error(`login ${username}: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { token: string }).token;
 }
@@ -144,7 +176,9 @@ async function measureArchive(sql: pg.Client, api: string): Promise<void> {
        pg_size_pretty(pg_database_size(current_database())) AS db, pg_database_size(current_database()) AS bytes`,
   );
   const s = sizes[0]!;
-  say(`archive: ${s.items} items, ${s.events} history rows, ${s.pages} page rows; database ${s.db} (${(Number(s.bytes) / Number(s.items)).toFixed(0)} bytes per item)`);
+  say(
+    `archive: ${s.items} items, ${s.events} history rows, ${s.pages} page rows; database ${s.db} (${(Number(s.bytes) / Number(s.items)).toFixed(0)} bytes per item)`,
+  );
   const { rows: tables } = await sql.query<{ name: string; size: string }>(
     `SELECT relname AS name, pg_size_pretty(pg_total_relation_size(oid)) AS size FROM pg_class
      WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace ORDER BY pg_total_relation_size(oid) DESC LIMIT 5`,
@@ -162,14 +196,22 @@ async function measureArchive(sql: pg.Client, api: string): Promise<void> {
     return res.json();
   };
   // Items drawn at random over the whole archive, each asked for once.
-  const { rows: drawn } = await sql.query<{ id: string }>('SELECT id FROM item TABLESAMPLE SYSTEM (1) ORDER BY random() LIMIT $1', [CALLS + 10]);
+  const { rows: drawn } = await sql.query<{ id: string }>('SELECT id FROM item TABLESAMPLE SYSTEM (1) ORDER BY random() LIMIT $1', [
+    CALLS + 10,
+  ]);
   const ids = drawn.map((r) => r.id);
   const counts = await measure(CALLS, () => get('/lifecycle/counts'));
   const history = await measure(CALLS, (i) => get(`/items/${ids[(i + 10) % ids.length]}/history`));
-  const rawCounts = await measure(CALLS, () => sql.query('SELECT fonds_id, lifecycle_state, sum(items) FROM lifecycle_count GROUP BY 1, 2'));
-  const rawHistory = await measure(CALLS, (i) => sql.query('SELECT * FROM lifecycle_event WHERE item_id = $1 ORDER BY id', [ids[(i + 10) % ids.length]]));
+  const rawCounts = await measure(CALLS, () =>
+    sql.query('SELECT fonds_id, lifecycle_state, sum(items) FROM lifecycle_count GROUP BY 1, 2'),
+  );
+  const rawHistory = await measure(CALLS, (i) =>
+    sql.query('SELECT * FROM lifecycle_event WHERE item_id = $1 ORDER BY id', [ids[(i + 10) % ids.length]]),
+  );
   const grouped = await measure(10, () => sql.query('SELECT fonds_id, lifecycle_state, count(*) FROM item GROUP BY 1, 2'), 1);
-  const { rows: plan } = await sql.query<{ 'QUERY PLAN': string }>('EXPLAIN SELECT * FROM lifecycle_event WHERE item_id = $1 ORDER BY id', [ids[0]]);
+  const { rows: plan } = await sql.query<{ 'QUERY PLAN': string }>('EXPLAIN SELECT * FROM lifecycle_event WHERE item_id = $1 ORDER BY id', [
+    ids[0],
+  ]);
 
   const verdict = (p95: number, target: number) => (p95 <= target ? `meets p95 ≤ ${target} ms` : `MISSES p95 ≤ ${target} ms`);
   say(`GET /lifecycle/counts:           ${describe(counts)}: ${verdict(counts.p95, TARGETS.counts)}`);

@@ -17,15 +17,20 @@ const ITEMS = Number(values.items);
 const PAGES = Number(values.pages);
 
 async function main(): Promise<void> {
-  const { config, db, store, temporal, close } = await benchStack({ pg: 55732, temporal: 7533, minio: 9390 }, { LANTAI_SAMPLING_SHARE: '0' });
+  const { config, db, store, temporal, close } = await benchStack(
+    { pg: 55732, temporal: 7533, minio: 9390 },
+    { LANTAI_SAMPLING_SHARE: '0' },
+  );
   try {
     process.stdout.write(`rendering ${ITEMS * PAGES} A4 pages at 200 dpi…\n`);
-    const cases = await Promise.all(Array.from({ length: ITEMS }, async (_, i) => {
-      const caseNumber = `BENCH-${Date.now()}-${i}`;
-      const pages = [await renderPage({ lines: 12, seed: i, barcode: { symbology: 'code128', text: caseNumber, at: 'top-right' } })];
-      for (let p = 1; p < PAGES; p++) pages.push(await renderPage({ seed: i * 100 + p, seal: p === PAGES - 1 }));
-      return { caseNumber, pages };
-    }));
+    const cases = await Promise.all(
+      Array.from({ length: ITEMS }, async (_, i) => {
+        const caseNumber = `BENCH-${Date.now()}-${i}`;
+        const pages = [await renderPage({ lines: 12, seed: i, barcode: { symbology: 'code128', text: caseNumber, at: 'top-right' } })];
+        for (let p = 1; p < PAGES; p++) pages.push(await renderPage({ seed: i * 100 + p, seal: p === PAGES - 1 }));
+        return { caseNumber, pages };
+      }),
+    );
     const allPages = cases.flatMap((c) => c.pages);
     const megabytes = allPages.reduce((n, p) => n + p.length, 0) / 1e6;
 
@@ -40,22 +45,45 @@ async function main(): Promise<void> {
     t = performance.now();
     const itemIds: string[] = [];
     for (const c of cases) {
-      const { item } = await registerCase(db, {
-        fonds: 'J001', caseNumber: c.caseNumber, businessType: 'GL02', citizenId: '440304198506151237', personName: '基准', clerk: '基准', handledOn: '2024-05-09', handlingOffice: 'BS01', securityLevel: 'internal',
-      }, { name: 'bench' });
+      const { item } = await registerCase(
+        db,
+        {
+          fonds: 'J001',
+          caseNumber: c.caseNumber,
+          businessType: 'GL02',
+          citizenId: '440304198506151237',
+          personName: '基准',
+          clerk: '基准',
+          handledOn: '2024-05-09',
+          handlingOffice: 'BS01',
+          securityLevel: 'internal',
+        },
+        { name: 'bench' },
+      );
       itemIds.push(item.id);
       const staged = [];
       for (const [p, page] of c.pages.entries()) {
-        const s = await store.put({ bucket: config.s3.buckets.images, key: `staging/${item.id}/${p}`, body: page, contentType: 'image/png' });
+        const s = await store.put({
+          bucket: config.s3.buckets.images,
+          key: `staging/${item.id}/${p}`,
+          body: page,
+          contentType: 'image/png',
+        });
         staged.push({ bucket: s.bucket, key: s.key, versionId: s.versionId, source: 'upload:bench' });
       }
       const handle = await temporal.workflow.signalWithStart(captureItem, {
-        workflowId: `capture-${item.id}`, taskQueue: config.temporal.taskQueue, args: [{ itemId: item.id, mode: 'window', actor: 'bench' }], signal: pagesArrived, signalArgs: [staged],
+        workflowId: `capture-${item.id}`,
+        taskQueue: config.temporal.taskQueue,
+        args: [{ itemId: item.id, mode: 'window', actor: 'bench' }],
+        signal: pagesArrived,
+        signalArgs: [staged],
       });
       await handle.executeUpdate(finishCapture, { args: [{ actor: 'bench' }] });
     }
     for (;;) {
-      const pending = await db.item.count({ where: { id: { in: itemIds }, lifecycleState: { notIn: ['verified', 'verification_failed'] } } });
+      const pending = await db.item.count({
+        where: { id: { in: itemIds }, lifecycleState: { notIn: ['verified', 'verification_failed'] } },
+      });
       if (pending === 0) break;
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -17,8 +17,12 @@ import { benchStack } from './stack';
 
 const { values } = parseArgs({
   options: {
-    cases: { type: 'string', default: '20000' }, batch: { type: 'string', default: '1000' }, clients: { type: 'string', default: '8' },
-    pg: { type: 'string', default: '56642' }, temporal: { type: 'string', default: '7543' }, minio: { type: 'string', default: '9392' },
+    cases: { type: 'string', default: '20000' },
+    batch: { type: 'string', default: '1000' },
+    clients: { type: 'string', default: '8' },
+    pg: { type: 'string', default: '56642' },
+    temporal: { type: 'string', default: '7543' },
+    minio: { type: 'string', default: '9392' },
   },
 });
 const CASES = Number(values.cases);
@@ -68,7 +72,11 @@ async function insertStraight(db: Db, cases: Case[]): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { config, db, store, temporal, log, close } = await benchStack({ pg: Number(values.pg), temporal: Number(values.temporal), minio: Number(values.minio) });
+  const { config, db, store, temporal, log, close } = await benchStack({
+    pg: Number(values.pg),
+    temporal: Number(values.temporal),
+    minio: Number(values.minio),
+  });
   const api = await benchApi({ config, db, store, temporal, log });
   try {
     const run = Date.now().toString(36);
@@ -90,7 +98,8 @@ async function main(): Promise<void> {
       const before = process.cpuUsage();
       const report = await businessSystem(order);
       const used = process.cpuUsage(before);
-      if (report.created !== CASES) throw new Error(`registered ${report.created} of ${CASES} cases (${order.prefix}); replies ${JSON.stringify(report.statuses)}`);
+      if (report.created !== CASES)
+        throw new Error(`registered ${report.created} of ${CASES} cases (${order.prefix}); replies ${JSON.stringify(report.statuses)}`);
       return { seconds: report.seconds, cpuMsPerCase: (used.user + used.system) / 1000 / CASES };
     };
     const batched = await measured({ url: api.url, tokens: tokens.slice(0, 1), prefix: `BATCH-${run}`, cases: CASES, batch: BATCH });

@@ -25,7 +25,11 @@ export interface BenchStackOptions {
  * others, so two benchmarks can run side by side), with a worker running; `close` stops everything, each step on its
  * own, and removes the data directory unless it was given.
  */
-export async function benchStack(defaults: { pg: number; temporal: number; minio: number }, env: Record<string, string> = {}, options: BenchStackOptions = {}) {
+export async function benchStack(
+  defaults: { pg: number; temporal: number; minio: number },
+  env: Record<string, string> = {},
+  options: BenchStackOptions = {},
+) {
   const chosen = (name: string, fallback: number) => Number(process.env[`LANTAI_BENCH_${name}_PORT`] ?? fallback);
   const ports = { pg: chosen('PG', defaults.pg), temporal: chosen('TEMPORAL', defaults.temporal), minio: chosen('MINIO', defaults.minio) };
   const kept = options.dataDir !== undefined;
@@ -34,8 +38,14 @@ export async function benchStack(defaults: { pg: number; temporal: number; minio
   // Readable by the postgres system user, so the cluster lives inside it.
   fs.chmodSync(dataDir, 0o755);
   const serviceEnv = {
-    ...process.env, LANTAI_DATA: dataDir, LANTAI_PG_PORT: String(ports.pg), LANTAI_TEMPORAL_PORT: String(ports.temporal),
-    LANTAI_MINIO_PORT: String(ports.minio), LANTAI_MINIO_CONSOLE_PORT: String(ports.minio + 1), LANTAI_LOG_LEVEL: 'error', ...env,
+    ...process.env,
+    LANTAI_DATA: dataDir,
+    LANTAI_PG_PORT: String(ports.pg),
+    LANTAI_TEMPORAL_PORT: String(ports.temporal),
+    LANTAI_MINIO_PORT: String(ports.minio),
+    LANTAI_MINIO_CONSOLE_PORT: String(ports.minio + 1),
+    LANTAI_LOG_LEVEL: 'error',
+    ...env,
   };
   const config = loadConfig(serviceEnv);
   const stack = await startStack(config, { ui: false });
@@ -49,12 +59,21 @@ export async function benchStack(defaults: { pg: number; temporal: number; minio
   const worker = options.worker === false ? undefined : await createWorker(config, { db, log });
   void worker?.run();
   return {
-    config, db, store, temporal, log,
+    config,
+    db,
+    store,
+    temporal,
+    log,
     /** The environment the services were configured from, for a Lantai process of the benchmark's own. */
     env: serviceEnv,
     close: async (): Promise<void> => {
       // Each step on its own: a failing shutdown must not leave the services running.
-      for (const step of [() => worker?.shutdown() ?? Promise.resolve(), () => connection.close(), () => db.$disconnect(), () => stack.stop()]) {
+      for (const step of [
+        () => worker?.shutdown() ?? Promise.resolve(),
+        () => connection.close(),
+        () => db.$disconnect(),
+        () => stack.stop(),
+      ]) {
         await step().catch((err: Error) => console.error(`cleanup: ${err.message}`));
       }
       if (!kept) fs.rmSync(dataDir, { recursive: true, force: true });

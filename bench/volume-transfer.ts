@@ -19,7 +19,13 @@ import { NUMBERING_CHUNK, numberingGroups, numberNextItems } from '../catalogue/
 import type { Db } from '../prisma/client';
 import { benchStack } from './stack';
 
-const { values } = parseArgs({ options: { items: { type: 'string', default: '2000' }, 'transfer-items': { type: 'string', default: '150' }, pages: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: {
+    items: { type: 'string', default: '2000' },
+    'transfer-items': { type: 'string', default: '150' },
+    pages: { type: 'string', default: '3' },
+  },
+});
 const ITEMS = Number(values.items);
 const TRANSFER_ITEMS = Number(values['transfer-items']);
 const PAGES = Number(values.pages);
@@ -27,7 +33,10 @@ const PAGES = Number(values.pages);
 /** An A4 page at 200 dpi, greyscale JPEG, with enough texture to weigh what a scanned page weighs. */
 async function a4Page(seed: string): Promise<Buffer> {
   const mean = 200 + (createHash('sha256').update(seed).digest()[0]! % 40);
-  return sharp({ create: { width: 1654, height: 2339, channels: 3, background: '#f2f2ee', noise: { type: 'gaussian', mean, sigma: 6 } } }).greyscale().jpeg({ quality: 60 }).toBuffer();
+  return sharp({ create: { width: 1654, height: 2339, channels: 3, background: '#f2f2ee', noise: { type: 'gaussian', mean, sigma: 6 } } })
+    .greyscale()
+    .jpeg({ quality: 60 })
+    .toBuffer();
 }
 
 async function main(): Promise<void> {
@@ -37,9 +46,13 @@ async function main(): Promise<void> {
   const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const h = { config, db, temporal };
   const lines: string[] = [`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`];
-  const say = (line: string) => { lines.push(line); process.stdout.write(`${line}\n`); };
+  const say = (line: string) => {
+    lines.push(line);
+    process.stdout.write(`${line}\n`);
+  };
   try {
-    const login = async (username: string) => (await call<{ token: string }>(api, 'POST', '/auth/login', undefined, { username, password: DEMO_PASSWORD_DEFAULT })).token;
+    const login = async (username: string) =>
+      (await call<{ token: string }>(api, 'POST', '/auth/login', undefined, { username, password: DEMO_PASSWORD_DEFAULT })).token;
     const tokens = { archivist: await login('archivist'), manager: await login('manager') };
 
     process.stdout.write(`seeding ${ITEMS} verified items, and a copy of them for the reference…\n`);
@@ -50,12 +63,22 @@ async function main(): Promise<void> {
     await assemble(api, tokens.archivist, db, 2017);
 
     const raw = await numberingAlone(db, 'J001', 2018);
-    say(`numbering + boxing alone:   ${(ITEMS / raw).toFixed(0)} items/s (${ITEMS} items in ${raw.toFixed(2)} s: a copy of the same items, the same chunks and transactions, no lifecycle move)`);
+    say(
+      `numbering + boxing alone:   ${(ITEMS / raw).toFixed(0)} items/s (${ITEMS} items in ${raw.toFixed(2)} s: a copy of the same items, the same chunks and transactions, no lifecycle move)`,
+    );
     const { id, numbered, documented } = await assemble(api, tokens.archivist, db, 2019);
-    const moves = await db.lifecycleEvent.count({ where: { toState: 'assembled', transitionId: { startsWith: `volume-assembly/${id}/` } } });
-    say(`numbered, boxed, assembled: ${(ITEMS / numbered).toFixed(0)} items/s (${numbered.toFixed(2)} s from the API's request, with ${moves} lifecycle moves and their history and audit rows): ${(raw / numbered).toFixed(2)} of numbering + boxing alone`);
-    say(`documents:                  ${(documented - numbered).toFixed(1)} s (catalogue as PDF and Excel, spine labels, ${ITEMS} item labels, note sheets: ${(ITEMS / (documented - numbered)).toFixed(0)} items/s)`);
-    say(`assembled end to end:       ${(ITEMS / documented).toFixed(0)} items/s (${documented.toFixed(1)} s, documents included): ${(raw / documented).toFixed(2)} of numbering + boxing alone`);
+    const moves = await db.lifecycleEvent.count({
+      where: { toState: 'assembled', transitionId: { startsWith: `volume-assembly/${id}/` } },
+    });
+    say(
+      `numbered, boxed, assembled: ${(ITEMS / numbered).toFixed(0)} items/s (${numbered.toFixed(2)} s from the API's request, with ${moves} lifecycle moves and their history and audit rows): ${(raw / numbered).toFixed(2)} of numbering + boxing alone`,
+    );
+    say(
+      `documents:                  ${(documented - numbered).toFixed(1)} s (catalogue as PDF and Excel, spine labels, ${ITEMS} item labels, note sheets: ${(ITEMS / (documented - numbered)).toFixed(0)} items/s)`,
+    );
+    say(
+      `assembled end to end:       ${(ITEMS / documented).toFixed(0)} items/s (${documented.toFixed(1)} s, documents included): ${(raw / documented).toFixed(2)} of numbering + boxing alone`,
+    );
 
     process.stdout.write(`seeding ${TRANSFER_ITEMS} permanent items of ${PAGES} A4 pages for the transfer…\n`);
     await verifiedItems(h, { count: TRANSFER_ITEMS, year: 2020, retention: 'Y', pages: PAGES, page: a4Page });
@@ -63,11 +86,20 @@ async function main(): Promise<void> {
     const done = await until(api, `/volume-assemblies/${run.id}`, tokens.archivist, ['assembled']);
     const boxes = done.boxes as { id: string; itemCount: number; pageCount: number }[];
     const list = await call<{ id: string }>(api, 'POST', '/hand-overs', tokens.archivist, {
-      fonds: 'J001', boxes: boxes.map((b) => b.id), businessUnit: 'bench', handedOverBy: 'bench', receivedBy: 'bench', witness: 'bench',
-      itemCount: boxes.reduce((n, b) => n + b.itemCount, 0), pageCount: boxes.reduce((n, b) => n + b.pageCount, 0),
+      fonds: 'J001',
+      boxes: boxes.map((b) => b.id),
+      businessUnit: 'bench',
+      handedOverBy: 'bench',
+      receivedBy: 'bench',
+      witness: 'bench',
+      itemCount: boxes.reduce((n, b) => n + b.itemCount, 0),
+      pageCount: boxes.reduce((n, b) => n + b.pageCount, 0),
     });
     await until(api, `/hand-overs/${list.id}`, tokens.manager, ['submitted'], 'stage');
-    await call(api, 'POST', `/hand-overs/${list.id}/decision`, tokens.manager, { decision: 'accept', placements: boxes.map((b, i) => ({ boxId: b.id, room: 'R09', shelf: 'B1', position: i + 1 })) });
+    await call(api, 'POST', `/hand-overs/${list.id}/decision`, tokens.manager, {
+      decision: 'accept',
+      placements: boxes.map((b, i) => ({ boxId: b.id, room: 'R09', shelf: 'B1', position: i + 1 })),
+    });
     await until(api, `/hand-overs/${list.id}`, tokens.manager, ['accepted']);
 
     // Raw: read every page object of the transfer from the store and hash it, one after another.
@@ -83,17 +115,26 @@ async function main(): Promise<void> {
     const rawRate = rawBytes / 1e6 / ((performance.now() - t) / 1000);
 
     t = performance.now();
-    const transfer = await call<{ id: string; packageId: string }>(api, 'POST', '/transfers', tokens.manager, { fonds: 'J001', years: [2020] });
+    const transfer = await call<{ id: string; packageId: string }>(api, 'POST', '/transfers', tokens.manager, {
+      fonds: 'J001',
+      years: [2020],
+    });
     const sent = await until(api, `/transfers/${transfer.id}`, tokens.manager, ['sent', 'refused']);
     const buildSeconds = (performance.now() - t) / 1000;
     const bytes = (sent.summary as { bytes: number }).bytes;
     t = performance.now();
-    const accession = await call<{ id: string }>(api, 'POST', '/accessions', tokens.manager, { source: { kind: 's3', prefix: `transfers/${transfer.packageId}/` } });
+    const accession = await call<{ id: string }>(api, 'POST', '/accessions', tokens.manager, {
+      source: { kind: 's3', prefix: `transfers/${transfer.packageId}/` },
+    });
     const received = await until(api, `/accessions/${accession.id}`, tokens.manager, ['accepted', 'rejected']);
     const checkSeconds = (performance.now() - t) / 1000;
-    say(`transfer package:           ${TRANSFER_ITEMS} items, ${pages.length} pages, ${(bytes / 1e6).toFixed(1)} MB of page images (${String(sent.status)})`);
+    say(
+      `transfer package:           ${TRANSFER_ITEMS} items, ${pages.length} pages, ${(bytes / 1e6).toFixed(1)} MB of page images (${String(sent.status)})`,
+    );
     say(`build + check before send:  ${(bytes / 1e6 / buildSeconds).toFixed(1)} MB/s (${buildSeconds.toFixed(1)} s)`);
-    say(`receiver's check + custody: ${(bytes / 1e6 / checkSeconds).toFixed(1)} MB/s (${checkSeconds.toFixed(1)} s, ${String(received.status)})`);
+    say(
+      `receiver's check + custody: ${(bytes / 1e6 / checkSeconds).toFixed(1)} MB/s (${checkSeconds.toFixed(1)} s, ${String(received.status)})`,
+    );
     say(`raw read + SHA-256 + SM3:   ${rawRate.toFixed(1)} MB/s (same objects, same store)`);
     // The sender settles custody after the receipt; the run ends when it has, so nothing is cut off mid-move.
     await until(api, `/transfers/${transfer.id}`, tokens.manager, ['accepted', 'rejected']);
@@ -136,18 +177,41 @@ async function copyItems(db: Db, from: number, to: number): Promise<void> {
  */
 async function numberingAlone(db: Db, fondsCode: string, year: number): Promise<number> {
   const fonds = await db.fonds.findUniqueOrThrow({ where: { code: fondsCode }, include: { scheme: true } });
-  const assembly = await db.volumeAssembly.create({ data: { fondsId: fonds.id, workflowId: `bench-reference-${randomUUID()}`, requestedBy: 'bench', scope: { years: [year] }, status: 'numbering' } });
+  const assembly = await db.volumeAssembly.create({
+    data: {
+      fondsId: fonds.id,
+      workflowId: `bench-reference-${randomUUID()}`,
+      requestedBy: 'bench',
+      scope: { years: [year] },
+      status: 'numbering',
+    },
+  });
   const started = performance.now();
   for (const group of await numberingGroups(db, fonds, { years: [year] })) {
-    for (let more = true; more; ) {
-      more = (await db.$transaction((tx) => numberNextItems(tx, group, { assemblyId: assembly.id, arrangedBy: 'bench', limit: NUMBERING_CHUNK }), { timeout: 120_000 })).more;
+    for (let more = true; more;) {
+      more = (
+        await db.$transaction(
+          (tx) => numberNextItems(tx, group, { assemblyId: assembly.id, arrangedBy: 'bench', limit: NUMBERING_CHUNK }),
+          { timeout: 120_000 },
+        )
+      ).more;
     }
   }
   return (performance.now() - started) / 1000;
 }
 
-async function call<T = Record<string, unknown>>(api: string, method: string, url: string, token: string | undefined, body?: unknown): Promise<T> {
-  const res = await fetch(`${api}${url}`, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+async function call<T = Record<string, unknown>>(
+  api: string,
+  method: string,
+  url: string,
+  token: string | undefined,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(`${api}${url}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const json = (await res.json()) as T;
   if (res.status >= 400) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
   return json;

@@ -33,7 +33,10 @@ export async function placeHold(db: Db, store: ObjectStore, input: { itemId: str
 
 /** Lifts a hold; the Object Lock legal holds go only when no other hold remains on the item. */
 export async function liftHold(db: Db, store: ObjectStore, input: { holdId: string; liftedById: string; liftReason: string }) {
-  const hold = await db.legalHold.update({ where: { id: input.holdId }, data: { liftedById: input.liftedById, liftReason: input.liftReason, liftedAt: new Date() } });
+  const hold = await db.legalHold.update({
+    where: { id: input.holdId },
+    data: { liftedById: input.liftedById, liftReason: input.liftReason, liftedAt: new Date() },
+  });
   const remaining = await db.legalHold.count({ where: { itemId: hold.itemId, liftedAt: null } });
   if (remaining === 0) await setLegalHolds(db, store, hold.itemId, false);
   return hold;

@@ -23,7 +23,11 @@ export async function countsOfEveryFonds(db: Db): Promise<FondsCounts[]> {
   const byFonds = new Map<string, FondsCounts>();
   for (const r of rows) {
     let fonds = byFonds.get(r.id);
-    if (!fonds) byFonds.set(r.id, (fonds = { id: r.id, code: r.code, name: r.name, byState: Object.fromEntries(LIFECYCLE_STATES.map((s) => [s, 0])) as StateCounts }));
+    if (!fonds)
+      byFonds.set(
+        r.id,
+        (fonds = { id: r.id, code: r.code, name: r.name, byState: Object.fromEntries(LIFECYCLE_STATES.map((s) => [s, 0])) as StateCounts }),
+      );
     if (r.state) fonds.byState[r.state] = r.items ?? 0;
   }
   return [...byFonds.values()];

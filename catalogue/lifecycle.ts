@@ -59,7 +59,12 @@ export type ItemPage = (after: string | null, limit: number) => Promise<string[]
 /** Pages of the items that match `where`. */
 export function itemsWhere(db: Db, where: Prisma.ItemWhereInput): ItemPage {
   return async (after, limit) => {
-    const rows = await db.item.findMany({ where: after ? { AND: [where, { id: { gt: after } }] } : where, select: { id: true }, orderBy: { id: 'asc' }, take: limit });
+    const rows = await db.item.findMany({
+      where: after ? { AND: [where, { id: { gt: after } }] } : where,
+      select: { id: true },
+      orderBy: { id: 'asc' },
+      take: limit,
+    });
     return rows.map((r) => r.id);
   };
 }
@@ -81,8 +86,15 @@ const REFUSALS_KEPT = 5;
  * holds a whole fonds' ids. `resume` takes a move up again after the chunk it reported last; the transition keeps
  * a chunk done twice from moving anything twice.
  */
-export async function movePages(db: Db, order: Move, page: ItemPage, { resume, onChunk }: { resume?: PagedMoveOutcome; onChunk?: (progress: PagedMoveOutcome) => void } = {}): Promise<PagedMoveOutcome> {
-  const outcome: PagedMoveOutcome = resume ? { ...resume, refused: [...resume.refused] } : { moved: 0, already: 0, refusedCount: 0, refused: [], cursor: null };
+export async function movePages(
+  db: Db,
+  order: Move,
+  page: ItemPage,
+  { resume, onChunk }: { resume?: PagedMoveOutcome; onChunk?: (progress: PagedMoveOutcome) => void } = {},
+): Promise<PagedMoveOutcome> {
+  const outcome: PagedMoveOutcome = resume
+    ? { ...resume, refused: [...resume.refused] }
+    : { moved: 0, already: 0, refusedCount: 0, refused: [], cursor: null };
   for (;;) {
     const ids = await page(outcome.cursor, MOVE_CHUNK);
     if (ids.length === 0) return outcome;
@@ -145,14 +157,26 @@ export async function moveChunk(tx: Tx, order: Move, ids: readonly string[], wri
   for (const id of rest) {
     const s = known.get(id);
     if (s && (s.done || s.state === order.to)) outcome.already += 1;
-    else outcome.refused.push({ itemId: id, state: s?.state ?? null, ...(s?.boxed && order.to === 'verification_failed' ? { boxed: true } : {}) });
+    else
+      outcome.refused.push({
+        itemId: id,
+        state: s?.state ?? null,
+        ...(s?.boxed && order.to === 'verification_failed' ? { boxed: true } : {}),
+      });
   }
   return outcome;
 }
 
 /** Words for a refused move, naming a few of the items and where they stand. */
-export function describeRefusals(order: Pick<MoveOrder, 'to'>, refused: MoveOutcome['refused'], total: number, count = refused.length): string {
-  const shown = refused.slice(0, 5).map((r) => `${r.itemId} is ${r.boxed ? `already boxed (${r.state})` : (r.state ?? 'not in the catalogue')}`);
+export function describeRefusals(
+  order: Pick<MoveOrder, 'to'>,
+  refused: MoveOutcome['refused'],
+  total: number,
+  count = refused.length,
+): string {
+  const shown = refused
+    .slice(0, 5)
+    .map((r) => `${r.itemId} is ${r.boxed ? `already boxed (${r.state})` : (r.state ?? 'not in the catalogue')}`);
   return `${count} of ${total} items could not become ${order.to}: ${shown.join('; ')}${count > shown.length ? '; …' : ''}`;
 }
 
@@ -165,7 +189,15 @@ export interface HistoryEntry {
 }
 
 export interface ItemWithHistory {
-  item: { id: string; fondsId: string; securityLevel: SecurityLevel; citizenId: string; employerCreditCode: string | null; archivalCode: string | null; lifecycleState: LifecycleState };
+  item: {
+    id: string;
+    fondsId: string;
+    securityLevel: SecurityLevel;
+    citizenId: string;
+    employerCreditCode: string | null;
+    archivalCode: string | null;
+    lifecycleState: LifecycleState;
+  };
   events: HistoryEntry[];
 }
 

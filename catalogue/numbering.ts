@@ -58,7 +58,9 @@ export async function numberingGroups(db: Db, fonds: NumberedFonds, scope: Assem
       AND (${periods}::text[] IS NULL OR i.retention_period::text = ANY(${periods}::text[]))
     GROUP BY 1, 2 ORDER BY 1, 2`;
   return groups.map(({ year, retention }) => ({
-    fondsId: fonds.id, referenceCodeTemplate: fonds.referenceCodeTemplate, capacity: { size: fonds.boxCapacity, unit: fonds.boxCapacityUnit },
+    fondsId: fonds.id,
+    referenceCodeTemplate: fonds.referenceCodeTemplate,
+    capacity: { size: fonds.boxCapacity, unit: fonds.boxCapacityUnit },
     parts: { fonds: fonds.code, category: fonds.scheme.category, year, retention, org: fonds.orgCode },
   }));
 }
@@ -71,7 +73,12 @@ export async function numberingGroups(db: Db, fonds: NumberedFonds, scope: Assem
  * without being assembled; a refusal undoes the whole chunk. Without it they are only numbered and boxed.
  * Returns the ids numbered, in number order, and whether the group may hold more boxable items.
  */
-export async function numberNextItems(tx: Prisma.TransactionClient, group: NumberingGroup, run: NumberingRun, assembled?: Move): Promise<{ ids: string[]; more: boolean }> {
+export async function numberNextItems(
+  tx: Prisma.TransactionClient,
+  group: NumberingGroup,
+  run: NumberingRun,
+  assembled?: Move,
+): Promise<{ ids: string[]; more: boolean }> {
   const { fondsId, parts } = group;
   await tx.$executeRaw`INSERT INTO numbering_group (fonds_id, category, year, retention_period, org_code)
     VALUES (${fondsId}::uuid, ${parts.category}, ${parts.year}, ${parts.retention}::"RetentionPeriod", ${parts.org}) ON CONFLICT DO NOTHING`;
@@ -110,9 +117,20 @@ export async function numberNextItems(tx: Prisma.TransactionClient, group: Numbe
       rows.boxIds.push(boxId);
     }
     made.push({
-      id: boxId, fondsId, category: parts.category, boxNumber, year: parts.year, retentionPeriod: parts.retention, orgCode: parts.org,
-      firstItemNumber: first, lastItemNumber: itemNumber, itemCount: box.length, pageCount: box.reduce((n, i) => n + i.pages, 0),
-      assemblyId: run.assemblyId, arrangedBy: run.arrangedBy, barcode: boxBarcodeOf(parts, boxNumber),
+      id: boxId,
+      fondsId,
+      category: parts.category,
+      boxNumber,
+      year: parts.year,
+      retentionPeriod: parts.retention,
+      orgCode: parts.org,
+      firstItemNumber: first,
+      lastItemNumber: itemNumber,
+      itemCount: box.length,
+      pageCount: box.reduce((n, i) => n + i.pages, 0),
+      assemblyId: run.assemblyId,
+      arrangedBy: run.arrangedBy,
+      barcode: boxBarcodeOf(parts, boxNumber),
     });
   }
   await tx.box.createMany({ data: made });

@@ -7,13 +7,21 @@ import type { ObjectStore } from '../store/object-store';
 const ITEMS_IN_FLIGHT = 8;
 
 /** Every stored version (not delete markers) of the item's pages still in the store. */
-export async function storedVersionsOf(db: Db, store: ObjectStore, itemId: string): Promise<{ bucket: string; key: string; versionId: string }[]> {
+export async function storedVersionsOf(
+  db: Db,
+  store: ObjectStore,
+  itemId: string,
+): Promise<{ bucket: string; key: string; versionId: string }[]> {
   const pages = await db.page.findMany({ where: { itemId, destroyedAt: null }, select: { bucket: true, key: true } });
   return versionsOfPages(store, pages, { deleteMarkers: false });
 }
 
 /** The versions stored under the pages' keys (a key shared by a rescan counted once), delete markers when asked. */
-export async function versionsOfPages(store: ObjectStore, pages: { bucket: string; key: string }[], { deleteMarkers }: { deleteMarkers: boolean }) {
+export async function versionsOfPages(
+  store: ObjectStore,
+  pages: { bucket: string; key: string }[],
+  { deleteMarkers }: { deleteMarkers: boolean },
+) {
   const keys = new Set(pages.map((p) => `${p.bucket}/${p.key}`));
   // One listing per folder of the item's keys (`<archival code>/`), not one per page.
   const folders = new Map(pages.map((p) => [`${p.bucket}/${folderOf(p.key)}`, { bucket: p.bucket, prefix: folderOf(p.key) }]));
@@ -21,7 +29,8 @@ export async function versionsOfPages(store: ObjectStore, pages: { bucket: strin
   for (const { bucket, prefix } of folders.values()) {
     // A prefix lists more than the pages (`0001.jpg.bak`, another page's key): only the pages' own keys count.
     for (const v of await store.listVersions(bucket, prefix)) {
-      if (keys.has(`${bucket}/${v.key}`) && (deleteMarkers || !v.deleteMarker)) versions.push({ bucket, key: v.key, versionId: v.versionId, deleteMarker: v.deleteMarker });
+      if (keys.has(`${bucket}/${v.key}`) && (deleteMarkers || !v.deleteMarker))
+        versions.push({ bucket, key: v.key, versionId: v.versionId, deleteMarker: v.deleteMarker });
     }
   }
   return versions;
@@ -43,8 +52,16 @@ export async function setLegalHolds(db: Db, store: ObjectStore, itemId: string, 
  * retention runs out, so the store itself refuses to delete them earlier. Permanent items and items already due
  * are left as they are: nothing in the store may stand in the way of a destruction the committee decided.
  */
-export async function retainUntilDue(db: Db, store: ObjectStore, itemIds: string[], today = new Date().toISOString().slice(0, 10)): Promise<number> {
-  const items = await db.item.findMany({ where: { id: { in: itemIds } }, select: { id: true, retentionPeriod: true, year: true, keptUntil: true, madePermanent: true } });
+export async function retainUntilDue(
+  db: Db,
+  store: ObjectStore,
+  itemIds: string[],
+  today = new Date().toISOString().slice(0, 10),
+): Promise<number> {
+  const items = await db.item.findMany({
+    where: { id: { in: itemIds } },
+    select: { id: true, retentionPeriod: true, year: true, keptUntil: true, madePermanent: true },
+  });
   const locked = await eachInFlight(items, ITEMS_IN_FLIGHT, async (item) => {
     const due = appraisalDueOn({ ...item, keptUntil: item.keptUntil?.toISOString().slice(0, 10) ?? null });
     if (due === null || due <= today) return false;

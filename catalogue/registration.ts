@@ -51,9 +51,11 @@ export interface Refusal {
 
 /** One case of a batch: its index data, or why it could not be read. A bad case must not spoil the others. */
 export type CaseInput = { ok: true; value: ItemRegistration } | { ok: false; caseNumber: string | null; refusal: Refusal };
-export const CaseInput = ItemRegistration.transform((value): CaseInput => ({ ok: true, value })).catch(
-  ({ input, error }): CaseInput => ({ ok: false, caseNumber: caseNumberIn(input), refusal: invalidData(error.issues) }),
-);
+export const CaseInput = ItemRegistration.transform((value): CaseInput => ({ ok: true, value })).catch(({ input, error }): CaseInput => ({
+  ok: false,
+  caseNumber: caseNumberIn(input),
+  refusal: invalidData(error.issues),
+}));
 
 export const RegistrationBatch = z.object({
   cases: z
@@ -108,7 +110,18 @@ export class RegistrationError extends Error {
 }
 
 /** The fields of the index data a registered item is compared on when its case number is registered again. */
-const COMPARED = ['businessType', 'citizenId', 'personName', 'employerName', 'employerCreditCode', 'clerk', 'handledOn', 'handlingOffice', 'title', 'securityLevel'] as const;
+const COMPARED = [
+  'businessType',
+  'citizenId',
+  'personName',
+  'employerName',
+  'employerCreditCode',
+  'clerk',
+  'handledOn',
+  'handlingOffice',
+  'title',
+  'securityLevel',
+] as const;
 
 interface NewItem {
   index: number;
@@ -144,7 +157,10 @@ export async function registerCases(db: Db, cases: readonly CaseInput[], registr
   };
   const readable: { index: number; input: ItemRegistration }[] = [];
   cases.forEach((c, index) => (c.ok ? readable.push({ index, input: c.value }) : refuse(index, c.caseNumber, { refusal: c.refusal })));
-  const refs = await referencesOf(db, readable.map((r) => r.input));
+  const refs = await referencesOf(
+    db,
+    readable.map((r) => r.input),
+  );
   const fresh: NewItem[] = [];
   for (const { index, input } of readable) {
     const prepared = prepare(index, input, refs, registrar);
@@ -154,11 +170,18 @@ export async function registerCases(db: Db, cases: readonly CaseInput[], registr
 
   const created = await insertItems(db, firstOfEachCase(fresh), registrar);
   const items = new Map(fresh.filter((c) => created.has(c.id)).map((c) => [caseKey(c), asRegistered(c)]));
-  for (const [key, item] of await registeredItems(db, fresh.filter((c) => !items.has(caseKey(c))))) items.set(key, item);
+  for (const [key, item] of await registeredItems(
+    db,
+    fresh.filter((c) => !items.has(caseKey(c))),
+  ))
+    items.set(key, item);
   for (const c of fresh) {
     const item = items.get(caseKey(c));
     if (!item) throw new Error(`case ${c.given.caseNumber} is neither registered nor inserted`);
-    const { index, given: { caseNumber } } = c;
+    const {
+      index,
+      given: { caseNumber },
+    } = c;
     const refused = item.id === c.id ? undefined : judgeAgain(c, item, registrar);
     if (refused) refuse(index, caseNumber, refused);
     else outcomes[index] = { index, caseNumber, status: item.id === c.id ? 'created' : 'existing', item };
@@ -170,7 +193,12 @@ export async function registerCases(db: Db, cases: readonly CaseInput[], registr
 type Refused = { refusal: Refusal; denial?: Denial };
 
 /** The case's new item, or why it may not be registered: unknown fonds, business type or office, or not allowed. */
-function prepare(index: number, input: ItemRegistration, refs: Awaited<ReturnType<typeof referencesOf>>, registrar: Registrar): NewItem | Refused {
+function prepare(
+  index: number,
+  input: ItemRegistration,
+  refs: Awaited<ReturnType<typeof referencesOf>>,
+  registrar: Registrar,
+): NewItem | Refused {
   const fonds = refs.fonds.get(input.fonds);
   const businessType = refs.businessTypes.get(input.businessType);
   const office = refs.offices.get(input.handlingOffice);
@@ -178,14 +206,33 @@ function prepare(index: number, input: ItemRegistration, refs: Awaited<ReturnTyp
   if (!businessType) return { refusal: unknown('businessType', `no business type has code ${input.businessType}`) };
   if (!office) return { refusal: unknown('handlingOffice', `no handling office has code ${input.handlingOffice}`) };
   const denied = registrar.mayNotRegister?.({ fondsId: fonds.id, fonds: fonds.code, securityLevel: input.securityLevel });
-  if (denied) return { refusal: { code: 'forbidden', message: denied }, denial: { subject: `fonds:${fonds.code}`, reason: denied, caseNumber: input.caseNumber } };
+  if (denied)
+    return {
+      refusal: { code: 'forbidden', message: denied },
+      denial: { subject: `fonds:${fonds.code}`, reason: denied, caseNumber: input.caseNumber },
+    };
   const { caseNumber, citizenId, personName, clerk, handledOn, handlingOffice, securityLevel } = input;
   return {
-    index, id: randomUUID(), fondsId: fonds.id, fonds: fonds.code, businessTypeId: businessType.id, handlingOfficeId: office.id,
-    retentionPeriod: businessType.defaultRetention!, titleGiven: input.title !== undefined,
+    index,
+    id: randomUUID(),
+    fondsId: fonds.id,
+    fonds: fonds.code,
+    businessTypeId: businessType.id,
+    handlingOfficeId: office.id,
+    retentionPeriod: businessType.defaultRetention!,
+    titleGiven: input.title !== undefined,
     given: {
-      caseNumber, businessType: businessType.code, citizenId, personName, clerk, handledOn, handlingOffice, securityLevel,
-      employerName: input.employerName ?? null, employerCreditCode: input.employerCreditCode ?? null, title: input.title ?? `${personName} ${businessType.name}`,
+      caseNumber,
+      businessType: businessType.code,
+      citizenId,
+      personName,
+      clerk,
+      handledOn,
+      handlingOffice,
+      securityLevel,
+      employerName: input.employerName ?? null,
+      employerCreditCode: input.employerCreditCode ?? null,
+      title: input.title ?? `${personName} ${businessType.name}`,
     },
   };
 }
@@ -199,7 +246,10 @@ function judgeAgain(c: NewItem, item: RegisteredItem, registrar: Registrar): Ref
   const hidden = registrar.mayNotSee?.(item);
   if (hidden) {
     return {
-      refusal: { code: 'conflict', message: `case number ${caseNumber} is already registered in fonds ${item.fonds}, as an item you may not see` },
+      refusal: {
+        code: 'conflict',
+        message: `case number ${caseNumber} is already registered in fonds ${item.fonds}, as an item you may not see`,
+      },
       denial: { subject: `item:${item.id}`, reason: hidden, caseNumber },
     };
   }
@@ -215,7 +265,11 @@ function judgeAgain(c: NewItem, item: RegisteredItem, registrar: Registrar): Ref
 }
 
 /** Registers one case: created, or already registered with the same index data; otherwise a RegistrationError. */
-export async function registerCase(db: Db, input: ItemRegistration, registrar: Registrar): Promise<{ created: boolean; item: RegisteredItem }> {
+export async function registerCase(
+  db: Db,
+  input: ItemRegistration,
+  registrar: Registrar,
+): Promise<{ created: boolean; item: RegisteredItem }> {
   const [outcome] = (await registerCases(db, [{ ok: true, value: input }], registrar)) as [CaseOutcome];
   if (outcome.status === 'refused') throw new RegistrationError(outcome.error);
   return { created: outcome.status === 'created', item: outcome.item };
@@ -232,7 +286,10 @@ interface Reference {
 /** The fonds, business types and handling offices the cases name, by code, in one query. */
 async function referencesOf(db: Db, inputs: readonly ItemRegistration[]) {
   const codes = (k: Reference['kind']) => [...new Set(inputs.map((i) => i[k]))];
-  const rows = inputs.length === 0 ? [] : await db.$queryRaw<Reference[]>`
+  const rows =
+    inputs.length === 0
+      ? []
+      : await db.$queryRaw<Reference[]>`
     SELECT 'fonds' AS kind, id::text, code, name, NULL AS "defaultRetention" FROM fonds WHERE code = ANY(${codes('fonds')}::text[])
     UNION ALL SELECT 'businessType', id::text, code, name, default_retention::text FROM business_type WHERE code = ANY(${codes('businessType')}::text[])
     UNION ALL SELECT 'handlingOffice', id::text, code, name, NULL FROM handling_office WHERE code = ANY(${codes('handlingOffice')}::text[])`;
@@ -251,7 +308,16 @@ const caseKey = (c: { fondsId: string; given: { caseNumber: string } } | Registe
 function firstOfEachCase(items: readonly NewItem[]): NewItem[] {
   const first = new Map<string, NewItem>();
   for (const c of items) if (!first.has(caseKey(c))) first.set(caseKey(c), c);
-  const order = (a: NewItem, b: NewItem) => (a.fondsId < b.fondsId ? -1 : a.fondsId > b.fondsId ? 1 : a.given.caseNumber < b.given.caseNumber ? -1 : a.given.caseNumber > b.given.caseNumber ? 1 : 0);
+  const order = (a: NewItem, b: NewItem) =>
+    a.fondsId < b.fondsId
+      ? -1
+      : a.fondsId > b.fondsId
+        ? 1
+        : a.given.caseNumber < b.given.caseNumber
+          ? -1
+          : a.given.caseNumber > b.given.caseNumber
+            ? 1
+            : 0;
   return [...first.values()].sort(order);
 }
 
@@ -318,8 +384,14 @@ async function registeredItems(db: Db, cases: readonly NewItem[]): Promise<Map<s
 async function auditDenials(db: Db, denials: readonly Denial[], registrar: Registrar): Promise<void> {
   await db.auditEvent.createMany({
     data: denials.map((d) => ({
-      actorId: registrar.userId, actor: registrar.name, action: 'register', subject: d.subject, outcome: 'denied', reason: d.reason,
-      requestId: registrar.requestId, details: { caseNumber: d.caseNumber },
+      actorId: registrar.userId,
+      actor: registrar.name,
+      action: 'register',
+      subject: d.subject,
+      outcome: 'denied',
+      reason: d.reason,
+      requestId: registrar.requestId,
+      details: { caseNumber: d.caseNumber },
     })),
   });
 }

@@ -18,7 +18,10 @@ export interface UserAccess {
 
 /** The user a bearer token's hash belongs to, with the token's expiry. */
 export async function userAccessByToken(db: Db, tokenHash: string): Promise<(UserAccess & { tokenExpiresAt: Date }) | undefined> {
-  const [row] = await userAccessWhere<{ tokenExpiresAt: Date }>(db, Prisma.sql`, t.expires_at AS "tokenExpiresAt" FROM access_token t JOIN app_user u ON u.id = t.user_id WHERE t.token_hash = ${tokenHash}`);
+  const [row] = await userAccessWhere<{ tokenExpiresAt: Date }>(
+    db,
+    Prisma.sql`, t.expires_at AS "tokenExpiresAt" FROM access_token t JOIN app_user u ON u.id = t.user_id WHERE t.token_hash = ${tokenHash}`,
+  );
   return row;
 }
 

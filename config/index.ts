@@ -3,7 +3,11 @@ import { z } from 'zod';
 
 const repoRoot = path.resolve(__dirname, '..');
 
-const port = z.coerce.number().int('must be a whole number').min(1, 'must be a port number 1–65535').max(65535, 'must be a port number 1–65535');
+const port = z.coerce
+  .number()
+  .int('must be a whole number')
+  .min(1, 'must be a port number 1–65535')
+  .max(65535, 'must be a port number 1–65535');
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const optionalText = z.string().min(1).optional();
 const labelSize = z.string().regex(/^\d{1,3}x\d{1,3}$/, 'must be width x height in millimetres, e.g. 50x30');
@@ -13,26 +17,47 @@ const duration = z
   .regex(/^\d{1,6}(s|m|h|d)$/, 'must be a number with s, m, h or d, e.g. 7d')
   .transform((v) => Number(v.slice(0, -1)) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[v.slice(-1) as 's' | 'm' | 'h' | 'd']);
 const url = (protocols: string[]) =>
-  z.string().refine((v) => {
-    try {
-      return protocols.includes(new URL(v).protocol);
-    } catch {
-      return false;
-    }
-  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  );
 
 const schema = z.object({
-  LANTAI_DATA: z.string().min(1).default(path.join(repoRoot, '.lantai', 'data')),
-  LANTAI_TOOLS: z.string().min(1).default(path.join(process.env.HOME ?? '/tmp', '.cache', 'lantai')),
+  LANTAI_DATA: z
+    .string()
+    .min(1)
+    .default(path.join(repoRoot, '.lantai', 'data')),
+  LANTAI_TOOLS: z
+    .string()
+    .min(1)
+    .default(path.join(process.env.HOME ?? '/tmp', '.cache', 'lantai')),
   LANTAI_API_HOST: z.string().min(1).default('127.0.0.1'),
   LANTAI_API_PORT: port.default(8080),
   LANTAI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  LANTAI_TOKEN_TTL_MINUTES: z.coerce.number().int('must be a whole number of minutes').min(1).max(7 * 24 * 60).default(480),
+  LANTAI_TOKEN_TTL_MINUTES: z.coerce
+    .number()
+    .int('must be a whole number of minutes')
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(480),
   LANTAI_SIGNING_KEY: optionalText,
-  LANTAI_MAX_SKEW_DEGREES: z.coerce.number().min(0.5, 'must be between 0.5 and 45 degrees').max(45, 'must be between 0.5 and 45 degrees').default(5),
+  LANTAI_MAX_SKEW_DEGREES: z.coerce
+    .number()
+    .min(0.5, 'must be between 0.5 and 45 degrees')
+    .max(45, 'must be between 0.5 and 45 degrees')
+    .default(5),
   LANTAI_SAMPLING_SHARE: z.coerce.number().min(0, 'must be a share between 0 and 1').max(1, 'must be a share between 0 and 1').default(0.1),
   LANTAI_MAX_UPLOAD_MB: z.coerce.number().int('must be a whole number of megabytes').min(1).max(500).default(25),
-  LANTAI_WORKSTATION: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be letters, digits, - or _').optional(),
+  LANTAI_WORKSTATION: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be letters, digits, - or _')
+    .optional(),
   LANTAI_SANE_CONFIG_DIR: optionalText,
   LANTAI_IMPORT_ROOT: optionalText,
   LANTAI_CJK_FONT: z.string().min(1).default('/usr/share/fonts/truetype/wqy/wqy-microhei.ttc'),
@@ -45,17 +70,33 @@ const schema = z.object({
     .default('Y,D100,D50,D30'),
   LANTAI_TRANSFER_ROOT: optionalText,
   LANTAI_INVENTORY_CRON: cron.default('0 2 * * 0'),
-  LANTAI_INVENTORY_REHASH_CYCLE: z.coerce.number().int('must be a whole number of runs').min(1, 'must be 1 (every object every run) or more').max(520).default(4),
+  LANTAI_INVENTORY_REHASH_CYCLE: z.coerce
+    .number()
+    .int('must be a whole number of runs')
+    .min(1, 'must be 1 (every object every run) or more')
+    .max(520)
+    .default(4),
   LANTAI_APPRAISAL_CRON: cron.default('0 3 2 1 *'),
   LANTAI_APPRAISAL_RULE: z.enum(['unanimous', 'majority']).default('majority'),
   LANTAI_APPROVAL_TIMEOUT: duration.default(7 * 86_400_000),
-  LANTAI_DESTRUCTION_PAGE: z.coerce.number().int('must be a whole number of items').min(1, 'must be 1 or more items').max(10_000).default(1000),
+  LANTAI_DESTRUCTION_PAGE: z.coerce
+    .number()
+    .int('must be a whole number of items')
+    .min(1, 'must be 1 or more items')
+    .max(10_000)
+    .default(1000),
 
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   LANTAI_PG_PORT: port.default(55432),
 
-  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').optional(),
-  TEMPORAL_NAMESPACE: z.string().regex(/^[A-Za-z0-9._-]{2,255}$/, 'must be a Temporal namespace name').default('lantai'),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')
+    .optional(),
+  TEMPORAL_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{2,255}$/, 'must be a Temporal namespace name')
+    .default('lantai'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('lantai'),
   TEMPORAL_TLS: flag.default(false),
   TEMPORAL_TLS_CA: optionalText,
@@ -72,7 +113,10 @@ const schema = z.object({
   S3_ACCESS_KEY_ID: optionalText,
   S3_SECRET_ACCESS_KEY: optionalText,
   S3_FORCE_PATH_STYLE: flag.default(true),
-  S3_BUCKET_PREFIX: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'must be lower-case letters, digits and hyphens').default('lantai-'),
+  S3_BUCKET_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'must be lower-case letters, digits and hyphens')
+    .default('lantai-'),
   LANTAI_MINIO_PORT: port.default(9000),
   LANTAI_MINIO_CONSOLE_PORT: port.default(9001),
 });
@@ -174,10 +218,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: c.LANTAI_LOG_LEVEL,
     api: { host: c.LANTAI_API_HOST, port: c.LANTAI_API_PORT, tokenTtlMinutes: c.LANTAI_TOKEN_TTL_MINUTES },
     signingKeyPath: c.LANTAI_SIGNING_KEY ?? path.join(dataDir, 'keys', 'signing-sm2.pem'),
-    quality: { maxSkewDegrees: c.LANTAI_MAX_SKEW_DEGREES, samplingShare: c.LANTAI_SAMPLING_SHARE, maxUploadBytes: c.LANTAI_MAX_UPLOAD_MB * 1024 * 1024 },
+    quality: {
+      maxSkewDegrees: c.LANTAI_MAX_SKEW_DEGREES,
+      samplingShare: c.LANTAI_SAMPLING_SHARE,
+      maxUploadBytes: c.LANTAI_MAX_UPLOAD_MB * 1024 * 1024,
+    },
     devices: { workstation: c.LANTAI_WORKSTATION, saneConfigDir: c.LANTAI_SANE_CONFIG_DIR },
     importRoot: path.resolve(c.LANTAI_IMPORT_ROOT ?? path.join(dataDir, 'imports')),
-    volumes: { cjkFont: c.LANTAI_CJK_FONT, itemLabel: labelSizeOf(c.LANTAI_ITEM_LABEL_MM), spineLabel: labelSizeOf(c.LANTAI_SPINE_LABEL_MM) },
+    volumes: {
+      cjkFont: c.LANTAI_CJK_FONT,
+      itemLabel: labelSizeOf(c.LANTAI_ITEM_LABEL_MM),
+      spineLabel: labelSizeOf(c.LANTAI_SPINE_LABEL_MM),
+    },
     transfer: {
       encoding: c.LANTAI_TRANSFER_ENCODING,
       retentionPeriods: c.LANTAI_TRANSFER_RETENTION.split(','),

@@ -121,7 +121,11 @@ export class ScanStalledError extends ScanFaultError {
   override name = 'ScanStalledError';
   override readonly needsOperator = true;
   constructor(deviceId: string, timeoutMs: number, progress: BatchProgress) {
-    super(deviceId, `${deviceId} produced no page for ${Math.round(timeoutMs / 1000)} s and was stopped. ${resumeHint(progress)}.`, progress);
+    super(
+      deviceId,
+      `${deviceId} produced no page for ${Math.round(timeoutMs / 1000)} s and was stopped. ${resumeHint(progress)}.`,
+      progress,
+    );
   }
 }
 
@@ -135,7 +139,11 @@ export class ScanCancelledError extends ScanFaultError {
 /** Any other failure the device or its driver reported; `detail` is the driver's own words. */
 export class ScanFailedError extends ScanFaultError {
   override name = 'ScanFailedError';
-  constructor(deviceId: string, readonly detail: string, progress: BatchProgress) {
+  constructor(
+    deviceId: string,
+    readonly detail: string,
+    progress: BatchProgress,
+  ) {
     super(deviceId, `${deviceId} failed: ${detail}. ${resumeHint(progress)}.`, progress);
   }
 }

@@ -31,10 +31,13 @@ export function parseWedgeInput(text: unknown, options: WedgeOptions = {}): Barc
     const control = CONTROL.exec(piece);
     if (control) {
       const code = (control[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
-      throw reject(`Line ${i + 1} of the barcode input contains the control character U+${code} at position ${control.index + 1}: set the reader to send plain text followed by Enter`);
+      throw reject(
+        `Line ${i + 1} of the barcode input contains the control character U+${code} at position ${control.index + 1}: set the reader to send plain text followed by Enter`,
+      );
     }
     const code = piece.trim();
-    if (code.length > maxCode) throw reject(`Line ${i + 1} of the barcode input is ${code.length} characters long; at most ${maxCode} are accepted`);
+    if (code.length > maxCode)
+      throw reject(`Line ${i + 1} of the barcode input is ${code.length} characters long; at most ${maxCode} are accepted`);
     return code ? [{ text: code, readerId, at }] : [];
   });
 }

@@ -53,7 +53,12 @@ export function createSerialBarcodeReader(input: SerialReaderSpec): BarcodeReade
         const text = frameText(frame, decoder);
         if (text) onScan({ text, readerId: id, at: new Date() });
       }
-      if (overflowed) onStatus({ state: 'discarded', readerId: id, reason: `more than ${spec.maxFrameBytes} bytes without the suffix ${JSON.stringify(spec.suffix)}: check the reader's suffix setting` });
+      if (overflowed)
+        onStatus({
+          state: 'discarded',
+          readerId: id,
+          reason: `more than ${spec.maxFrameBytes} bytes without the suffix ${JSON.stringify(spec.suffix)}: check the reader's suffix setting`,
+        });
     });
     opened.on('error', (err) => onStatus({ state: 'error', readerId: id, reason: err.message }));
     opened.on('close', (err: Error | null) => {
@@ -83,7 +88,9 @@ export function createSerialBarcodeReader(input: SerialReaderSpec): BarcodeReade
         await connect(onScan, onStatus);
       } catch (err) {
         running = false;
-        throw new ReaderUnavailableError(id, `Cannot open the barcode reader ${id} on ${spec.path}: ${(err as Error).message}`, { cause: err });
+        throw new ReaderUnavailableError(id, `Cannot open the barcode reader ${id} on ${spec.path}: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
     },
     async stop() {

@@ -15,7 +15,11 @@ export interface ShelfScanReading {
  * and hands them on in the order read, batch after batch (to `POST /shelf-scans/{id}/readings`). One batch is
  * handed on at a time, so the session keeps the reading order. Resolves with the count delivered.
  */
-export async function readShelfBarcodes(reader: BarcodeReader, { count, idleMs, batchSize = 20, onStatus }: ShelfScanReading, deliver: (barcodes: string[]) => Promise<void>): Promise<number> {
+export async function readShelfBarcodes(
+  reader: BarcodeReader,
+  { count, idleMs, batchSize = 20, onStatus }: ShelfScanReading,
+  deliver: (barcodes: string[]) => Promise<void>,
+): Promise<number> {
   const pending: string[] = [];
   let read = 0;
   let delivered = 0;

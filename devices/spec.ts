@@ -7,5 +7,8 @@ export function parseSpec<S extends z.ZodType>(schema: S, input: unknown): z.out
   if (parsed.success) return parsed.data;
   const raw = input as { id?: unknown; device?: unknown; path?: unknown; kind?: unknown } | undefined;
   const name = [raw?.id, raw?.device, raw?.path, raw?.kind].find((v): v is string => typeof v === 'string') ?? 'device';
-  throw new DeviceConfigError(name, parsed.error.issues.map((i) => `${i.path.join('.') || '(spec)'}: ${i.message}`));
+  throw new DeviceConfigError(
+    name,
+    parsed.error.issues.map((i) => `${i.path.join('.') || '(spec)'}: ${i.message}`),
+  );
 }

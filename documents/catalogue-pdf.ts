@@ -41,12 +41,32 @@ function drawBox(doc: Pdf, box: BoxDescription): number {
 function startPage(doc: Pdf, box: BoxDescription): number {
   addPage(doc, PAGE);
   const width = PAGE.width - 2 * MARGIN.side;
-  writeIn(doc, '归档文件目录', { x: MARGIN.side, y: MARGIN.top, width, height: mm(10) }, { size: 18, align: 'center', characterSpacing: 4 });
+  writeIn(
+    doc,
+    '归档文件目录',
+    { x: MARGIN.side, y: MARGIN.top, width, height: mm(10) },
+    { size: 18, align: 'center', characterSpacing: 4 },
+  );
   const line = { x: MARGIN.side, y: MARGIN.top + mm(12), width, height: mm(6) };
-  writeIn(doc, fieldsLine([['全宗号', box.fondsCode], ['全宗名称', box.fondsName]]), line, { size: 10 });
+  writeIn(
+    doc,
+    fieldsLine([
+      ['全宗号', box.fondsCode],
+      ['全宗名称', box.fondsName],
+    ]),
+    line,
+    { size: 10 },
+  );
   writeIn(doc, fieldsLine(boxPlace(box).slice(1)), line, { size: 10, align: 'right' });
   const top = line.y + line.height + mm(2);
-  drawRow(doc, CATALOGUE_COLUMNS.map((c) => c.heading), top, HEADING.height, HEADING.size, true);
+  drawRow(
+    doc,
+    CATALOGUE_COLUMNS.map((c) => c.heading),
+    top,
+    HEADING.height,
+    HEADING.size,
+    true,
+  );
   return top + HEADING.height;
 }
 

@@ -39,7 +39,12 @@ const DESTROYED_COLUMNS: readonly Column<DestructionLine>[] = [
  */
 export function destructionCertificateToPdf(certificate: DestructionCertificateDocument, font: CjkFont): Promise<Buffer> {
   return renderPdf(font, '档案销毁证明书', (doc) => {
-    const area: TableArea = { x: MARGIN.side, width: WIDTH, bottom: A4.height - MARGIN.bottom, continueOn: () => startPage(doc, certificate, false) };
+    const area: TableArea = {
+      x: MARGIN.side,
+      width: WIDTH,
+      bottom: A4.height - MARGIN.bottom,
+      continueOn: () => startPage(doc, certificate, false),
+    };
     const failed = certificate.lines.filter((line) => line.status === 'failed');
     const destroyed = certificate.lines.filter((line) => line.status === 'destroyed');
     let y = drawStatement(doc, statementOf(certificate), { ...area, y: startPage(doc, certificate, true) });
@@ -47,19 +52,37 @@ export function destructionCertificateToPdf(certificate: DestructionCertificateD
     y = drawCaptionedTable(doc, '审批情况', { ...area, columns: APPROVAL_COLUMNS, rows: certificate.approvals, y: y + mm(4) });
     y = drawSignatures(doc, signersOf(certificate.approvals), { ...area, y: y + mm(8) });
     const pages = destroyed.reduce((sum, line) => sum + line.pages, 0);
-    drawCaptionedTable(doc, `附表：已销毁档案目录（共 ${destroyed.length} 件，${pages} 页）`, { ...area, columns: DESTROYED_COLUMNS, rows: destroyed, y: y + mm(8) });
+    drawCaptionedTable(doc, `附表：已销毁档案目录（共 ${destroyed.length} 件，${pages} 页）`, {
+      ...area,
+      columns: DESTROYED_COLUMNS,
+      rows: destroyed,
+      y: y + mm(8),
+    });
     numberPages(doc, A4);
   });
 }
 
 function startPage(doc: Pdf, certificate: DestructionCertificateDocument, first: boolean): number {
   addPage(doc, A4);
-  const line = fieldsLine([['全宗号', certificate.fondsCode], ['清册编号', certificate.listId]]);
+  const line = fieldsLine([
+    ['全宗号', certificate.fondsCode],
+    ['清册编号', certificate.listId],
+  ]);
   if (!first) {
-    writeIn(doc, `档案销毁证明书（续）${FIELD_GAP}${line}`, { x: MARGIN.side, y: MARGIN.top - mm(8), width: WIDTH, height: mm(6) }, { size: 9, align: 'center' });
+    writeIn(
+      doc,
+      `档案销毁证明书（续）${FIELD_GAP}${line}`,
+      { x: MARGIN.side, y: MARGIN.top - mm(8), width: WIDTH, height: mm(6) },
+      { size: 9, align: 'center' },
+    );
     return MARGIN.top;
   }
-  writeIn(doc, '档案销毁证明书', { x: MARGIN.side, y: MARGIN.top, width: WIDTH, height: mm(12) }, { size: 22, align: 'center', characterSpacing: 8 });
+  writeIn(
+    doc,
+    '档案销毁证明书',
+    { x: MARGIN.side, y: MARGIN.top, width: WIDTH, height: mm(12) },
+    { size: 22, align: 'center', characterSpacing: 8 },
+  );
   writeIn(doc, line, { x: MARGIN.side, y: MARGIN.top + mm(15), width: WIDTH, height: mm(6) }, { size: 10, align: 'center' });
   return MARGIN.top + mm(26);
 }
@@ -127,7 +150,11 @@ function drawSignatures(doc: Pdf, signers: [string, string][], at: TableArea & {
 function blank(doc: Pdf, caption: string, { x, y, width }: { x: number; y: number; width: number }): void {
   const captionWidth = mm(12);
   writeIn(doc, `${caption}：`, { x, y, width: captionWidth, height: mm(8) }, { size: 11 });
-  doc.lineWidth(0.5).moveTo(x + captionWidth, y + mm(7)).lineTo(x + width, y + mm(7)).stroke();
+  doc
+    .lineWidth(0.5)
+    .moveTo(x + captionWidth, y + mm(7))
+    .lineTo(x + width, y + mm(7))
+    .stroke();
 }
 
 /** 1234567 → 1,234,567, the way byte counts are printed on forms. */

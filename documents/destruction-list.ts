@@ -61,11 +61,27 @@ function startPage(doc: Pdf, list: DestructionListDocument, first: boolean): num
   addPage(doc, PAGE);
   const x = MARGIN.side;
   const width = PAGE.width - 2 * MARGIN.side;
-  writeIn(doc, first ? '档案销毁清册' : '档案销毁清册（续）', { x, y: MARGIN.top, width, height: mm(10) }, { size: 18, align: 'center', characterSpacing: 4 });
+  writeIn(
+    doc,
+    first ? '档案销毁清册' : '档案销毁清册（续）',
+    { x, y: MARGIN.top, width, height: mm(10) },
+    { size: 18, align: 'center', characterSpacing: 4 },
+  );
   const lines = [
-    fieldsLine([['全宗号', list.fondsCode], ['全宗名称', list.fondsName], ['清册编号', list.listId]]),
-    fieldsLine([['鉴定批次', list.batchId], ['提出人', list.proposedBy]]),
-    fieldsLine([['销毁方式', list.method], ['销毁地点', list.place], ['销毁日期', chineseDate(list.date)]]),
+    fieldsLine([
+      ['全宗号', list.fondsCode],
+      ['全宗名称', list.fondsName],
+      ['清册编号', list.listId],
+    ]),
+    fieldsLine([
+      ['鉴定批次', list.batchId],
+      ['提出人', list.proposedBy],
+    ]),
+    fieldsLine([
+      ['销毁方式', list.method],
+      ['销毁地点', list.place],
+      ['销毁日期', chineseDate(list.date)],
+    ]),
   ];
   let y = MARGIN.top + mm(12);
   for (const line of first ? lines : lines.slice(0, 1)) {
@@ -154,7 +170,15 @@ function rowHeight<T>(doc: Pdf, columns: readonly Column<T>[], cells: string[], 
   return Math.max(CELL.minHeight, tallest + 2 * CELL.padding);
 }
 
-function drawRow<T>(doc: Pdf, table: TableArea & { columns: readonly Column<T>[] }, cells: string[], y: number, height: number, size: number, heading = false): void {
+function drawRow<T>(
+  doc: Pdf,
+  table: TableArea & { columns: readonly Column<T>[] },
+  cells: string[],
+  y: number,
+  height: number,
+  size: number,
+  heading = false,
+): void {
   const widths = columnWidths(table.columns, table.width);
   let x = table.x;
   table.columns.forEach((column, i) => {
@@ -168,7 +192,11 @@ function drawRow<T>(doc: Pdf, table: TableArea & { columns: readonly Column<T>[]
 }
 
 /** A caption over a table; the caption never stands alone at the foot of a page. Returns the y under the table. */
-export function drawCaptionedTable<T>(doc: Pdf, caption: string, table: TableArea & { columns: readonly Column<T>[]; rows: readonly T[]; y: number }): number {
+export function drawCaptionedTable<T>(
+  doc: Pdf,
+  caption: string,
+  table: TableArea & { columns: readonly Column<T>[]; rows: readonly T[]; y: number },
+): number {
   const first = table.rows[0];
   const firstRow = first === undefined ? 0 : rowHeight(doc, table.columns, cellsOf(table.columns, first, 0), table.width);
   const y = table.y + CAPTION.height + HEADING.height + firstRow > table.bottom ? table.continueOn() : table.y;
@@ -189,6 +217,11 @@ export function numberPages(doc: Pdf, page: { width: number; height: number }): 
   const { start, count } = doc.bufferedPageRange();
   for (let n = 1; n <= count; n++) {
     doc.switchToPage(start + n - 1);
-    writeIn(doc, `第 ${n} 页 共 ${count} 页`, { x: 0, y: page.height - mm(12), width: page.width, height: mm(5) }, { size: 9, align: 'center' });
+    writeIn(
+      doc,
+      `第 ${n} 页 共 ${count} 页`,
+      { x: 0, y: page.height - mm(12), width: page.width, height: mm(5) },
+      { size: 9, align: 'center' },
+    );
   }
 }

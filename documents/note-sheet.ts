@@ -27,7 +27,13 @@ function drawNoteSheet(doc: Pdf, box: BoxDescription): void {
   const body = [`本盒共 ${itemCount} 件，共 ${pageCount} 页。`, note].filter(Boolean).join('\n');
   const signatures = sheet.y + sheet.height - mm(30);
   const bodyTop = sheet.y + mm(18);
-  doc.fontSize(BODY.size).text(body, inside.x, bodyTop, { width: inside.width, height: signatures - mm(5) - bodyTop, lineGap: 6, indent: 2 * BODY.size, ellipsis: true });
+  doc.fontSize(BODY.size).text(body, inside.x, bodyTop, {
+    width: inside.width,
+    height: signatures - mm(5) - bodyTop,
+    lineGap: 6,
+    indent: 2 * BODY.size,
+    ellipsis: true,
+  });
   drawSignatures(doc, box, signatures);
 }
 

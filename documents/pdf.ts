@@ -25,7 +25,13 @@ const CJK = 'cjk';
  * Pages stay buffered so that page numbers can be written once the count is known.
  */
 export async function renderPdf(font: CjkFont, title: string, draw: (doc: Pdf) => void | Promise<void>): Promise<Buffer> {
-  const doc = new PDFDocument({ autoFirstPage: false, bufferPages: true, margin: 0, info: { Title: title, Creator: 'Lantai' }, lang: 'zh-CN' });
+  const doc = new PDFDocument({
+    autoFirstPage: false,
+    bufferPages: true,
+    margin: 0,
+    info: { Title: title, Creator: 'Lantai' },
+    lang: 'zh-CN',
+  });
   doc.registerFont(CJK, font.path, font.face);
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -118,7 +124,9 @@ export function drawBarcode(doc: Pdf, { bars, modules }: Barcode, box: Box, modu
   const module = Math.min(mm(moduleMm), room / modules);
   const length = modules * module;
   const start = (vertical ? box.y + (box.height - length) / 2 : box.x + (box.width - length) / 2) + QUIET_ZONE * module;
-  const symbol = vertical ? { ...box, y: start - QUIET_ZONE * module, height: length } : { ...box, x: start - QUIET_ZONE * module, width: length };
+  const symbol = vertical
+    ? { ...box, y: start - QUIET_ZONE * module, height: length }
+    : { ...box, x: start - QUIET_ZONE * module, width: length };
   doc.save().rect(symbol.x, symbol.y, symbol.width, symbol.height).fill('white');
   let at = start;
   bars.forEach((width, i) => {

@@ -1,5 +1,18 @@
 import type { CjkFont } from './font';
-import { addPage, code128, drawBarcode, drawEach, fittingSize, frame, mm, renderPdf, writeIn, type Barcode, type Box, type Pdf } from './pdf';
+import {
+  addPage,
+  code128,
+  drawBarcode,
+  drawEach,
+  fittingSize,
+  frame,
+  mm,
+  renderPdf,
+  writeIn,
+  type Barcode,
+  type Box,
+  type Pdf,
+} from './pdf';
 import { boxPlace, fourDigits, type BoxDescription, type LabelSize } from './types';
 
 /** A strip for a 30 mm spine; boxes also come 20, 40 and 50 mm wide. */
@@ -23,8 +36,15 @@ interface Field {
 }
 
 function fieldsOf(box: BoxDescription): Field[] {
-  const [boxNumber, ...place] = boxPlace(box).reverse().map(([caption, value]) => ({ caption, lines: [value], share: 1, size: 15 }));
-  const range = { caption: '起止件号', lines: [fourDigits(box.firstItemNumber), '至', fourDigits(box.lastItemNumber)], share: 1.6, size: 15 };
+  const [boxNumber, ...place] = boxPlace(box)
+    .reverse()
+    .map(([caption, value]) => ({ caption, lines: [value], share: 1, size: 15 }));
+  const range = {
+    caption: '起止件号',
+    lines: [fourDigits(box.firstItemNumber), '至', fourDigits(box.lastItemNumber)],
+    share: 1.6,
+    size: 15,
+  };
   return [...place.reverse(), range, { ...boxNumber!, share: 1.3, size: 22 }];
 }
 
@@ -42,14 +62,23 @@ function drawSpine(doc: Pdf, box: BoxDescription, barcode: Barcode, size: LabelS
     const height = unit * field.share;
     drawField(doc, field, { x: edge.x + PADDING, y, width: inner, height });
     y += height;
-    doc.lineWidth(0.5).moveTo(edge.x, y).lineTo(edge.x + edge.width, y).stroke();
+    doc
+      .lineWidth(0.5)
+      .moveTo(edge.x, y)
+      .lineTo(edge.x + edge.width, y)
+      .stroke();
   }
   drawBoxBarcode(doc, box.boxBarcode, barcode, { x: edge.x + PADDING, y: y + PADDING, width: inner, height: barcodeHeight - 2 * PADDING });
 }
 
 function drawField(doc: Pdf, { caption, lines, size: preferred }: Field, area: Box): void {
   const captionHeight = mm(5);
-  writeIn(doc, caption, { ...area, y: area.y + mm(1.5), height: captionHeight }, { size: fittingSize(doc, caption, area.width, 8), align: 'center' });
+  writeIn(
+    doc,
+    caption,
+    { ...area, y: area.y + mm(1.5), height: captionHeight },
+    { size: fittingSize(doc, caption, area.width, 8), align: 'center' },
+  );
   const size = Math.min(...lines.map((line) => fittingSize(doc, line, area.width, preferred)));
   // One box per line: pdfkit does not centre the lines of a text that holds line breaks.
   const lineHeight = size * 1.3;

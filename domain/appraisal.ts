@@ -42,7 +42,12 @@ function longestKept(decisions: MemberDecision[]): RetentionPeriod {
 }
 
 /** The item's first day of eligibility for appraisal: the committee's new date if it kept the item, else from its period. */
-export function appraisalDueOn(item: { retentionPeriod: RetentionPeriod; year: number; keptUntil: string | null; madePermanent: boolean }): string | null {
+export function appraisalDueOn(item: {
+  retentionPeriod: RetentionPeriod;
+  year: number;
+  keptUntil: string | null;
+  madePermanent: boolean;
+}): string | null {
   if (item.madePermanent) return null;
   return item.keptUntil ?? retentionExpiresOn(item.retentionPeriod, item.year);
 }

@@ -9,7 +9,8 @@ const FIELDS = [
 /** What is wrong with a five-field cron expression (minute hour day-of-month month day-of-week), or undefined. */
 export function cronProblem(expression: string): string | undefined {
   const parts = expression.trim().split(/\s+/);
-  if (parts.length !== 5) return `must have five fields (minute hour day-of-month month day-of-week), e.g. "0 2 * * 0"; got ${parts.length}`;
+  if (parts.length !== 5)
+    return `must have five fields (minute hour day-of-month month day-of-week), e.g. "0 2 * * 0"; got ${parts.length}`;
   for (const [i, part] of parts.entries()) {
     const field = FIELDS[i]!;
     for (const element of part.split(',')) {
@@ -26,7 +27,8 @@ function elementProblem(element: string, field: (typeof FIELDS)[number]): string
   if (m[2] !== undefined && Number(m[2]) < 1) return 'a step must be 1 or more';
   if (m[1] === '*') return undefined;
   const bounds = m[1]!.split('-').map((v) => valueOf(v, field));
-  if (bounds.some((v) => v === undefined)) return `values must lie in ${field.min}–${field.max}${'names' in field ? ` or be ${field.names[0]}…${field.names.at(-1)}` : ''}`;
+  if (bounds.some((v) => v === undefined))
+    return `values must lie in ${field.min}–${field.max}${'names' in field ? ` or be ${field.names[0]}…${field.names.at(-1)}` : ''}`;
   if (bounds.length === 2 && bounds[0]! > bounds[1]!) return `range ${m[1]} runs backwards`;
   return undefined;
 }

@@ -39,7 +39,11 @@ export const isApproved = (approvals: DestructionApproval[]) => !isRejected(appr
  * proposed, nobody decides twice (so the two witnesses and the head are three different people), and only an
  * open place counts.
  */
-export function approvalRoleFor(request: ApprovalRequest, approvals: DestructionApproval[], proposedBy: string): { role: ApprovalRole } | { refusal: string } {
+export function approvalRoleFor(
+  request: ApprovalRequest,
+  approvals: DestructionApproval[],
+  proposedBy: string,
+): { role: ApprovalRole } | { refusal: string } {
   if (isRejected(approvals)) return { refusal: 'the list has been rejected; propose a new one' };
   if (isApproved(approvals)) return { refusal: 'the list is already approved' };
   if (request.username === proposedBy) return { refusal: `${request.username} proposed this list and cannot also approve it` };
@@ -47,6 +51,8 @@ export function approvalRoleFor(request: ApprovalRequest, approvals: Destruction
   if (earlier) return { refusal: `${request.username} has already decided on this list (as ${earlier.role})` };
   const open = approvalsWanted(approvals).find((role) => request.roles.includes(ROLE_FOR[role]));
   if (open) return { role: open };
-  const wanted = [...new Set(approvalsWanted(approvals))].map((r) => (r === 'witness' ? 'a compliance officer as witness' : 'the agency head'));
+  const wanted = [...new Set(approvalsWanted(approvals))].map((r) =>
+    r === 'witness' ? 'a compliance officer as witness' : 'the agency head',
+  );
   return { refusal: `the list still needs ${wanted.join(' and ')}; ${request.username} (${request.roles.join(', ')}) is neither` };
 }

@@ -7,8 +7,7 @@ export interface Placement {
 }
 
 export type HandOverDecision =
-  | { decision: 'accept'; actor: string; placements: Placement[] }
-  | { decision: 'return'; actor: string; reasons: string[] };
+  { decision: 'accept'; actor: string; placements: Placement[] } | { decision: 'return'; actor: string; reasons: string[] };
 
 /** The business unit's corrected list after a return: its counts again, and what it changed. */
 export interface Resubmission {

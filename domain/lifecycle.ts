@@ -46,7 +46,9 @@ export function previousStates(to: LifecycleState): LifecycleState[] {
 }
 
 /** Every allowed move, once: the catalogue's `lifecycle_move` table is filled from this list at migration. */
-export const LIFECYCLE_MOVES: readonly { from: LifecycleState; to: LifecycleState }[] = LIFECYCLE_STATES.flatMap((from) => NEXT[from].map((to) => ({ from, to })));
+export const LIFECYCLE_MOVES: readonly { from: LifecycleState; to: LifecycleState }[] = LIFECYCLE_STATES.flatMap((from) =>
+  NEXT[from].map((to) => ({ from, to })),
+);
 
 export function isLifecycleState(value: unknown): value is LifecycleState {
   return typeof value === 'string' && (LIFECYCLE_STATES as readonly string[]).includes(value);

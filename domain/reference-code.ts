@@ -38,7 +38,10 @@ export function parseTemplate(template: string): Segment[] {
   for (const m of template.matchAll(re)) {
     if (m.index > last) segments.push({ literal: template.slice(last, m.index) });
     const field = m[1] as keyof ReferenceCodeParts;
-    if (!(field in FIELD_PATTERN)) throw new ReferenceCodeTemplateError(`unknown segment {${field}} in reference code template "${template}"; known: ${Object.keys(FIELD_PATTERN).join(', ')}`);
+    if (!(field in FIELD_PATTERN))
+      throw new ReferenceCodeTemplateError(
+        `unknown segment {${field}} in reference code template "${template}"; known: ${Object.keys(FIELD_PATTERN).join(', ')}`,
+      );
     if (seen.has(field)) throw new ReferenceCodeTemplateError(`segment {${field}} appears twice in reference code template "${template}"`);
     seen.add(field);
     segments.push({ field, width: m[2] ? Number(m[2]) : undefined });
@@ -46,7 +49,8 @@ export function parseTemplate(template: string): Segment[] {
   }
   if (last < template.length) segments.push({ literal: template.slice(last) });
   const missing = Object.keys(FIELD_PATTERN).filter((f) => !seen.has(f));
-  if (missing.length) throw new ReferenceCodeTemplateError(`reference code template "${template}" lacks ${missing.map((f) => `{${f}}`).join(', ')}`);
+  if (missing.length)
+    throw new ReferenceCodeTemplateError(`reference code template "${template}" lacks ${missing.map((f) => `{${f}}`).join(', ')}`);
   return segments;
 }
 
@@ -60,7 +64,9 @@ export function formatReferenceCode(template: string, parts: ReferenceCodeParts)
 export function parseReferenceCode(template: string, code: string): ReferenceCodeParts | null {
   const segments = parseTemplate(template);
   const source = segments
-    .map((s) => ('literal' in s ? escape(s.literal) : `(?<${s.field}>${s.field === 'item' && s.width ? `\\d{${s.width},}` : FIELD_PATTERN[s.field]})`))
+    .map((s) =>
+      'literal' in s ? escape(s.literal) : `(?<${s.field}>${s.field === 'item' && s.width ? `\\d{${s.width},}` : FIELD_PATTERN[s.field]})`,
+    )
     .join('');
   const m = new RegExp(`^${source}$`).exec(code);
   if (!m?.groups) return null;

@@ -12,4 +12,10 @@ export function isCleared(clearance: SecurityLevel, level: SecurityLevel): boole
 }
 
 /** The printed name of each level, as catalogues and transfer packages write it. */
-export const SECURITY_LEVEL_LABELS: Record<SecurityLevel, string> = { public: '公开', internal: '内部', secret: '秘密', confidential: '机密', top_secret: '绝密' };
+export const SECURITY_LEVEL_LABELS: Record<SecurityLevel, string> = {
+  public: '公开',
+  internal: '内部',
+  secret: '秘密',
+  confidential: '机密',
+  top_secret: '绝密',
+};

@@ -79,7 +79,11 @@ export function judgeShelfScans(sessions: readonly (readonly Reading[])[], catal
       } else if (!reported.has(code)) {
         reported.add(code);
         const where = shelf ? ` on shelf ${shelf}` : '';
-        findings.push({ kind: 'unknown_barcode', barcode: code, detail: `barcode ${JSON.stringify(code)} read${where} names no shelf, box or item in the catalogue${barcodeShape(code) === 'unknown' ? ' and has no known barcode shape' : ''}` });
+        findings.push({
+          kind: 'unknown_barcode',
+          barcode: code,
+          detail: `barcode ${JSON.stringify(code)} read${where} names no shelf, box or item in the catalogue${barcodeShape(code) === 'unknown' ? ' and has no known barcode shape' : ''}`,
+        });
       }
     }
   }
@@ -88,23 +92,41 @@ export function judgeShelfScans(sessions: readonly (readonly Reading[])[], catal
     const recorded = catalogue.boxes.get(code)!.shelf;
     const judged = [...shelves].filter((s): s is string => s !== null);
     if (judged.length > 0 && !judged.includes(recorded ?? '')) {
-      findings.push({ kind: 'box_misplaced', barcode: code, detail: `box ${code} was read on shelf ${judged.join(', ')}; the catalogue places it ${recorded ? `on shelf ${recorded}` : 'on no shelf'}` });
+      findings.push({
+        kind: 'box_misplaced',
+        barcode: code,
+        detail: `box ${code} was read on shelf ${judged.join(', ')}; the catalogue places it ${recorded ? `on shelf ${recorded}` : 'on no shelf'}`,
+      });
     }
   }
   for (const shelf of scannedShelves) {
     for (const code of catalogue.boxesOnShelf.get(shelf) ?? []) {
-      if (!boxReadOn.has(code)) findings.push({ kind: 'box_not_on_shelf', barcode: code, detail: `box ${code} is recorded on shelf ${shelf} but was not read there or anywhere else` });
+      if (!boxReadOn.has(code))
+        findings.push({
+          kind: 'box_not_on_shelf',
+          barcode: code,
+          detail: `box ${code} is recorded on shelf ${shelf} but was not read there or anywhere else`,
+        });
     }
   }
   for (const [code, places] of itemReadIn) {
     const recorded = catalogue.items.get(code)!.box;
     if (recorded !== null && places.has(recorded)) continue;
     const seen = [...places].map(describePlace).join(', ');
-    findings.push({ kind: 'item_misplaced', barcode: code, detail: `item ${code} was read ${seen}; the catalogue places it ${recorded ? `in box ${recorded}` : 'in no box'}` });
+    findings.push({
+      kind: 'item_misplaced',
+      barcode: code,
+      detail: `item ${code} was read ${seen}; the catalogue places it ${recorded ? `in box ${recorded}` : 'in no box'}`,
+    });
   }
   for (const box of boxesWithItemsRead) {
     for (const code of catalogue.itemsInBox.get(box) ?? []) {
-      if (!itemReadIn.has(code)) findings.push({ kind: 'item_not_in_box', barcode: code, detail: `item ${code} is recorded in box ${box}, whose items were read, but was not read there or anywhere else` });
+      if (!itemReadIn.has(code))
+        findings.push({
+          kind: 'item_not_in_box',
+          barcode: code,
+          detail: `item ${code} is recorded in box ${box}, whose items were read, but was not read there or anywhere else`,
+        });
     }
   }
   return findings;

@@ -1,7 +1,5 @@
 /** Where a transfer package is written, and where a received one is read from. */
-export type PackageLocation =
-  | { kind: 's3'; bucket: string; prefix: string }
-  | { kind: 'directory'; path: string };
+export type PackageLocation = { kind: 's3'; bucket: string; prefix: string } | { kind: 'directory'; path: string };
 
 export function describeLocation(l: PackageLocation): string {
   return l.kind === 's3' ? `s3://${l.bucket}/${l.prefix}` : l.path;

@@ -73,7 +73,13 @@ export async function decodeBarcodes(image: Buffer, reading: BarcodeReading = {}
   const { data, info } = await readable(pixelsOf(source.pipeline().greyscale()));
   const page: Grey = { data, width: info.width, height: info.height };
   await loadReader();
-  const options: ReaderOptions = { formats: [...(reading.formats ?? DEFAULT_BARCODE_FORMATS)], tryHarder: true, tryRotate: true, tryInvert: false, tryDownscale: true };
+  const options: ReaderOptions = {
+    formats: [...(reading.formats ?? DEFAULT_BARCODE_FORMATS)],
+    tryHarder: true,
+    tryRotate: true,
+    tryInvert: false,
+    tryDownscale: true,
+  };
 
   const found = await read(page, options, (p) => p);
   if (found.length) return found;
@@ -102,7 +108,12 @@ function describe(result: ReadResult, placement: Placement): DecodedBarcode {
   return {
     format: result.format,
     text: result.text,
-    position: { topLeft: placement(topLeft), topRight: placement(topRight), bottomRight: placement(bottomRight), bottomLeft: placement(bottomLeft) },
+    position: {
+      topLeft: placement(topLeft),
+      topRight: placement(topRight),
+      bottomRight: placement(bottomRight),
+      bottomLeft: placement(bottomLeft),
+    },
   };
 }
 

@@ -35,7 +35,11 @@ export function despeckle(pixels: Pixels, rule: SpeckleRule): number {
     // an earlier one whose region is already known to be more than a speck.
     const x = start % width;
     const above = start - width;
-    if ((x > 0 && state[start - 1] === NOT_SPECK) || (above >= 0 && (state[above] === NOT_SPECK || (x > 0 && state[above - 1] === NOT_SPECK) || (x < width - 1 && state[above + 1] === NOT_SPECK)))) {
+    if (
+      (x > 0 && state[start - 1] === NOT_SPECK) ||
+      (above >= 0 &&
+        (state[above] === NOT_SPECK || (x > 0 && state[above - 1] === NOT_SPECK) || (x < width - 1 && state[above + 1] === NOT_SPECK)))
+    ) {
       state[start] = NOT_SPECK;
       continue;
     }
@@ -56,7 +60,15 @@ const GROWING = 2;
 const PAINTED = 3;
 
 /** Collects the dark region around `start` into `speck`, stopping as soon as it cannot be a speck. */
-function grow(start: number, luma: Uint8Array, state: Uint8Array, speck: number[], width: number, height: number, rule: SpeckleRule): boolean {
+function grow(
+  start: number,
+  luma: Uint8Array,
+  state: Uint8Array,
+  speck: number[],
+  width: number,
+  height: number,
+  rule: SpeckleRule,
+): boolean {
   speck.length = 0;
   speck.push(start);
   state[start] = GROWING;
@@ -97,4 +109,3 @@ function paintWithSurroundings({ data, width, height, channels }: Pixels, state:
     data[p * channels + c] = values[values.length >> 1]!;
   }
 }
-

@@ -50,12 +50,17 @@ export function mapInk(grey: Uint8Array, width: number, height: number, rgb?: Ui
   let contentPixels = 0;
   let borderPixels = 0;
 
-  label(width, height, (p) => grey[p]! < inkLevel, (members, contact) => {
-    const kind = contact >= minContact ? BORDER : members.length <= MAX_SPECKLE_AREA ? SPECKLE : CONTENT;
-    for (const p of members) classes[p] = kind;
-    if (kind === BORDER) borderPixels += members.length;
-    if (kind === CONTENT) contentPixels += members.length;
-  });
+  label(
+    width,
+    height,
+    (p) => grey[p]! < inkLevel,
+    (members, contact) => {
+      const kind = contact >= minContact ? BORDER : members.length <= MAX_SPECKLE_AREA ? SPECKLE : CONTENT;
+      for (const p of members) classes[p] = kind;
+      if (kind === BORDER) borderPixels += members.length;
+      if (kind === CONTENT) contentPixels += members.length;
+    },
+  );
 
   const markLevel = Math.round(paperLevel * MARK_FRACTION_OF_PAPER);
   const nearBorder = dilate(classes, width, height, BORDER, 2);
@@ -116,7 +121,12 @@ export function dilate(classes: Uint8Array, width: number, height: number, kind:
 }
 
 /** Calls `found` once per 8-connected component of pixels in `inside`, with its pixels and how many lie on the image edge. */
-function label(width: number, height: number, inside: (p: number) => boolean, found: (members: number[], edgeContact: number) => void): void {
+function label(
+  width: number,
+  height: number,
+  inside: (p: number) => boolean,
+  found: (members: number[], edgeContact: number) => void,
+): void {
   const seen = new Uint8Array(width * height);
   const stack = new Int32Array(width * height);
   const members: number[] = [];

@@ -34,7 +34,8 @@ export function decodePnm(image: Buffer): PnmImage {
   }
   at++; // exactly one whitespace byte separates the header from the samples
   const [width = 0, height = 0, maxval = 1] = values;
-  if (width < 1 || height < 1 || maxval < 1 || maxval > 65535) throw unreadable(`its PNM ${magic} header has impossible values ${values.join(' ')}`);
+  if (width < 1 || height < 1 || maxval < 1 || maxval > 65535)
+    throw unreadable(`its PNM ${magic} header has impossible values ${values.join(' ')}`);
 
   const channels = magic === 'P6' ? 3 : 1;
   const samples = width * height * channels;
@@ -42,7 +43,8 @@ export function decodePnm(image: Buffer): PnmImage {
   if (magic === 'P4') return { width, height, channels: 1, oneBit: true, data: unpackBits(body, width, height) };
 
   const bytesPerSample = maxval > 255 ? 2 : 1;
-  if (body.length < samples * bytesPerSample) throw unreadable(`the PNM ${magic} is truncated: ${body.length} of ${samples * bytesPerSample} sample bytes`);
+  if (body.length < samples * bytesPerSample)
+    throw unreadable(`the PNM ${magic} is truncated: ${body.length} of ${samples * bytesPerSample} sample bytes`);
   if (maxval === 255) return { width, height, channels, oneBit: false, data: Buffer.from(body.subarray(0, samples)) };
   const data = Buffer.allocUnsafe(samples);
   for (let i = 0; i < samples; i++) {

@@ -38,7 +38,10 @@ export function createImagingPool(size = Math.max(1, os.availableParallelism()))
   let closed = false;
 
   const spawn = () => {
-    const worker = new Worker(BOOT, { eval: true, workerData: { tsx: require.resolve('tsx/cjs'), entry: path.join(__dirname, 'pool-worker.ts') } });
+    const worker = new Worker(BOOT, {
+      eval: true,
+      workerData: { tsx: require.resolve('tsx/cjs'), entry: path.join(__dirname, 'pool-worker.ts') },
+    });
     worker.unref();
     worker.on('message', (reply: Reply) => {
       const job = busy.get(worker);
@@ -91,6 +94,9 @@ export function createImagingPool(size = Math.max(1, os.availableParallelism()))
 
 function settle(job: Job, reply: Reply): void {
   if (!reply.error) return job.resolve(reply.result);
-  const err = reply.error.name === 'UnreadableImageError' ? new UnreadableImageError(reply.error.message) : Object.assign(new Error(reply.error.message), { name: reply.error.name });
+  const err =
+    reply.error.name === 'UnreadableImageError'
+      ? new UnreadableImageError(reply.error.message)
+      : Object.assign(new Error(reply.error.message), { name: reply.error.name });
   job.reject(err);
 }

@@ -125,7 +125,10 @@ function cropToContent({ source, copy, ink }: Inspection, turned: Pixels, rotati
   // Along any direction a row's extreme is its first or last pixel of a kind, so those suffice.
   const content = extremes(ink, copy.width, copy.height, (c) => c === CONTENT || c === FAINT, toTurned);
   if (content.left > content.right) return null;
-  const sheet = ink.borderPixels > 0 ? extremes(ink, copy.width, copy.height, (c) => c !== BORDER, toTurned) : { left: 0, top: 0, right: turned.width, bottom: turned.height };
+  const sheet =
+    ink.borderPixels > 0
+      ? extremes(ink, copy.width, copy.height, (c) => c !== BORDER, toTurned)
+      : { left: 0, top: 0, right: turned.width, bottom: turned.height };
   const kept = {
     left: Math.floor(Math.max(0, Math.min(content.left, Math.max(sheet.left, content.left - margin)))),
     top: Math.floor(Math.max(0, Math.min(content.top, Math.max(sheet.top, content.top - margin)))),
@@ -140,7 +143,13 @@ function cropToContent({ source, copy, ink }: Inspection, turned: Pixels, rotati
  * Bounding box, after turning, of the analysis pixels of one kind, each taken as its full square and
  * grown by one more analysis pixel so that rounding never cuts into it.
  */
-function extremes(ink: InkMap, width: number, height: number, wanted: (c: number) => boolean, toTurned: (x: number, y: number) => [number, number]): Box {
+function extremes(
+  ink: InkMap,
+  width: number,
+  height: number,
+  wanted: (c: number) => boolean,
+  toTurned: (x: number, y: number) => [number, number],
+): Box {
   const box = emptyBox();
   for (let y = 0; y < height; y++) {
     const row = ink.classes.subarray(y * width, (y + 1) * width);
@@ -149,7 +158,13 @@ function extremes(ink: InkMap, width: number, height: number, wanted: (c: number
     if (first === width) continue;
     let last = width - 1;
     while (!wanted(row[last]!)) last--;
-    for (const [x, yy] of [[first - 1, y - 1], [first - 1, y + 2], [last + 2, y - 1], [last + 2, y + 2]] as const) include(box, toTurned(x, yy));
+    for (const [x, yy] of [
+      [first - 1, y - 1],
+      [first - 1, y + 2],
+      [last + 2, y - 1],
+      [last + 2, y + 2],
+    ] as const)
+      include(box, toTurned(x, yy));
   }
   return box;
 }

@@ -34,4 +34,3 @@ export function luma(rgb: Uint8Array): Uint8Array {
   for (let i = 0, j = 0; i < grey.length; i++, j += 3) grey[i] = (77 * rgb[j]! + 150 * rgb[j + 1]! + 29 * rgb[j + 2]! + 128) >> 8;
   return grey;
 }
-

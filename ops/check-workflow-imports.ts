@@ -8,7 +8,11 @@ import ts from 'typescript';
 // bundler would follow.
 
 // What workflow code may not reach, shared with eslint.config.mjs.
-const sandbox = JSON.parse(fs.readFileSync(path.join(__dirname, 'workflow-sandbox.json'), 'utf8')) as { packages: string[]; scopes: string[]; dirs: string[] };
+const sandbox = JSON.parse(fs.readFileSync(path.join(__dirname, 'workflow-sandbox.json'), 'utf8')) as {
+  packages: string[];
+  scopes: string[];
+  dirs: string[];
+};
 const forbiddenPackages = new Set(sandbox.packages);
 const forbiddenScopes = sandbox.scopes;
 const forbiddenDirs = sandbox.dirs;

@@ -19,7 +19,11 @@ interface DemoCase {
   reaches: DemoState;
 }
 
-const processingSlip = (caseNumber: string, seed: number): PageSpec => ({ lines: 12, barcode: { symbology: 'code128', text: caseNumber, at: 'top-right' }, seed });
+const processingSlip = (caseNumber: string, seed: number): PageSpec => ({
+  lines: 12,
+  barcode: { symbology: 'code128', text: caseNumber, at: 'top-right' },
+  seed,
+});
 const form = (seed: number): PageSpec => ({ lines: 28, seed });
 const sealedForm = (seed: number): PageSpec => ({ lines: 20, seal: true, seed });
 const idCopy = (seed: number): PageSpec => ({ lines: 10, format: 'jpeg', seed });
@@ -27,17 +31,32 @@ const outOfFocus = (page: PageSpec): PageSpec => ({ ...page, blur: 6 });
 
 const DEMO_CASES: DemoCase[] = [
   {
-    caseNumber: 'YL2024-000101', businessType: 'YL01', citizenId: '11010519491231002X', personName: '陈参保', handledOn: '2024-03-18', title: '陈参保 养老待遇核定',
+    caseNumber: 'YL2024-000101',
+    businessType: 'YL01',
+    citizenId: '11010519491231002X',
+    personName: '陈参保',
+    handledOn: '2024-03-18',
+    title: '陈参保 养老待遇核定',
     pages: [processingSlip('YL2024-000101', 101), outOfFocus(form(102)), idCopy(103), sealedForm(104)],
     reaches: 'verification_failed',
   },
   {
-    caseNumber: 'YL2024-000102', businessType: 'GL02', citizenId: '440304198506151237', personName: '林晓', handledOn: '2024-05-09', title: '林晓 参保人员登记',
+    caseNumber: 'YL2024-000102',
+    businessType: 'GL02',
+    citizenId: '440304198506151237',
+    personName: '林晓',
+    handledOn: '2024-05-09',
+    title: '林晓 参保人员登记',
     pages: [processingSlip('YL2024-000102', 201), idCopy(202), sealedForm(203)],
     reaches: 'verified',
   },
   {
-    caseNumber: 'YL2024-000103', businessType: 'GL03', citizenId: '310115199001014564', personName: '黄明', handledOn: '2024-07-22', title: '黄明 个人账户管理',
+    caseNumber: 'YL2024-000103',
+    businessType: 'GL03',
+    citizenId: '310115199001014564',
+    personName: '黄明',
+    handledOn: '2024-07-22',
+    title: '黄明 个人账户管理',
     pages: [],
     reaches: 'registered',
   },
@@ -62,10 +81,19 @@ export async function registerDemoItems(apiUrl: string, password: string): Promi
 async function handleAtWindow(api: DemoApi, clerk: string, demo: DemoCase): Promise<string> {
   const { caseNumber, businessType, citizenId, personName, handledOn, title } = demo;
   const { id } = await api.json<{ id: string }>('POST', '/items', clerk, {
-    fonds: 'J001', caseNumber, businessType, citizenId, personName, clerk: '王经办', handledOn, handlingOffice: 'BS01', title,
+    fonds: 'J001',
+    caseNumber,
+    businessType,
+    citizenId,
+    personName,
+    clerk: '王经办',
+    handledOn,
+    handlingOffice: 'BS01',
+    title,
   });
   if (demo.pages.length === 0) return id;
-  for (const page of demo.pages) await api.upload(`/items/${id}/pages`, clerk, await renderPage(page), page.format === 'jpeg' ? 'image/jpeg' : 'image/png');
+  for (const page of demo.pages)
+    await api.upload(`/items/${id}/pages`, clerk, await renderPage(page), page.format === 'jpeg' ? 'image/jpeg' : 'image/png');
   await api.json('POST', `/items/${id}/capture/finish`, clerk);
   return id;
 }
@@ -77,12 +105,18 @@ async function waitUntilSettled(api: DemoApi, clerk: string, itemId: string, dem
     const { lifecycleState } = await api.json<{ lifecycleState: string }>('GET', `/items/${itemId}`, clerk);
     if (lifecycleState === demo.reaches) return;
     if (lifecycleState === 'verified' || lifecycleState === 'verification_failed') {
-      const { defects } = await api.json<{ defects: { type: string; pageNumber: number | null }[] }>('GET', `/items/${itemId}/capture`, clerk);
+      const { defects } = await api.json<{ defects: { type: string; pageNumber: number | null }[] }>(
+        'GET',
+        `/items/${itemId}/capture`,
+        clerk,
+      );
       const found = defects.map((d) => (d.pageNumber ? `${d.type} (page ${d.pageNumber})` : d.type)).join(', ') || 'no defects';
       throw new Error(`demo item ${demo.caseNumber} ended ${lifecycleState}, not ${demo.reaches} (${found})`);
     }
     if (Date.now() > deadline) {
-      throw new Error(`demo item ${demo.caseNumber} is still ${lifecycleState} after ${SETTLE_TIMEOUT_MS / 1000} s, not ${demo.reaches}; is the worker running? (see its log)`);
+      throw new Error(
+        `demo item ${demo.caseNumber} is still ${lifecycleState} after ${SETTLE_TIMEOUT_MS / 1000} s, not ${demo.reaches}; is the worker running? (see its log)`,
+      );
     }
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -91,7 +125,13 @@ async function waitUntilSettled(api: DemoApi, clerk: string, itemId: string, dem
 type DemoApi = ReturnType<typeof demoApi>;
 
 function demoApi(apiUrl: string) {
-  const send = async <T>(method: string, path: string, token: string | undefined, body: string | Buffer | undefined, contentType: string): Promise<T> => {
+  const send = async <T>(
+    method: string,
+    path: string,
+    token: string | undefined,
+    body: string | Buffer | undefined,
+    contentType: string,
+  ): Promise<T> => {
     const res = await fetch(`${apiUrl}${path}`, {
       method,
       headers: { 'content-type': contentType, ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -105,6 +145,7 @@ function demoApi(apiUrl: string) {
     json: <T = unknown>(method: string, path: string, token?: string, body?: unknown) =>
       send<T>(method, path, token, body === undefined ? undefined : JSON.stringify(body), 'application/json'),
     upload: (path: string, token: string, image: Buffer, type: 'image/png' | 'image/jpeg') => send('POST', path, token, image, type),
-    login: async (username: string, password: string) => (await send<{ token: string }>('POST', '/auth/login', undefined, JSON.stringify({ username, password }), 'application/json')).token,
+    login: async (username: string, password: string) =>
+      (await send<{ token: string }>('POST', '/auth/login', undefined, JSON.stringify({ username, password }), 'application/json')).token,
   };
 }

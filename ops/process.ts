@@ -46,7 +46,8 @@ export async function waitUntilReady(
       throw new Error(`${proc.name} exited during start-up (code ${proc.child.exitCode}); see ${logFile}:\n${tail(logFile)}`);
     }
     if (await ready().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`${proc.name} did not become ready in ${timeoutMs / 1000} s; see ${logFile}:\n${tail(logFile)}`);
+    if (Date.now() > deadline)
+      throw new Error(`${proc.name} did not become ready in ${timeoutMs / 1000} s; see ${logFile}:\n${tail(logFile)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -81,5 +82,6 @@ export async function requireFreePort(port: number, service: string, variable: s
     });
     socket.once('error', () => resolve(false));
   });
-  if (inUse) throw new Error(`port ${port} for ${service} is already in use by another program; stop it, or choose another port with ${variable}`);
+  if (inUse)
+    throw new Error(`port ${port} for ${service} is already in use by another program; stop it, or choose another port with ${variable}`);
 }

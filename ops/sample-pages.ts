@@ -51,7 +51,7 @@ export async function renderSheet(spec: PageSpec = {}): Promise<{ image: Buffer;
     const top = 30 + line * 8;
     const last = line % 7 === 6;
     const right = last ? 60 + random() * 60 : 185;
-    for (let x = line % 7 === 0 ? 33 : 25; x < right; ) {
+    for (let x = line % 7 === 0 ? 33 : 25; x < right;) {
       const w = Math.min(4 + random() * 18, 185 - x);
       shapes.push(`<rect x="${px(x)}" y="${px(top)}" width="${px(w)}" height="${px(3.2)}"/>`);
       x += w + 2.5;
@@ -67,7 +67,12 @@ export async function renderSheet(spec: PageSpec = {}): Promise<{ image: Buffer;
   if (barcode) composites.push({ input: barcode.input, left: barcode.left, top: barcode.top });
 
   // A scanner's optics never deliver perfectly sharp edges.
-  const sheet = await sharp(Buffer.from(svg), { density: 72 }).composite(composites).blur(Math.max(spec.blur ?? 0, 0.6)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const sheet = await sharp(Buffer.from(svg), { density: 72 })
+    .composite(composites)
+    .blur(Math.max(spec.blur ?? 0, 0.6))
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   if (spec.speckle) addSpeckle(sheet.data, sheet.info.width, sheet.info.height, sheet.info.channels, spec.speckle, random);
   const { width: w, height: h, channels } = sheet.info;
   let page = sharp(sheet.data, { raw: { width: w, height: h, channels } });
@@ -79,7 +84,9 @@ export async function renderSheet(spec: PageSpec = {}): Promise<{ image: Buffer;
   const lastLine = 30 + (lines - 1) * 8 + 3.2;
   return {
     image,
-    text: lines ? { left: border + px(25), top: border + px(30), width: px(160), height: px(lastLine - 30) } : { left: 0, top: 0, width: 0, height: 0 },
+    text: lines
+      ? { left: border + px(25), top: border + px(30), width: px(160), height: px(lastLine - 30) }
+      : { left: 0, top: 0, width: 0, height: 0 },
     barcode: barcode && { left: border + barcode.left, top: border + barcode.top, width: barcode.width, height: barcode.height },
   };
 }
@@ -123,8 +130,23 @@ async function barcodeOverlay(
 ): Promise<{ input: Buffer; left: number; top: number; width: number; height: number }> {
   const png =
     barcode.symbology === 'code128'
-      ? await bwipjs.toBuffer({ bcid: 'code128', text: barcode.text, scale: 2, height: 10, paddingwidth: 10, paddingheight: 4, backgroundcolor: 'ffffff' })
-      : await bwipjs.toBuffer({ bcid: 'qrcode', text: barcode.text, scale: 5, paddingwidth: 8, paddingheight: 8, backgroundcolor: 'ffffff' });
+      ? await bwipjs.toBuffer({
+          bcid: 'code128',
+          text: barcode.text,
+          scale: 2,
+          height: 10,
+          paddingwidth: 10,
+          paddingheight: 4,
+          backgroundcolor: 'ffffff',
+        })
+      : await bwipjs.toBuffer({
+          bcid: 'qrcode',
+          text: barcode.text,
+          scale: 5,
+          paddingwidth: 8,
+          paddingheight: 8,
+          backgroundcolor: 'ffffff',
+        });
   const { width: w = 0, height: h = 0 } = await sharp(png).metadata();
   const top = barcode.at === 'bottom-right' ? height - px(15) - h : px(8);
   const left = barcode.at === 'top-left' ? px(15) : width - px(15) - w;

@@ -21,7 +21,10 @@ function postgresBin(name: string): string {
 /** PostgreSQL refuses to run as root; as root, the cluster runs as the `postgres` system user. */
 function postgresUser(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'));
+  const line = fs
+    .readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('postgres:'));
   if (!line) throw new Error('running as root needs the postgres system user (apt-get install postgresql)');
   const [, , uid, gid] = line.split(':');
   return { uid: Number(uid), gid: Number(gid) };
@@ -61,24 +64,46 @@ export async function startPostgres(config: Config, logDir: string): Promise<Man
     fs.writeFileSync(pwfile, 'lantai\n', { mode: 0o600 });
     chownTree(path.dirname(pwfile), owner);
     chownTree(pwfile, owner);
-    await run(postgresBin('initdb'), ['-D', dir, '-U', 'lantai', '--pwfile', pwfile, '--auth-local=trust', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8'], { ...owner });
+    await run(
+      postgresBin('initdb'),
+      [
+        '-D',
+        dir,
+        '-U',
+        'lantai',
+        '--pwfile',
+        pwfile,
+        '--auth-local=trust',
+        '--auth-host=scram-sha-256',
+        '--encoding=UTF8',
+        '--locale=C.UTF-8',
+      ],
+      { ...owner },
+    );
     fs.rmSync(path.dirname(pwfile), { recursive: true });
   }
-  const proc = startProcess('PostgreSQL', postgresBin('postgres'), [
-    '-D', dir, '-p', String(config.postgres.port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`,
-  ], { logFile, ...owner, stopSignal: 'SIGINT' });
+  const proc = startProcess(
+    'PostgreSQL',
+    postgresBin('postgres'),
+    ['-D', dir, '-p', String(config.postgres.port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`],
+    { logFile, ...owner, stopSignal: 'SIGINT' },
+  );
   const admin = `postgresql://lantai:lantai@127.0.0.1:${config.postgres.port}/postgres`;
-  await waitUntilReady(proc, async () => {
-    const c = new pg.Client({ connectionString: admin });
-    await c.connect();
-    try {
-      const { rowCount } = await c.query("SELECT 1 FROM pg_database WHERE datname = 'lantai'");
-      if (!rowCount) await c.query('CREATE DATABASE lantai');
-    } finally {
-      await c.end();
-    }
-    return true;
-  }, { logFile });
+  await waitUntilReady(
+    proc,
+    async () => {
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      try {
+        const { rowCount } = await c.query("SELECT 1 FROM pg_database WHERE datname = 'lantai'");
+        if (!rowCount) await c.query('CREATE DATABASE lantai');
+      } finally {
+        await c.end();
+      }
+      return true;
+    },
+    { logFile },
+  );
   return proc;
 }
 
@@ -88,21 +113,35 @@ export async function startTemporal(config: Config, logDir: string, { ui = true 
   const logFile = path.join(logDir, 'temporal.log');
   fs.mkdirSync(config.dataDir, { recursive: true });
   const args = [
-    'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(config.temporal.port),
-    '--db-filename', path.join(config.dataDir, 'temporal.db'), '--namespace', config.temporal.namespace, '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(config.temporal.port),
+    '--db-filename',
+    path.join(config.dataDir, 'temporal.db'),
+    '--namespace',
+    config.temporal.namespace,
+    '--log-level',
+    'warn',
     ...Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
     ...(ui ? ['--ui-port', String(config.temporal.uiPort), '--ui-ip', '127.0.0.1', '--ui-disable-news-fetch'] : ['--headless']),
   ];
   const proc = startProcess('Temporal', path.join(config.toolsDir, 'bin', 'temporal'), args, { logFile });
-  await waitUntilReady(proc, async () => {
-    const conn = await Connection.connect({ address: config.temporal.address, connectTimeout: 1000 });
-    try {
-      await conn.workflowService.describeNamespace({ namespace: config.temporal.namespace });
-      return true;
-    } finally {
-      await conn.close();
-    }
-  }, { logFile });
+  await waitUntilReady(
+    proc,
+    async () => {
+      const conn = await Connection.connect({ address: config.temporal.address, connectTimeout: 1000 });
+      try {
+        await conn.workflowService.describeNamespace({ namespace: config.temporal.namespace });
+        return true;
+      } finally {
+        await conn.close();
+      }
+    },
+    { logFile },
+  );
   return proc;
 }
 
@@ -112,12 +151,21 @@ export async function startMinio(config: Config, logDir: string): Promise<Manage
   const logFile = path.join(logDir, 'minio.log');
   const dir = path.join(config.dataDir, 'minio');
   fs.mkdirSync(dir, { recursive: true });
-  const proc = startProcess('MinIO', path.join(config.toolsDir, 'bin', 'minio'), [
-    'server', dir, '--address', `127.0.0.1:${config.s3.port}`, '--console-address', `127.0.0.1:${config.s3.consolePort}`, '--quiet',
-  ], {
-    logFile,
-    env: { ...process.env, MINIO_ROOT_USER: config.s3.accessKeyId, MINIO_ROOT_PASSWORD: config.s3.secretAccessKey, MINIO_BROWSER: 'on', MINIO_UPDATE: 'off' },
-  });
+  const proc = startProcess(
+    'MinIO',
+    path.join(config.toolsDir, 'bin', 'minio'),
+    ['server', dir, '--address', `127.0.0.1:${config.s3.port}`, '--console-address', `127.0.0.1:${config.s3.consolePort}`, '--quiet'],
+    {
+      logFile,
+      env: {
+        ...process.env,
+        MINIO_ROOT_USER: config.s3.accessKeyId,
+        MINIO_ROOT_PASSWORD: config.s3.secretAccessKey,
+        MINIO_BROWSER: 'on',
+        MINIO_UPDATE: 'off',
+      },
+    },
+  );
   await waitUntilReady(proc, async () => (await fetch(`${config.s3.endpoint}/minio/health/ready`)).ok, { logFile });
   return proc;
 }

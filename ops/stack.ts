@@ -20,7 +20,10 @@ export interface Stack {
 const say = (line: string) => process.stdout.write(`[lantai] ${line}\n`);
 
 /** Starts the embedded services the configuration asks for, then readies the catalogue and buckets. */
-export async function startStack(config: Config, { ui = true, seed = true, demoPassword }: { ui?: boolean; seed?: boolean; demoPassword?: string } = {}): Promise<Stack> {
+export async function startStack(
+  config: Config,
+  { ui = true, seed = true, demoPassword }: { ui?: boolean; seed?: boolean; demoPassword?: string } = {},
+): Promise<Stack> {
   const logDir = path.join(config.dataDir, 'logs');
   fs.mkdirSync(logDir, { recursive: true });
   const services: Managed[] = [];
@@ -68,15 +71,24 @@ async function checkTemporalNamespace(config: Config): Promise<void> {
   const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
   try {
     await connection.workflowService.describeNamespace({ namespace }).catch((err: Error) => {
-      throw new Error(`Temporal at ${address} has no namespace '${namespace}' (${err.message}); create it and its search attributes as README.md describes`);
+      throw new Error(
+        `Temporal at ${address} has no namespace '${namespace}' (${err.message}); create it and its search attributes as README.md describes`,
+      );
     });
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
     const missing = Object.keys(SEARCH_ATTRIBUTE_TYPES).filter((name) => !(name in (customAttributes ?? {})));
     if (missing.length === 0) return;
     await connection.operatorService
-      .addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(missing.map((name) => [name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])) })
+      .addSearchAttributes({
+        namespace,
+        searchAttributes: Object.fromEntries(
+          missing.map((name) => [name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+        ),
+      })
       .catch((err: Error) => {
-        throw new Error(`Temporal namespace '${namespace}' lacks the search attributes ${missing.join(', ')} and they could not be added (${err.message}); create them as Keyword attributes as README.md describes`);
+        throw new Error(
+          `Temporal namespace '${namespace}' lacks the search attributes ${missing.join(', ')} and they could not be added (${err.message}); create them as Keyword attributes as README.md describes`,
+        );
       });
     say(`search attributes added: ${missing.join(', ')}`);
   } finally {

@@ -25,7 +25,10 @@ async function main(): Promise<void> {
   const stack = await startStack(config, { demoPassword });
   const logDir = path.join(config.dataDir, 'logs');
   const node = (name: string, entry: string) =>
-    startProcess(name, process.execPath, ['--import', 'tsx', entry], { logFile: path.join(logDir, `${name.toLowerCase()}.log`), env: process.env });
+    startProcess(name, process.execPath, ['--import', 'tsx', entry], {
+      logFile: path.join(logDir, `${name.toLowerCase()}.log`),
+      env: process.env,
+    });
   const apps: Managed[] = [node('Worker', 'worker/main.ts'), node('API', 'api/main.ts')];
 
   let stopping = false;
@@ -62,7 +65,9 @@ async function main(): Promise<void> {
     return;
   }
   printWhere(config);
-  say(`demo users: clerk, archivist, manager, auditor, insured, … (password ${demoPassword === DEMO_PASSWORD_DEFAULT ? DEMO_PASSWORD_DEFAULT : 'from LANTAI_DEMO_PASSWORD'})`);
+  say(
+    `demo users: clerk, archivist, manager, auditor, insured, … (password ${demoPassword === DEMO_PASSWORD_DEFAULT ? DEMO_PASSWORD_DEFAULT : 'from LANTAI_DEMO_PASSWORD'})`,
+  );
   say('Lantai is running. Press Ctrl-C to stop.');
 }
 

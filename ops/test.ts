@@ -27,7 +27,10 @@ async function main(): Promise<number> {
   };
   const config = loadConfigOrExit(env);
 
-  for (const [name, args] of [['lint', ['run', '--silent', 'lint']], ['type check', ['run', '--silent', 'typecheck']]] as const) {
+  for (const [name, args] of [
+    ['lint', ['run', '--silent', 'lint']],
+    ['type check', ['run', '--silent', 'typecheck']],
+  ] as const) {
     say(name);
     if ((await exec('npm', [...args], env)) !== 0) return fail(`${name} failed`);
   }
@@ -52,7 +55,9 @@ async function main(): Promise<number> {
 function summarise(resultFile: string): void {
   if (!fs.existsSync(resultFile)) return;
   const r = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number };
-  process.stdout.write(`${r.numPassedTests} passed, ${r.numFailedTests} failed${r.numPendingTests ? `, ${r.numPendingTests} skipped` : ''}\n`);
+  process.stdout.write(
+    `${r.numPassedTests} passed, ${r.numFailedTests} failed${r.numPendingTests ? `, ${r.numPendingTests} skipped` : ''}\n`,
+  );
 }
 
 function exec(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {

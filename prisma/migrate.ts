@@ -74,10 +74,10 @@ async function writeLifecycleMoves(client: pg.Client): Promise<void> {
   await client.query('BEGIN');
   try {
     await client.query('DELETE FROM lifecycle_move');
-    await client.query('INSERT INTO lifecycle_move (from_state, to_state) SELECT * FROM unnest($1::"LifecycleState"[], $2::"LifecycleState"[])', [
-      LIFECYCLE_MOVES.map((m) => m.from),
-      LIFECYCLE_MOVES.map((m) => m.to),
-    ]);
+    await client.query(
+      'INSERT INTO lifecycle_move (from_state, to_state) SELECT * FROM unnest($1::"LifecycleState"[], $2::"LifecycleState"[])',
+      [LIFECYCLE_MOVES.map((m) => m.from), LIFECYCLE_MOVES.map((m) => m.to)],
+    );
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK');
@@ -90,7 +90,10 @@ if (require.main === module) {
   const { loadConfigOrExit } = require('../config') as typeof import('../config');
   const config = loadConfigOrExit();
   migrate(config.postgres.url).then(
-    ({ applied, skipped }) => console.log(`migrations: ${applied.length} applied${applied.length ? ` (${applied.join(', ')})` : ''}, ${skipped.length} already in place`),
+    ({ applied, skipped }) =>
+      console.log(
+        `migrations: ${applied.length} applied${applied.length ? ` (${applied.join(', ')})` : ''}, ${skipped.length} already in place`,
+      ),
     (err: Error) => {
       console.error(err.message);
       process.exit(1);

@@ -239,10 +239,14 @@ export function createObjectStore(s3Config: Config['s3'], client: S3Client = cre
    */
   async function deleteVersions(bucket: string, versions: readonly { key: string; versionId: string }[]): Promise<UndeletedVersion[]> {
     if (versions.length === 0) return [];
-    if (versions.length > DELETE_BATCH) throw new StoreError(`one request deletes at most ${DELETE_BATCH} versions, not ${versions.length}`);
+    if (versions.length > DELETE_BATCH)
+      throw new StoreError(`one request deletes at most ${DELETE_BATCH} versions, not ${versions.length}`);
     try {
       const out = await client.send(
-        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Quiet: true, Objects: versions.map((v) => ({ Key: v.key, VersionId: v.versionId })) } }),
+        new DeleteObjectsCommand({
+          Bucket: bucket,
+          Delete: { Quiet: true, Objects: versions.map((v) => ({ Key: v.key, VersionId: v.versionId })) },
+        }),
       );
       return (out.Errors ?? [])
         .filter((e) => !NOT_FOUND.has(e.Code ?? ''))
@@ -263,16 +267,34 @@ export function createObjectStore(s3Config: Config['s3'], client: S3Client = cre
   /** Turns an Object Lock legal hold on or off for one version; while on, nobody can delete the version. */
   async function setLegalHold(ref: ObjectRef & { versionId: string }, on: boolean): Promise<void> {
     try {
-      await client.send(new PutObjectLegalHoldCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId, LegalHold: { Status: on ? 'ON' : 'OFF' } }));
+      await client.send(
+        new PutObjectLegalHoldCommand({
+          Bucket: ref.bucket,
+          Key: ref.key,
+          VersionId: ref.versionId,
+          LegalHold: { Status: on ? 'ON' : 'OFF' },
+        }),
+      );
     } catch (err) {
       throw storeFailure(`cannot set the legal hold of ${describe(ref)}`, err);
     }
   }
 
   /** Sets an Object Lock retention date on one version; a date can be extended, never shortened without bypass. */
-  async function setRetention(ref: ObjectRef & { versionId: string }, retainUntil: Date, mode: RetentionMode = 'GOVERNANCE'): Promise<void> {
+  async function setRetention(
+    ref: ObjectRef & { versionId: string },
+    retainUntil: Date,
+    mode: RetentionMode = 'GOVERNANCE',
+  ): Promise<void> {
     try {
-      await client.send(new PutObjectRetentionCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId, Retention: { Mode: mode, RetainUntilDate: retainUntil } }));
+      await client.send(
+        new PutObjectRetentionCommand({
+          Bucket: ref.bucket,
+          Key: ref.key,
+          VersionId: ref.versionId,
+          Retention: { Mode: mode, RetainUntilDate: retainUntil },
+        }),
+      );
     } catch (err) {
       throw storeFailure(`cannot set the retention of ${describe(ref)}`, err);
     }
@@ -320,14 +342,31 @@ export function createObjectStore(s3Config: Config['s3'], client: S3Client = cre
     try {
       await Promise.all(buckets.map((bucket) => client.send(new HeadBucketCommand({ Bucket: bucket }))));
     } catch (err) {
-      throw new StoreUnavailableError(`object store at ${s3Config.endpoint} does not answer for buckets ${buckets.join(', ')}: ${messageOf(err)}`, {
-        cause: err,
-      });
+      throw new StoreUnavailableError(
+        `object store at ${s3Config.endpoint} does not answer for buckets ${buckets.join(', ')}: ${messageOf(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
     return Math.round(performance.now() - started);
   }
 
-  return { ensureBuckets, put, get, head, verify, deleteVersion, deleteVersions, lockOf, setLegalHold, setRetention, listVersions, list, ping };
+  return {
+    ensureBuckets,
+    put,
+    get,
+    head,
+    verify,
+    deleteVersion,
+    deleteVersions,
+    lockOf,
+    setLegalHold,
+    setRetention,
+    listVersions,
+    list,
+    ping,
+  };
 }
 
 export function createS3Client(s3Config: Config['s3']): S3Client {

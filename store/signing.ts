@@ -35,7 +35,9 @@ export function loadOrCreateSigner(file: string): Signer {
 }
 
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sm3').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sm3')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 export function verifySignature(publicKeyPem: string, statement: string, signatureBase64: string): boolean {
@@ -54,5 +56,13 @@ export interface FixityFacts {
 
 /** The text a page's signature covers: what the page is, where it is, and its digests. */
 export function fixityStatement(f: FixityFacts): string {
-  return ['lantai-page-fixity/1', `item:${f.itemId}`, `page:${f.pageNumber}`, `object:${f.bucket}/${f.key}`, `size:${f.size}`, `sha256:${f.sha256}`, `sm3:${f.sm3}`].join('\n');
+  return [
+    'lantai-page-fixity/1',
+    `item:${f.itemId}`,
+    `page:${f.pageNumber}`,
+    `object:${f.bucket}/${f.key}`,
+    `size:${f.size}`,
+    `sha256:${f.sha256}`,
+    `sm3:${f.sm3}`,
+  ].join('\n');
 }

@@ -22,7 +22,16 @@ beforeAll(async () => {
   const clerk2 = await h.db.user.findUnique({ where: { username: 'clerk-j002' } });
   if (!clerk2) {
     const template = await h.db.user.findUniqueOrThrow({ where: { username: 'clerk' } });
-    await h.db.user.create({ data: { username: 'clerk-j002', displayName: '医保经办', roles: ['clerk'], clearance: 'internal', passwordHash: template.passwordHash, fonds: { create: [{ fondsId: j002.id }] } } });
+    await h.db.user.create({
+      data: {
+        username: 'clerk-j002',
+        displayName: '医保经办',
+        roles: ['clerk'],
+        clearance: 'internal',
+        passwordHash: template.passwordHash,
+        fonds: { create: [{ fondsId: j002.id }] },
+      },
+    });
   }
   tokens.clerk2 = await client.login('clerk-j002');
   const reg = async (token: string, body: Record<string, unknown>) => {
@@ -34,7 +43,9 @@ beforeAll(async () => {
   ids.other = await reg(tokens.clerk!, { citizenId: '440304198506151237' });
   ids.medical = await reg(tokens.clerk2, { fonds: 'J002', businessType: 'YB01' });
   // Registered by the business system at a level above the clerk's clearance, which the clerk may not do.
-  ids.secret = (await registerCase(h.db, ItemRegistration.parse(caseFor({ securityLevel: 'secret' })), { name: 'business system' })).item.id;
+  ids.secret = (
+    await registerCase(h.db, ItemRegistration.parse(caseFor({ securityLevel: 'secret' })), { name: 'business system' })
+  ).item.id;
 });
 
 afterAll(async () => {
@@ -55,7 +66,10 @@ describe('API', () => {
     const server = createApp({ ...api.ctx, store: unreachable }).listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     try {
-      const r = await apiClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`).call<{ status: string; checks: Record<string, { ok: boolean; error?: string }> }>('GET', '/health');
+      const r = await apiClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`).call<{
+        status: string;
+        checks: Record<string, { ok: boolean; error?: string }>;
+      }>('GET', '/health');
       expect(r.status).toBe(503);
       expect(r.body.status).toBe('degraded');
       expect(r.body.checks).toMatchObject({ postgres: { ok: true }, temporal: { ok: true }, objectStore: { ok: false } });
@@ -69,14 +83,19 @@ describe('API', () => {
   it('documents every route it serves in its OpenAPI document', async () => {
     const r = await client.call<{ openapi: string; paths: Record<string, Record<string, unknown>> }>('GET', '/openapi.json');
     expect(r.body.openapi).toBe('3.1.0');
-    const documented = Object.entries(r.body.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)).sort();
+    const documented = Object.entries(r.body.paths)
+      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`))
+      .sort();
     const served = servedRoutes(api.ctx).sort();
     expect(documented).toEqual(served);
     expect(documented).toEqual(expect.arrayContaining(['GET /lifecycle/counts', 'GET /items/{id}/history', 'POST /items']));
   });
 
   it('carries the request id into the reply and uses one error shape', async () => {
-    const r = await client.call<{ error: { code: string; message: string; requestId: string } }>('GET', '/items/not-a-uuid', { token: tokens.clerk, headers: { 'x-request-id': 'req-abc-123' } });
+    const r = await client.call<{ error: { code: string; message: string; requestId: string } }>('GET', '/items/not-a-uuid', {
+      token: tokens.clerk,
+      headers: { 'x-request-id': 'req-abc-123' },
+    });
     expect(r.status).toBe(400);
     expect(r.headers.get('x-request-id')).toBe('req-abc-123');
     expect(r.body.error).toMatchObject({ code: 'bad_request', requestId: 'req-abc-123' });
@@ -88,7 +107,9 @@ describe('API', () => {
     const user = await h.db.user.findUniqueOrThrow({ where: { username: 'clerk' } });
     const { createHash, randomBytes } = await import('node:crypto');
     const stale = `expired-token-for-the-test-${randomBytes(8).toString('hex')}`;
-    await h.db.accessToken.create({ data: { userId: user.id, tokenHash: createHash('sha256').update(stale).digest('hex'), expiresAt: new Date(Date.now() - 1000) } });
+    await h.db.accessToken.create({
+      data: { userId: user.id, tokenHash: createHash('sha256').update(stale).digest('hex'), expiresAt: new Date(Date.now() - 1000) },
+    });
     const r = await client.call<{ error: { message: string } }>('GET', '/me', { token: stale });
     expect(r.status).toBe(401);
     expect(r.body.error.message).toMatch(/expired/);
@@ -99,7 +120,9 @@ describe('API', () => {
     const head = await h.db.user.findUniqueOrThrow({ where: { username: 'head' } });
     const read = () => client.call('GET', `/items/${ids.secret}`, { token: tokens.clerk });
     expect((await read()).status).toBe(403);
-    const grant = await h.db.accessGrant.create({ data: { userId: clerk.id, itemId: ids.secret!, grantedById: head.id, reason: 'test', expiresAt: new Date(Date.now() + 60_000) } });
+    const grant = await h.db.accessGrant.create({
+      data: { userId: clerk.id, itemId: ids.secret!, grantedById: head.id, reason: 'test', expiresAt: new Date(Date.now() + 60_000) },
+    });
     expect((await read()).status).toBe(200);
     await h.db.accessGrant.update({ where: { id: grant.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
     expect((await read()).status).toBe(403);
@@ -115,14 +138,23 @@ describe('API', () => {
 
   it('rejects bad index data naming the field, and stores nothing', async () => {
     const before = await h.db.item.count();
-    const bad = await client.call<{ error: { message: string; details: { field: string }[] } }>('POST', '/items', { token: tokens.clerk, body: caseFor({ citizenId: '440304198506151238' }) });
+    const bad = await client.call<{ error: { message: string; details: { field: string }[] } }>('POST', '/items', {
+      token: tokens.clerk,
+      body: caseFor({ citizenId: '440304198506151238' }),
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.map((d) => d.field)).toEqual(['citizenId']);
     expect(bad.body.error.message).toMatch(/checksum/);
-    const unknown = await client.call<{ error: { message: string } }>('POST', '/items', { token: tokens.clerk, body: caseFor({ businessType: 'XX99' }) });
+    const unknown = await client.call<{ error: { message: string } }>('POST', '/items', {
+      token: tokens.clerk,
+      body: caseFor({ businessType: 'XX99' }),
+    });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toMatch(/^businessType:/);
-    const missing = await client.call<{ error: { details: { field: string }[] } }>('POST', '/items', { token: tokens.clerk, body: { ...caseFor(), personName: undefined } });
+    const missing = await client.call<{ error: { details: { field: string }[] } }>('POST', '/items', {
+      token: tokens.clerk,
+      body: { ...caseFor(), personName: undefined },
+    });
     expect(missing.body.error.details.map((d) => d.field)).toEqual(['personName']);
     expect(await h.db.item.count()).toBe(before);
   });
@@ -136,14 +168,19 @@ describe('API', () => {
   });
 
   it("shows an item's full history from the catalogue", async () => {
-    const r = await client.call<{ item: { lifecycleState: string }; events: { from: string | null; to: string; actor: string; at: string }[] }>('GET', `/items/${ids.other}/history`, { token: tokens.manager });
+    const r = await client.call<{
+      item: { lifecycleState: string };
+      events: { from: string | null; to: string; actor: string; at: string }[];
+    }>('GET', `/items/${ids.other}/history`, { token: tokens.manager });
     expect(r.status).toBe(200);
     expect(r.body.item.lifecycleState).toBe('registered');
     expect(r.body.events.map((e) => [e.from, e.to, e.actor])).toEqual([[null, 'registered', 'clerk']]);
   });
 
   it('counts items by state per fonds, only for the fonds the user works in', async () => {
-    const mine = await client.call<{ fonds: string; total: number; byState: Record<string, number> }[]>('GET', '/lifecycle/counts', { token: tokens.clerk });
+    const mine = await client.call<{ fonds: string; total: number; byState: Record<string, number> }[]>('GET', '/lifecycle/counts', {
+      token: tokens.clerk,
+    });
     expect(mine.body.map((c) => c.fonds)).toEqual(['J001']);
     const dbCount = await h.db.item.count({ where: { fonds: { code: 'J001' }, lifecycleState: 'captured' } });
     expect(mine.body[0]!.byState.captured).toBe(dbCount);
@@ -161,7 +198,9 @@ describe('API', () => {
       ['an administrator reading item content', 'admin', 'own', /do not allow 'read'/],
     ])('%s', async (_what, who, which, reason) => {
       expect(ids[which]).toBeTruthy();
-      const r = await client.call<{ error: { code: string; message: string; requestId: string } }>('GET', `/items/${ids[which]}`, { token: tokens[who] });
+      const r = await client.call<{ error: { code: string; message: string; requestId: string } }>('GET', `/items/${ids[which]}`, {
+        token: tokens[who],
+      });
       expect(r.status).toBe(403);
       expect(r.body.error.code).toBe('forbidden');
       expect(r.body.error.message).toMatch(reason);
@@ -177,7 +216,9 @@ describe('API', () => {
       // The auditor reads the item, with the citizen ID masked: their work does not need it.
       const audited = await client.call<{ citizenId: string }>('GET', `/items/${ids.own}`, { token: tokens.auditor });
       expect(audited.body.citizenId).toBe('110105********002X');
-      expect((await client.call<{ citizenId: string }>('GET', `/items/${ids.own}`, { token: tokens.clerk })).body.citizenId).toBe('11010519491231002X');
+      expect((await client.call<{ citizenId: string }>('GET', `/items/${ids.own}`, { token: tokens.clerk })).body.citizenId).toBe(
+        '11010519491231002X',
+      );
       expect((await client.call('GET', '/audit?limit=5', { token: tokens.auditor })).status).toBe(200);
       expect((await client.call('GET', '/audit', { token: tokens.clerk })).status).toBe(403);
     });

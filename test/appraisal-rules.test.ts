@@ -2,7 +2,11 @@ import { appraisalDueOn, keptUntil, outcomeOf, retentionRanOut, type MemberDecis
 import { approvalRoleFor, approvalsWanted, isApproved, type DestructionApproval } from '../domain/destruction';
 
 const votes = (...decisions: (MemberDecision['decision'] | [MemberDecision['decision'], string])[]): MemberDecision[] =>
-  decisions.map((d, i) => (Array.isArray(d) ? { member: `m${i}`, decision: d[0], newPeriod: d[1] as MemberDecision['newPeriod'] } : { member: `m${i}`, decision: d }));
+  decisions.map((d, i) =>
+    Array.isArray(d)
+      ? { member: `m${i}`, decision: d[0], newPeriod: d[1] as MemberDecision['newPeriod'] }
+      : { member: `m${i}`, decision: d },
+  );
 
 describe('appraisal outcome', () => {
   it('waits until every member has decided', () => {
@@ -24,7 +28,12 @@ describe('appraisal outcome', () => {
 });
 
 describe('retention', () => {
-  const item = (year: number, keptUntilDay: string | null = null, madePermanent = false) => ({ retentionPeriod: 'D10' as const, year, keptUntil: keptUntilDay, madePermanent });
+  const item = (year: number, keptUntilDay: string | null = null, madePermanent = false) => ({
+    retentionPeriod: 'D10' as const,
+    year,
+    keptUntil: keptUntilDay,
+    madePermanent,
+  });
 
   it('runs out on 1 January of the year after formation plus the period', () => {
     expect(appraisalDueOn(item(2015))).toBe('2026-01-01');
@@ -42,9 +51,19 @@ describe('retention', () => {
 });
 
 describe('destruction approvals', () => {
-  const approval = (username: string, role: DestructionApproval['role']): DestructionApproval => ({ username, role, displayName: username, decision: 'approve', comment: null, at: '2026-11-21T00:00:00Z' });
-  const ask = (username: string, roles: ('agency_head' | 'compliance_officer' | 'archive_manager')[], approvals: DestructionApproval[] = []) =>
-    approvalRoleFor({ username, displayName: username, roles, decision: 'approve' }, approvals, 'proposer');
+  const approval = (username: string, role: DestructionApproval['role']): DestructionApproval => ({
+    username,
+    role,
+    displayName: username,
+    decision: 'approve',
+    comment: null,
+    at: '2026-11-21T00:00:00Z',
+  });
+  const ask = (
+    username: string,
+    roles: ('agency_head' | 'compliance_officer' | 'archive_manager')[],
+    approvals: DestructionApproval[] = [],
+  ) => approvalRoleFor({ username, displayName: username, roles, decision: 'approve' }, approvals, 'proposer');
 
   const refusalOf = (answer: ReturnType<typeof ask>) => ('refusal' in answer ? answer.refusal : `accepted as ${answer.role}`);
 

@@ -5,7 +5,12 @@ import { loadConfig, type ConfigError } from '../config';
 const root = path.resolve(__dirname, '..');
 
 function startWith(entry: string, env: Record<string, string>) {
-  return spawnSync(process.execPath, ['--import', 'tsx', entry], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(process.execPath, ['--import', 'tsx', entry], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }
 
 describe('configuration at start-up', () => {

@@ -69,7 +69,9 @@ describe('demo business cases on a first start', () => {
     expect(registered.pages).toEqual([]);
     expect(steps(registered.history)).toEqual([[null, 'registered', 'clerk', null]]);
 
-    const manualMoves = [failed, verified, registered].flatMap((d) => d.history).filter((e) => e.reason === 'demo' || e.actor === 'archivist');
+    const manualMoves = [failed, verified, registered]
+      .flatMap((d) => d.history)
+      .filter((e) => e.reason === 'demo' || e.actor === 'archivist');
     expect(manualMoves).toEqual([]);
   }, 300_000);
 

@@ -10,7 +10,12 @@ import {
 } from '../documents';
 import { run, scratchFolder } from './fixtures/pdf';
 
-const TITLES = ['李强失业保险金申领', '陈静生育津贴支付审批', '刘洋门诊医疗费用报销审批', '某某有限责任公司为职工周建国申请失业保险金及职业培训补贴的全部申报、审核与支付材料'];
+const TITLES = [
+  '李强失业保险金申领',
+  '陈静生育津贴支付审批',
+  '刘洋门诊医疗费用报销审批',
+  '某某有限责任公司为职工周建国申请失业保险金及职业培训补贴的全部申报、审核与支付材料',
+];
 const HOLD = '审计署专项审计冻结（审冻字〔2024〕12号）';
 const FAILURE = '对象存储拒绝删除：保留锁未到期';
 const REMOVED = new Set([5, 22, 41]);
@@ -34,7 +39,14 @@ function line(index: number): DestructionLine {
 const approvals: DestructionApprovalLine[] = [
   { role: 'witness', name: '孙丽', username: 'sunli', decision: 'approve', comment: '同意销毁', at: '2025-03-05T02:30:00Z' },
   { role: 'witness', name: '钱进', username: 'qianjin', decision: 'approve', comment: null, at: '2025-03-05T03:00:00Z' },
-  { role: 'agency_head', name: '周海', username: 'zhouhai', decision: 'approve', comment: '同意，按规定销毁并做好监销记录', at: '2025-03-06T01:00:00Z' },
+  {
+    role: 'agency_head',
+    name: '周海',
+    username: 'zhouhai',
+    decision: 'approve',
+    comment: '同意，按规定销毁并做好监销记录',
+    at: '2025-03-06T01:00:00Z',
+  },
 ];
 
 const certificate: DestructionCertificateDocument = {
@@ -100,7 +112,16 @@ describe('destruction list (销毁清册) as PDF', () => {
   test('heads the first page with the fonds, list, batch, proposer, method, place and date', () => {
     const head = compact(pages[0]!);
     expect(head).toContain('档案销毁清册');
-    for (const field of ['全宗号：J001', '全宗名称：某某市社会保险事业管理局', `清册编号：${certificate.listId}`, `鉴定批次：${certificate.batchId}`, '提出人：赵敏', '销毁方式：电子档案彻底删除', '销毁地点：市社保局档案室', '销毁日期：2025年3月10日']) {
+    for (const field of [
+      '全宗号：J001',
+      '全宗名称：某某市社会保险事业管理局',
+      `清册编号：${certificate.listId}`,
+      `鉴定批次：${certificate.batchId}`,
+      '提出人：赵敏',
+      '销毁方式：电子档案彻底删除',
+      '销毁地点：市社保局档案室',
+      '销毁日期：2025年3月10日',
+    ]) {
       expect(head).toContain(field);
     }
   });
@@ -136,7 +157,9 @@ describe('destruction list (销毁清册) as PDF', () => {
 
   test('totals the list and ends with every approval: role, name, decision, time in Beijing and comment', () => {
     const end = compact(pages.at(-1)!);
-    expect(end).toContain(`本清册共列60件，${certificate.lines.reduce((sum, l) => sum + l.pages, 0)}页；其中已销毁55件，冻结移出3件，删除失败2件`);
+    expect(end).toContain(
+      `本清册共列60件，${certificate.lines.reduce((sum, l) => sum + l.pages, 0)}页；其中已销毁55件，冻结移出3件，删除失败2件`,
+    );
     expect(end).toContain('审批意见');
     expect(end).toContain('监销人孙丽（sunli）同意2025年3月5日10:30同意销毁');
     expect(end).toContain('监销人钱进（qianjin）同意2025年3月5日11:00');
@@ -152,7 +175,11 @@ describe('destruction list (销毁清册) as PDF', () => {
 
 describe('destruction list awaiting approval', () => {
   test('shows no outcomes and says that no approval has been given yet', async () => {
-    const pending = { ...certificate, lines: certificate.lines.slice(0, 3).map((l) => ({ ...l, status: 'listed' as const, note: null })), approvals: [] };
+    const pending = {
+      ...certificate,
+      lines: certificate.lines.slice(0, 3).map((l) => ({ ...l, status: 'listed' as const, note: null })),
+      approvals: [],
+    };
     const text = compact(pagesOf(saved('pending.pdf', await destructionListToPdf(pending, font))).join('\n'));
     expect(text).not.toMatch(/冻结|删除失败|已销毁/);
     expect(text).toContain('本清册共列3件');

@@ -19,7 +19,10 @@ const HEIGHT = 594;
 
 /** A white A-format page with black bars where lines of text would be and a red square for a seal. */
 async function pageFixture(channels: 1 | 3): Promise<{ file: string; pixels: Buffer }> {
-  const lines = Array.from({ length: 12 }, (_, i) => `<rect x="40" y="${80 + i * 36}" width="${200 + ((i * 53) % 140)}" height="14" fill="black"/>`);
+  const lines = Array.from(
+    { length: 12 },
+    (_, i) => `<rect x="40" y="${80 + i * 36}" width="${200 + ((i * 53) % 140)}" height="14" fill="black"/>`,
+  );
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}"><rect width="100%" height="100%" fill="white"/>${lines.join('')}<rect x="300" y="500" width="70" height="70" fill="#c00000"/></svg>`;
   let image = sharp(Buffer.from(svg)).flatten({ background: 'white' });
   image = channels === 1 ? image.greyscale() : image.toColourspace('srgb');
@@ -42,7 +45,12 @@ describe('SANE pnm backend', () => {
     [3, 'colour'],
   ] as const)('scans a %i-channel page image file and delivers the same page as a %s PNG', async (channels, mode) => {
     const fixture = await pageFixture(channels);
-    const source = createPageSource({ kind: 'sane', device: 'pnm:0', saneConfigDir: sandbox.configDir, options: { filename: fixture.file } });
+    const source = createPageSource({
+      kind: 'sane',
+      device: 'pnm:0',
+      saneConfigDir: sandbox.configDir,
+      options: { filename: fixture.file },
+    });
     const pages: ScannedPage[] = [];
 
     const outcome = await source.scanBatch({ resolution: 150 }, (page) => {

@@ -62,7 +62,11 @@ describe('reading scanimage -A output', () => {
   test('a flatbed with a feeder switches duplex through its adf-mode option', () => {
     const caps = describeCapabilities('epson', parseOptions(EPSON));
 
-    expect(caps.description).toMatchObject({ resolutions: { values: [75, 150, 300, 600, 1200] }, sources: ['flatbed', 'adf'], duplex: true });
+    expect(caps.description).toMatchObject({
+      resolutions: { values: [75, 150, 300, 600, 1200] },
+      sources: ['flatbed', 'adf'],
+      duplex: true,
+    });
     expect(planScan(caps, { source: 'adf' }).args).toEqual(['--source=Automatic Document Feeder', '--adf-mode=Simplex']);
     expect(planScan(caps, { source: 'adf', duplex: true }).args).toEqual(['--source=Automatic Document Feeder', '--adf-mode=Duplex']);
     expect(planScan(caps, {}).args).toEqual(['--source=Flatbed']);
@@ -76,6 +80,9 @@ describe('reading scanimage -A output', () => {
     expect(caps.options.get('mode')).toMatchObject({ current: '24bit Color' });
     expect(caps.modeValues).toEqual({ lineart: 'Black & White', grey: 'True Gray', colour: '24bit Color' });
     expect(caps.description.sources).toEqual(['flatbed', 'adf']);
-    expect(planScan(caps, { source: 'adf', mode: 'grey' }).args).toEqual(['--source=Automatic Document Feeder(left aligned)', '--mode=True Gray']);
+    expect(planScan(caps, { source: 'adf', mode: 'grey' }).args).toEqual([
+      '--source=Automatic Document Feeder(left aligned)',
+      '--mode=True Gray',
+    ]);
   });
 });

@@ -106,7 +106,15 @@ describe('SANE scanner through scanimage', () => {
       const meta = await sharp(page.image).metadata();
       expect(meta).toMatchObject({ format: 'png', density: 75, width: page.width, height: page.height });
       expect(Math.abs(page.width - (50 / 25.4) * 75)).toBeLessThan(1.5);
-      expect(page).toMatchObject({ format: 'png', contentType: 'image/png', resolution: 75, mode: 'grey', source: 'adf', side: undefined, deviceId: 'test:0' });
+      expect(page).toMatchObject({
+        format: 'png',
+        contentType: 'image/png',
+        resolution: 75,
+        mode: 'grey',
+        source: 'adf',
+        side: undefined,
+        deviceId: 'test:0',
+      });
     }
   });
 
@@ -119,7 +127,14 @@ describe('SANE scanner through scanimage', () => {
     const jam = await failure(
       source.scanBatch({ ...SMALL_ADF, startIndex: 5, extraOptions: { 'read-return-value': 'SANE_STATUS_JAMMED' } }, into(jammedPages)),
     );
-    expect(jam).toMatchObject({ name: 'PaperJamError', needsOperator: true, retryable: false, pagesDelivered: 0, nextIndex: 5, attempts: 1 });
+    expect(jam).toMatchObject({
+      name: 'PaperJamError',
+      needsOperator: true,
+      retryable: false,
+      pagesDelivered: 0,
+      nextIndex: 5,
+      attempts: 1,
+    });
     expect(jam.message).toMatch(/jam.*resume from page 5/i);
     expect(jammedPages).toHaveLength(0);
 
@@ -148,7 +163,9 @@ describe('SANE scanner through scanimage', () => {
     const scanimage = await loggingScanimage(await freshDir(`retry-${status}`));
     const started = Date.now();
 
-    const err = await failure(collect(scanner({ scanimagePath: scanimage.path }), { ...SMALL_ADF, extraOptions: { 'read-return-value': status } }));
+    const err = await failure(
+      collect(scanner({ scanimagePath: scanimage.path }), { ...SMALL_ADF, extraOptions: { 'read-return-value': status } }),
+    );
 
     expect(err).toMatchObject({ name, retryable: true, needsOperator: false, pagesDelivered: 0, nextIndex: 1, attempts: 3 });
     expect((await scanimage.runs()).filter((run) => run.includes('--batch='))).toHaveLength(3);

@@ -52,7 +52,9 @@ async function until(condition: () => boolean, what: string): Promise<void> {
     if (condition()) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  throw new Error(`timed out waiting for ${what}; scans: ${JSON.stringify(scans.map((s) => s.text))}, statuses: ${JSON.stringify(statuses)}`);
+  throw new Error(
+    `timed out waiting for ${what}; scans: ${JSON.stringify(scans.map((s) => s.text))}, statuses: ${JSON.stringify(statuses)}`,
+  );
 }
 
 const texts = () => scans.map((s) => s.text);
@@ -146,6 +148,9 @@ describe('serial barcode reader', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toMatchObject({ name: 'DeviceConfigError', problems: [expect.stringMatching(/^dataBits: /), expect.stringMatching(/^parity: /)] });
+    expect(err).toMatchObject({
+      name: 'DeviceConfigError',
+      problems: [expect.stringMatching(/^dataBits: /), expect.stringMatching(/^parity: /)],
+    });
   });
 });

@@ -41,7 +41,10 @@ describe('keyboard-wedge input', () => {
   });
 
   test('rejects input that is not text', () => {
-    expect(failure(() => parseWedgeInput({ code: 'A-1' }))).toMatchObject({ name: 'BarcodeInputError', message: 'Barcode input must be text, got object' });
+    expect(failure(() => parseWedgeInput({ code: 'A-1' }))).toMatchObject({
+      name: 'BarcodeInputError',
+      message: 'Barcode input must be text, got object',
+    });
     expect(() => parseWedgeInput(null)).toThrow('got null');
   });
 

@@ -20,7 +20,17 @@ let runtimeInstalled = false;
 function quietTemporalRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => log.error(m) }, telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
+  Runtime.install({
+    logger: {
+      log: () => undefined,
+      trace: () => undefined,
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: (m: string) => log.error(m),
+    },
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
+  });
 }
 
 /**
@@ -90,12 +100,21 @@ export async function startApi(h: Harness): Promise<{ url: string; ctx: ApiConte
   return {
     url: `http://127.0.0.1:${port}`,
     ctx,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 /** The usual set-up of an API test: real services, a worker (unless `worker: false`), the API, and logged-in users. */
-export async function apiHarness({ users = [], worker = {}, quality = {}, postgresUrl }: { users?: string[]; worker?: WorkerOptions | false; quality?: Partial<Config['quality']>; postgresUrl?: string } = {}) {
+export async function apiHarness({
+  users = [],
+  worker = {},
+  quality = {},
+  postgresUrl,
+}: { users?: string[]; worker?: WorkerOptions | false; quality?: Partial<Config['quality']>; postgresUrl?: string } = {}) {
   const h = await harness({ postgresUrl });
   h.config.quality = { ...h.config.quality, ...quality };
   if (worker) await h.startWorker(worker);
@@ -122,7 +141,11 @@ export interface Reply<T = Record<string, unknown>> {
 }
 
 export function apiClient(url: string) {
-  const call = async <T = Record<string, unknown>>(method: string, path: string, { token, body, headers }: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply<T>> => {
+  const call = async <T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    { token, body, headers }: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<Reply<T>> => {
     const res = await fetch(`${url}${path}`, {
       method,
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
@@ -167,10 +190,13 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, { timeo
 }
 
 export async function itemState(db: Db, itemId: string, wanted: string, timeoutMs = 60_000): Promise<string> {
-  return eventually(async () => {
-    const item = await db.item.findUniqueOrThrow({ where: { id: itemId } });
-    return item.lifecycleState === wanted ? item.lifecycleState : undefined;
-  }, { timeoutMs, what: `item ${itemId} to become ${wanted}` });
+  return eventually(
+    async () => {
+      const item = await db.item.findUniqueOrThrow({ where: { id: itemId } });
+      return item.lifecycleState === wanted ? item.lifecycleState : undefined;
+    },
+    { timeoutMs, what: `item ${itemId} to become ${wanted}` },
+  );
 }
 
 /**
@@ -179,7 +205,9 @@ export async function itemState(db: Db, itemId: string, wanted: string, timeoutM
  */
 export async function killableWorker(taskQueue: string, env: Record<string, string> = {}): Promise<{ kill(): Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/worker-process.ts'], {
-    cwd: path.resolve(__dirname, '..'), env: { ...process.env, ...env, TEMPORAL_TASK_QUEUE: taskQueue }, stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: path.resolve(__dirname, '..'),
+    env: { ...process.env, ...env, TEMPORAL_TASK_QUEUE: taskQueue },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   await new Promise<void>((resolve, reject) => {

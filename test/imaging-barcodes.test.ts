@@ -21,7 +21,9 @@ describe('decodeBarcodes', () => {
   });
 
   test('reads a Code 128 slip placed at the bottom right of a page', async () => {
-    const { image, barcode } = await renderSheet({ barcode: { symbology: 'code128', text: 'J001-SB-2024-D30-YL-0123', at: 'bottom-right' } });
+    const { image, barcode } = await renderSheet({
+      barcode: { symbology: 'code128', text: 'J001-SB-2024-D30-YL-0123', at: 'bottom-right' },
+    });
     const found = await decodeBarcodes(image);
 
     expect(found.map((b) => [b.format, b.text])).toEqual([['Code128', 'J001-SB-2024-D30-YL-0123']]);
@@ -47,7 +49,12 @@ describe('decodeBarcodes', () => {
 
     expect(found.map((b) => [b.format, b.text])).toEqual([['Code128', SLIP]]);
     const { width = 0, height = 0 } = await sharp(crooked).metadata();
-    const centre = turned({ x: slipBox.left + slipBox.width / 2, y: slipBox.top + slipBox.height / 2 }, 12, { width: 1654, height: 2339 }, { width, height });
+    const centre = turned(
+      { x: slipBox.left + slipBox.width / 2, y: slipBox.top + slipBox.height / 2 },
+      12,
+      { width: 1654, height: 2339 },
+      { width, height },
+    );
     expect(Math.abs(middle(found[0]!).x - centre.x)).toBeLessThan(20);
     expect(Math.abs(middle(found[0]!).y - centre.y)).toBeLessThan(20);
   });
@@ -64,7 +71,9 @@ describe('decodeBarcodes', () => {
   });
 
   test('reads a JPEG scan at 300 dpi', async () => {
-    const found = await decodeBarcodes(await renderPage({ dpi: 300, format: 'jpeg', barcode: { symbology: 'code128', text: SLIP, at: 'bottom-right' } }));
+    const found = await decodeBarcodes(
+      await renderPage({ dpi: 300, format: 'jpeg', barcode: { symbology: 'code128', text: SLIP, at: 'bottom-right' } }),
+    );
 
     expect(found.map((b) => b.text)).toEqual([SLIP]);
   });
@@ -82,7 +91,12 @@ function within(barcode: DecodedBarcode, box: Box, slack: number): boolean {
 }
 
 /** Where a point of the page lands when sharp turns it clockwise about its centre onto a larger canvas. */
-function turned(p: { x: number; y: number }, degrees: number, from: { width: number; height: number }, to: { width: number; height: number }) {
+function turned(
+  p: { x: number; y: number },
+  degrees: number,
+  from: { width: number; height: number },
+  to: { width: number; height: number },
+) {
   const r = (degrees * Math.PI) / 180;
   const dx = p.x - from.width / 2;
   const dy = p.y - from.height / 2;

@@ -12,7 +12,16 @@ beforeAll(async () => {
 
 describe('analysePage', () => {
   test('reports a clean 200 dpi A4 page as sharp, level and not blank, with its size and resolution', () => {
-    expect(cleanAnalysis).toMatchObject({ width: 1654, height: 2339, format: 'png', dpi: 200, colour: 'grey', blurred: false, blank: false, redMarkPresent: false });
+    expect(cleanAnalysis).toMatchObject({
+      width: 1654,
+      height: 2339,
+      format: 'png',
+      dpi: 200,
+      colour: 'grey',
+      blurred: false,
+      blank: false,
+      redMarkPresent: false,
+    });
     expect(Math.abs(cleanAnalysis.skewDegrees)).toBeLessThan(0.3);
     expect(cleanAnalysis.sharpness).toBeGreaterThan(2 * DEFAULT_PAGE_THRESHOLDS.minSharpness);
     // 28 lines of word blocks 3.2 mm high on 8 mm pitch cover about a fifth of the sheet.
@@ -91,7 +100,10 @@ describe('analysePage', () => {
 
   test('reads the binary PNM variants a SANE scanner writes (grey P5, colour P6, lineart P4)', async () => {
     const grey = await sharp(clean).greyscale().raw().toBuffer({ resolveWithObject: true });
-    const sealed = await sharp(await renderPage({ seal: true })).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const sealed = await sharp(await renderPage({ seal: true }))
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     const { width, height } = grey.info;
     const pgm = Buffer.concat([Buffer.from(`P5\n# scanimage\n${width} ${height}\n255\n`), grey.data]);
     const ppm = Buffer.concat([Buffer.from(`P6\n${width} ${height}\n255\n`), sealed.data]);
@@ -105,7 +117,13 @@ describe('analysePage', () => {
   });
 
   test('tells a one-bit lineart scan as bilevel', async () => {
-    const lineart = await sharp(clean).greyscale().threshold(128).toColourspace('b-w').withDensity(300).tiff({ compression: 'ccittfax4', bitdepth: 1 }).toBuffer();
+    const lineart = await sharp(clean)
+      .greyscale()
+      .threshold(128)
+      .toColourspace('b-w')
+      .withDensity(300)
+      .tiff({ compression: 'ccittfax4', bitdepth: 1 })
+      .toBuffer();
 
     expect(await analysePage(lineart)).toMatchObject({ format: 'tiff', dpi: 300, colour: 'bilevel', blank: false });
   });

@@ -50,7 +50,11 @@ describe('preparePage', () => {
 
   test('levels and crops a crooked page lying on a dark scanner bed', async () => {
     const { text } = await renderSheet({ dpi: DPI });
-    const onBed = await sharp(await rotatePage(clean, 4, BED)).extend({ top: 60, bottom: 60, left: 60, right: 60, background: BED }).withDensity(DPI).png().toBuffer();
+    const onBed = await sharp(await rotatePage(clean, 4, BED))
+      .extend({ top: 60, bottom: 60, left: 60, right: 60, background: BED })
+      .withDensity(DPI)
+      .png()
+      .toBuffer();
     const prepared = await preparePage(onBed, { deskew: true, crop: true });
 
     expect(prepared.width).toBeGreaterThan(text.width + 2 * MARGIN - 8);
@@ -95,7 +99,13 @@ describe('preparePage', () => {
   test('writes JPEG for grey and colour pages and CCITT G4 TIFF for a lineart page, each with its resolution', async () => {
     const sealed = await preparePage(await renderPage({ dpi: DPI, seal: true }), { deskew: true, crop: true });
     const grey = await preparePage(clean, { deskew: true, crop: true });
-    const lineart = await sharp(clean).greyscale().threshold(128).toColourspace('b-w').withDensity(300).tiff({ compression: 'ccittfax4', bitdepth: 1 }).toBuffer();
+    const lineart = await sharp(clean)
+      .greyscale()
+      .threshold(128)
+      .toColourspace('b-w')
+      .withDensity(300)
+      .tiff({ compression: 'ccittfax4', bitdepth: 1 })
+      .toBuffer();
     const bilevel = await preparePage(lineart, { deskew: true, crop: true });
     const greyTiff = await preparePage(clean, { deskew: true, crop: true, format: 'tiff' });
 
@@ -121,7 +131,12 @@ describe('preparePage', () => {
 });
 
 function contains(outer: Box, inner: Box): boolean {
-  return outer.left <= inner.left && outer.top <= inner.top && outer.left + outer.width >= inner.left + inner.width && outer.top + outer.height >= inner.top + inner.height;
+  return (
+    outer.left <= inner.left &&
+    outer.top <= inner.top &&
+    outer.left + outer.width >= inner.left + inner.width &&
+    outer.top + outer.height >= inner.top + inner.height
+  );
 }
 
 /** Mean grey of the outermost 3 px on each side: paper, not bed. */
@@ -154,8 +169,14 @@ async function greyPixels(image: Buffer): Promise<Grey> {
 
 /** Black 3 × 3 px dots, the size of a full stop at 200 dpi. */
 async function withDots(image: Buffer, dots: { x: number; y: number }[]): Promise<Buffer> {
-  const square = await sharp({ create: { width: 3, height: 3, channels: 3, background: '#141414' } }).png().toBuffer();
-  return sharp(image).composite(dots.map(({ x, y }) => ({ input: square, left: x, top: y }))).withDensity(DPI).png().toBuffer();
+  const square = await sharp({ create: { width: 3, height: 3, channels: 3, background: '#141414' } })
+    .png()
+    .toBuffer();
+  return sharp(image)
+    .composite(dots.map(({ x, y }) => ({ input: square, left: x, top: y })))
+    .withDensity(DPI)
+    .png()
+    .toBuffer();
 }
 
 function isolatedDarkPixels({ data, width, height }: Grey): number {

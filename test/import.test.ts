@@ -32,7 +32,10 @@ async function batchFolder(rows: number): Promise<{ dir: string; cases: string[]
   for (let i = 1; i <= rows; i++) {
     const caseNumber = `H${name}-${String(i).padStart(3, '0')}`;
     cases.push(caseNumber);
-    await fs.writeFile(path.join(dir, `${i}.png`), await renderPage({ lines: 10 + i, seed: i, barcode: { symbology: 'code128', text: caseNumber, at: 'top-right' } }));
+    await fs.writeFile(
+      path.join(dir, `${i}.png`),
+      await renderPage({ lines: 10 + i, seed: i, barcode: { symbology: 'code128', text: caseNumber, at: 'top-right' } }),
+    );
     lines.push(`${caseNumber},GL03,${CITIZENS[i % 3]},"档案,${i}",老王,2003-0${(i % 9) + 1}-15,BS01,历史档案 ${i},${i}.png`);
   }
   lines.push(`H${name}-bad-id,GL03,110105194912310021,某人,老王,2003-01-15,BS01,坏号码,1.png`);
@@ -49,21 +52,34 @@ function workerProcess(): ChildProcess {
   });
 }
 
-type Progress = { status: string; total: number; done: number; failed: number; remaining: number; failures: { rowNumber: number; caseNumber: string; error: string }[] };
+type Progress = {
+  status: string;
+  total: number;
+  done: number;
+  failed: number;
+  remaining: number;
+  failures: { rowNumber: number; caseNumber: string; error: string }[];
+};
 
 describe('historical digitisation import', () => {
   it('imports in chunks, survives its worker being killed, and resumes where it stopped', async () => {
     const { dir, cases } = await batchFolder(10);
     const doomed = workerProcess();
-    const started = await client.call<Progress & { id: string }>('POST', '/imports', { token: archivist, body: { fonds: 'J001', sourceDir: dir, indexFile: 'index.csv', chunkSize: 2 } });
+    const started = await client.call<Progress & { id: string }>('POST', '/imports', {
+      token: archivist,
+      body: { fonds: 'J001', sourceDir: dir, indexFile: 'index.csv', chunkSize: 2 },
+    });
     expect(started.status).toBe(202);
     const batchId = started.body.id;
     const progress = () => client.call<Progress>('GET', `/imports/${batchId}`, { token: archivist }).then((r) => r.body);
 
-    const before = await eventually(async () => {
-      const p = await progress();
-      return p.done >= 3 ? p : undefined;
-    }, { what: 'three rows imported', timeoutMs: 90_000 });
+    const before = await eventually(
+      async () => {
+        const p = await progress();
+        return p.done >= 3 ? p : undefined;
+      },
+      { what: 'three rows imported', timeoutMs: 90_000 },
+    );
     doomed.kill('SIGKILL');
     await new Promise((r) => doomed.once('exit', r));
     const killedAt = new Date();
@@ -73,28 +89,43 @@ describe('historical digitisation import', () => {
     expect(before.failed).toBeGreaterThanOrEqual(1);
 
     await h.startWorker();
-    const after = await eventually(async () => {
-      const p = await progress();
-      return p.status === 'done' ? p : undefined;
-    }, { what: 'the import to finish', timeoutMs: 120_000 });
+    const after = await eventually(
+      async () => {
+        const p = await progress();
+        return p.status === 'done' ? p : undefined;
+      },
+      { what: 'the import to finish', timeoutMs: 120_000 },
+    );
 
     expect(after).toMatchObject({ total: 12, done: 10, failed: 2, remaining: 0 });
-    expect(after.failures.map((f) => f.error)).toEqual([expect.stringMatching(/citizenId: citizen ID fails its checksum/), expect.stringMatching(/missing\.png was not found/)]);
+    expect(after.failures.map((f) => f.error)).toEqual([
+      expect.stringMatching(/citizenId: citizen ID fails its checksum/),
+      expect.stringMatching(/missing\.png was not found/),
+    ]);
     const items = await h.db.item.findMany({ where: { caseNumber: { in: cases } }, include: { pages: true } });
     expect(items).toHaveLength(10);
     expect(items.every((i) => i.pages.length === 1 && i.captureMode === 'historical' && i.lifecycleState !== 'registered')).toBe(true);
     // Rows finished before the kill were not imported again.
     const doneBefore = await h.db.importRow.findMany({ where: { batchId, status: 'done', itemId: { not: null } } });
-    const firstPages = await h.db.page.findMany({ where: { itemId: { in: doneBefore.map((r) => r.itemId!) } }, orderBy: { createdAt: 'asc' } });
+    const firstPages = await h.db.page.findMany({
+      where: { itemId: { in: doneBefore.map((r) => r.itemId!) } },
+      orderBy: { createdAt: 'asc' },
+    });
     expect(firstPages.filter((p) => p.createdAt < killedAt).length).toBeGreaterThanOrEqual(atKill.done);
     expect(firstPages).toHaveLength(10);
   });
 
   it('refuses an index outside the import root or missing, naming the field', async () => {
-    const outside = await client.call<{ error: { details: { field: string }[] } }>('POST', '/imports', { token: archivist, body: { fonds: 'J001', sourceDir: '../../etc', indexFile: 'index.csv' } });
+    const outside = await client.call<{ error: { details: { field: string }[] } }>('POST', '/imports', {
+      token: archivist,
+      body: { fonds: 'J001', sourceDir: '../../etc', indexFile: 'index.csv' },
+    });
     expect(outside.status).toBe(400);
     expect(outside.body.error.details[0]!.field).toBe('sourceDir');
-    const missing = await client.call<{ error: { details: { field: string }[] } }>('POST', '/imports', { token: archivist, body: { fonds: 'J001', sourceDir: '.', indexFile: 'nothing-here.csv' } });
+    const missing = await client.call<{ error: { details: { field: string }[] } }>('POST', '/imports', {
+      token: archivist,
+      body: { fonds: 'J001', sourceDir: '.', indexFile: 'nothing-here.csv' },
+    });
     expect(missing.status).toBe(400);
     expect(missing.body.error.details[0]!.field).toBe('indexFile');
   });

@@ -66,8 +66,19 @@ describe('re-hash sample', () => {
 
 describe('metadata completeness', () => {
   const complete: ItemRecord = {
-    lifecycleState: 'in_archive_room', archivalCode: 'J001-SB·2024-D30-YL-0001', itemNumber: 1, barcode: 'J001-SB-2024-D30-YL-0001', title: '林晓 参保登记',
-    caseNumber: 'C-1', personName: '林晓', clerkName: '王经办', handledOn: new Date('2024-05-09'), retentionPeriod: 'D30', boxId: randomUUID(), shelved: true, currentPages: 2,
+    lifecycleState: 'in_archive_room',
+    archivalCode: 'J001-SB·2024-D30-YL-0001',
+    itemNumber: 1,
+    barcode: 'J001-SB-2024-D30-YL-0001',
+    title: '林晓 参保登记',
+    caseNumber: 'C-1',
+    personName: '林晓',
+    clerkName: '王经办',
+    handledOn: new Date('2024-05-09'),
+    retentionPeriod: 'D30',
+    boxId: randomUUID(),
+    shelved: true,
+    currentPages: 2,
   };
 
   it('finds nothing missing in a numbered, boxed and shelved item', () => {
@@ -75,10 +86,19 @@ describe('metadata completeness', () => {
   });
 
   it('names each missing field, and a missing shelf only for items in the archive room', () => {
-    expect(missingMetadata({ ...complete, archivalCode: null, title: '  ', boxId: null, currentPages: 0 })).toEqual(['archivalCode', 'title', 'box', 'pages']);
+    expect(missingMetadata({ ...complete, archivalCode: null, title: '  ', boxId: null, currentPages: 0 })).toEqual([
+      'archivalCode',
+      'title',
+      'box',
+      'pages',
+    ]);
     expect(missingMetadata({ ...complete, shelved: false })).toEqual(['shelfLocation']);
     expect(missingMetadata({ ...complete, lifecycleState: 'assembled', shelved: false })).toEqual([]);
-    expect(missingMetadata({ ...complete, itemNumber: null, barcode: null, handledOn: null })).toEqual(['itemNumber', 'barcode', 'handledOn']);
+    expect(missingMetadata({ ...complete, itemNumber: null, barcode: null, handledOn: null })).toEqual([
+      'itemNumber',
+      'barcode',
+      'handledOn',
+    ]);
   });
 });
 
@@ -91,10 +111,27 @@ describe('shelf scan', () => {
   const item = (n: number) => `J001-SB-2024-D30-YL-${String(n).padStart(4, '0')}`;
   const catalogue: ShelfCatalogue = {
     shelves: new Set([S1, S2]),
-    boxes: new Map([[B1, { shelf: S1 }], [B2, { shelf: S1 }], [B3, { shelf: S2 }]]),
-    items: new Map([[item(1), { box: B1 }], [item(2), { box: B1 }], [item(3), { box: B2 }], [item(4), { box: B2 }], [item(5), { box: B3 }]]),
-    boxesOnShelf: new Map([[S1, [B1, B2]], [S2, [B3]]]),
-    itemsInBox: new Map([[B1, [item(1), item(2)]], [B2, [item(3), item(4)]], [B3, [item(5)]]]),
+    boxes: new Map([
+      [B1, { shelf: S1 }],
+      [B2, { shelf: S1 }],
+      [B3, { shelf: S2 }],
+    ]),
+    items: new Map([
+      [item(1), { box: B1 }],
+      [item(2), { box: B1 }],
+      [item(3), { box: B2 }],
+      [item(4), { box: B2 }],
+      [item(5), { box: B3 }],
+    ]),
+    boxesOnShelf: new Map([
+      [S1, [B1, B2]],
+      [S2, [B3]],
+    ]),
+    itemsInBox: new Map([
+      [B1, [item(1), item(2)]],
+      [B2, [item(3), item(4)]],
+      [B3, [item(5)]],
+    ]),
     foreign: new Set(['J002-SB-2024-D30-YB-B001', 'J002-SB-2024-D30-YB-0001']),
   };
   const read = (...codes: string[]) => codes.map((barcode) => ({ barcode }));
@@ -126,7 +163,25 @@ describe('shelf scan', () => {
   });
 
   it('reports unknown barcodes once each, leaves other fonds alone, and takes an item after another fonds’ box as outside its box', () => {
-    const findings = judgeShelfScans([read(S1, B1, item(1), item(2), 'NOPE-1', 'J002-SB-2024-D30-YB-B001', 'J002-SB-2024-D30-YB-0001', item(3), B2, item(4), '条码?', 'NOPE-1')], catalogue);
+    const findings = judgeShelfScans(
+      [
+        read(
+          S1,
+          B1,
+          item(1),
+          item(2),
+          'NOPE-1',
+          'J002-SB-2024-D30-YB-B001',
+          'J002-SB-2024-D30-YB-0001',
+          item(3),
+          B2,
+          item(4),
+          '条码?',
+          'NOPE-1',
+        ),
+      ],
+      catalogue,
+    );
     expect(findings.map((f) => [f.kind, f.barcode])).toEqual([
       ['unknown_barcode', 'NOPE-1'],
       ['unknown_barcode', '条码?'],
@@ -138,11 +193,22 @@ describe('shelf scan', () => {
 
   it('starts each session afresh: an item read before any box is outside its box', () => {
     const findings = judgeShelfScans([read(S1, B1, item(1)), read(item(2))], catalogue);
-    expect(findings.map((f) => [f.kind, f.barcode])).toEqual([['box_not_on_shelf', B2], ['item_misplaced', item(2)]]);
+    expect(findings.map((f) => [f.kind, f.barcode])).toEqual([
+      ['box_not_on_shelf', B2],
+      ['item_misplaced', item(2)],
+    ]);
   });
 
   it('tells barcode shapes apart', () => {
-    expect([S1, B1, item(1), 'SHELF-A-03-B', 'x', 'J001 SB', '张三'].map(barcodeShape)).toEqual(['shelf', 'box', 'item', 'shelf', 'unknown', 'unknown', 'unknown']);
+    expect([S1, B1, item(1), 'SHELF-A-03-B', 'x', 'J001 SB', '张三'].map(barcodeShape)).toEqual([
+      'shelf',
+      'box',
+      'item',
+      'shelf',
+      'unknown',
+      'unknown',
+      'unknown',
+    ]);
   });
 });
 

@@ -29,21 +29,57 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const made = await h.db.fonds.findMany({ where: { id: { in: madeFonds } } });
-  for (const f of made) await h.temporal.schedule.getHandle(`inventory-${f.code}`).delete().catch(() => undefined);
+  for (const f of made)
+    await h.temporal.schedule
+      .getHandle(`inventory-${f.code}`)
+      .delete()
+      .catch(() => undefined);
   await h.db.userFonds.deleteMany({ where: { fondsId: { in: madeFonds } } });
   // The demo fonds' schedule goes back as it was (or away, if the test made it).
-  if (!j001Schedule) await h.temporal.schedule.getHandle('inventory-J001').delete().catch(() => undefined);
+  if (!j001Schedule)
+    await h.temporal.schedule
+      .getHandle('inventory-J001')
+      .delete()
+      .catch(() => undefined);
   else {
     const before = inventoryScheduleOf(j001Schedule);
-    await ensureSchedule(h.temporal, { scheduleId: 'inventory-J001', cron: before.cron, workflowType: 'periodicInventory', args: [...((j001Schedule.action.args ?? []) as unknown[])], taskQueue: j001Schedule.action.taskQueue, workflowId: j001Schedule.action.workflowId, paused: before.paused });
+    await ensureSchedule(h.temporal, {
+      scheduleId: 'inventory-J001',
+      cron: before.cron,
+      workflowType: 'periodicInventory',
+      args: [...((j001Schedule.action.args ?? []) as unknown[])],
+      taskQueue: j001Schedule.action.taskQueue,
+      workflowId: j001Schedule.action.workflowId,
+      paused: before.paused,
+    });
   }
   await t.close();
 });
 
-const call = <T = Record<string, unknown>>(method: string, url: string, user: string, body?: unknown) => t.client.call<T>(method, url, { token: t.tokens[user], body });
+const call = <T = Record<string, unknown>>(method: string, url: string, user: string, body?: unknown) =>
+  t.client.call<T>(method, url, { token: t.tokens[user], body });
 
-interface Finding { id: string; kind: string; itemId: string | null; archivalCode: string | null; pageNumber: number | null; box: string | null; detail: string; taskId: string | null; taskStatus: string | null }
-interface RunView { id: string; status: string; sequence: number; progress: { itemsTotal: number; itemsChecked: number; objectsChecked: number; objectsRehashed: number }; counts: Record<string, number>; findings: Finding[]; startedAt: string; finishedAt: string | null }
+interface Finding {
+  id: string;
+  kind: string;
+  itemId: string | null;
+  archivalCode: string | null;
+  pageNumber: number | null;
+  box: string | null;
+  detail: string;
+  taskId: string | null;
+  taskStatus: string | null;
+}
+interface RunView {
+  id: string;
+  status: string;
+  sequence: number;
+  progress: { itemsTotal: number; itemsChecked: number; objectsChecked: number; objectsRehashed: number };
+  counts: Record<string, number>;
+  findings: Finding[];
+  startedAt: string;
+  finishedAt: string | null;
+}
 
 /** A fonds of the test's own in the demo agency, in which the demo archivist, manager and auditor work. */
 async function ownFonds(boxCapacity = 50): Promise<{ id: string; code: string }> {
@@ -51,7 +87,9 @@ async function ownFonds(boxCapacity = 50): Promise<{ id: string; code: string }>
   let code: string;
   do code = `N${randomInt(1000).toString().padStart(3, '0')}`;
   while (await h.db.fonds.findUnique({ where: { code } }));
-  const fonds = await h.db.fonds.create({ data: { code, name: '盘点测试科', orgCode: 'PD', agencyId: j001.agencyId, schemeId: j001.schemeId, boxCapacity } });
+  const fonds = await h.db.fonds.create({
+    data: { code, name: '盘点测试科', orgCode: 'PD', agencyId: j001.agencyId, schemeId: j001.schemeId, boxCapacity },
+  });
   madeFonds.push(fonds.id);
   for (const username of ['archivist', 'manager', 'auditor']) {
     const user = await h.db.user.findUniqueOrThrow({ where: { username } });
@@ -65,12 +103,25 @@ async function assembledItems(fonds: string, count: number, pages: number) {
   await verifiedItems(h, { fonds, count, year, retention: 'D30', pages });
   const started = await call<{ id: string }>('POST', '/volume-assemblies', 'archivist', { fonds });
   expect(started.status).toBe(202);
-  const assembly = await eventually(async () => {
-    const view = (await call<{ status: string; boxes: { id: string; itemCount: number; pageCount: number }[] }>('GET', `/volume-assemblies/${started.body.id}`, 'archivist')).body;
-    if (view.status === 'failed') throw new Error(`assembly failed: ${JSON.stringify(view)}`);
-    return view.status === 'assembled' ? view : undefined;
-  }, { timeoutMs: 150_000, what: 'the assembly' });
-  const items = await h.db.item.findMany({ where: { fonds: { code: fonds } }, include: { pages: { orderBy: { pageNumber: 'asc' } }, box: true }, orderBy: { itemNumber: 'asc' } });
+  const assembly = await eventually(
+    async () => {
+      const view = (
+        await call<{ status: string; boxes: { id: string; itemCount: number; pageCount: number }[] }>(
+          'GET',
+          `/volume-assemblies/${started.body.id}`,
+          'archivist',
+        )
+      ).body;
+      if (view.status === 'failed') throw new Error(`assembly failed: ${JSON.stringify(view)}`);
+      return view.status === 'assembled' ? view : undefined;
+    },
+    { timeoutMs: 150_000, what: 'the assembly' },
+  );
+  const items = await h.db.item.findMany({
+    where: { fonds: { code: fonds } },
+    include: { pages: { orderBy: { pageNumber: 'asc' } }, box: true },
+    orderBy: { itemNumber: 'asc' },
+  });
   return { boxes: assembly.boxes, items };
 }
 
@@ -81,11 +132,14 @@ async function runInventory(body: Record<string, unknown>, user = 'archivist'): 
 }
 
 async function finished(id: string): Promise<RunView> {
-  return eventually(async () => {
-    const view = (await call<RunView>('GET', `/inventories/${id}`, 'archivist')).body;
-    if (view.status === 'failed') throw new Error(`inventory failed: ${JSON.stringify(view)}`);
-    return view.status === 'completed' ? view : undefined;
-  }, { timeoutMs: 150_000, what: `inventory ${id}` });
+  return eventually(
+    async () => {
+      const view = (await call<RunView>('GET', `/inventories/${id}`, 'archivist')).body;
+      if (view.status === 'failed') throw new Error(`inventory failed: ${JSON.stringify(view)}`);
+      return view.status === 'completed' ? view : undefined;
+    },
+    { timeoutMs: 150_000, what: `inventory ${id}` },
+  );
 }
 
 describe('periodic inventory', () => {
@@ -115,10 +169,14 @@ describe('periodic inventory', () => {
     ]);
     expect(run.counts).toMatchObject({ object_missing: 1, size_mismatch: 1, digest_mismatch: 1, metadata_incomplete: 0, box_misplaced: 0 });
     expect(run.findings.some((f) => f.itemId === untouched!.id)).toBe(false);
-    expect(run.findings.find((f) => f.kind === 'size_mismatch')!.detail).toMatch(new RegExp(`the store holds ${original.length + 8} bytes, the record says ${original.length}`));
+    expect(run.findings.find((f) => f.kind === 'size_mismatch')!.detail).toMatch(
+      new RegExp(`the store holds ${original.length + 8} bytes, the record says ${original.length}`),
+    );
     expect(run.findings.every((f) => f.taskId && f.taskStatus === 'open')).toBe(true);
 
-    const tasks = await call<{ id: string; kind: string; itemId: string; archivalCode: string; status: string; source: string; title: string }[]>('GET', `/tasks?status=open&fonds=${fonds.code}`, 'archivist');
+    const tasks = await call<
+      { id: string; kind: string; itemId: string; archivalCode: string; status: string; source: string; title: string }[]
+    >('GET', `/tasks?status=open&fonds=${fonds.code}`, 'archivist');
     expect(tasks.status).toBe(200);
     expect(tasks.body.map((x) => x.id).sort()).toEqual(run.findings.map((f) => f.taskId).sort());
     expect(tasks.body.every((x) => x.source === `inventory_run:${run.id}`)).toBe(true);
@@ -127,7 +185,9 @@ describe('periodic inventory', () => {
 
     expect((await call('POST', `/tasks/${missingTask.id}/resolve`, 'clerk', { resolution: 'x' })).status).toBe(403);
     expect((await call('POST', `/tasks/${missingTask.id}/resolve`, 'archivist', { resolution: ' ' })).status).toBe(400);
-    const resolved = await call<{ status: string; resolvedBy: string }>('POST', `/tasks/${missingTask.id}/resolve`, 'archivist', { resolution: '已从移交包恢复该页影像' });
+    const resolved = await call<{ status: string; resolvedBy: string }>('POST', `/tasks/${missingTask.id}/resolve`, 'archivist', {
+      resolution: '已从移交包恢复该页影像',
+    });
     expect(resolved.status).toBe(200);
     expect(resolved.body).toMatchObject({ status: 'resolved', resolvedBy: 'archivist' });
     expect((await call('POST', `/tasks/${missingTask.id}/resolve`, 'manager', { resolution: 'again' })).status).toBe(409);
@@ -149,7 +209,10 @@ describe('periodic inventory', () => {
     const fonds = await ownFonds();
     const { items } = await assembledItems(fonds.code, 6, 2);
     const pageIds = items.flatMap((i) => i.pages.map((p) => p.id));
-    const set = await call<{ rehashCycle: number }>('PUT', `/fonds/${fonds.code}/inventory-schedule`, 'manager', { cron: '0 3 * * 6', rehashCycle: 3 });
+    const set = await call<{ rehashCycle: number }>('PUT', `/fonds/${fonds.code}/inventory-schedule`, 'manager', {
+      cron: '0 3 * * 6',
+      rehashCycle: 3,
+    });
     expect(set.status).toBe(200);
     expect(set.body.rehashCycle).toBe(3);
 
@@ -160,7 +223,10 @@ describe('periodic inventory', () => {
       const started = Date.parse(view.startedAt);
       expect(pages.every((p) => p.lastCheckedAt && p.lastCheckedAt.getTime() >= started)).toBe(true);
       expect(view.progress).toMatchObject({ itemsChecked: 6, objectsChecked: 12 });
-      runs.push({ view, rehashed: new Set(pages.filter((p) => p.lastRehashedAt && p.lastRehashedAt.getTime() >= started).map((p) => p.id)) });
+      runs.push({
+        view,
+        rehashed: new Set(pages.filter((p) => p.lastRehashedAt && p.lastRehashedAt.getTime() >= started).map((p) => p.id)),
+      });
     }
     // The first run re-hashes everything (never re-hashed); from then on each object once per cycle.
     expect(runs[0]!.rehashed.size).toBe(12);
@@ -177,13 +243,29 @@ describe('periodic inventory', () => {
     const [b1, b2, b3] = await h.db.box.findMany({ where: { id: { in: boxes.map((b) => b.id) } }, orderBy: { boxNumber: 'asc' } });
     const shelf = (s: string) => ({ room: 'PD', shelf: `${fonds.code}${s}` });
     const list = await call<{ id: string }>('POST', '/hand-overs', 'archivist', {
-      fonds: fonds.code, boxes: boxes.map((b) => b.id), businessUnit: '养老保险科', itemCount: 6, pageCount: 6, handedOverBy: '王经办', receivedBy: '李档案', witness: '周见证',
+      fonds: fonds.code,
+      boxes: boxes.map((b) => b.id),
+      businessUnit: '养老保险科',
+      itemCount: 6,
+      pageCount: 6,
+      handedOverBy: '王经办',
+      receivedBy: '李档案',
+      witness: '周见证',
     });
     expect(list.status).toBe(202);
-    await eventually(async () => ((await call<{ stage: string }>('GET', `/hand-overs/${list.body.id}`, 'manager')).body.stage === 'submitted' ? true : undefined));
-    const placements = [{ boxId: b1!.id, ...shelf('A'), position: 1 }, { boxId: b2!.id, ...shelf('A'), position: 2 }, { boxId: b3!.id, ...shelf('B'), position: 1 }];
+    await eventually(async () =>
+      (await call<{ stage: string }>('GET', `/hand-overs/${list.body.id}`, 'manager')).body.stage === 'submitted' ? true : undefined,
+    );
+    const placements = [
+      { boxId: b1!.id, ...shelf('A'), position: 1 },
+      { boxId: b2!.id, ...shelf('A'), position: 2 },
+      { boxId: b3!.id, ...shelf('B'), position: 1 },
+    ];
     expect((await call('POST', `/hand-overs/${list.body.id}/decision`, 'manager', { decision: 'accept', placements })).status).toBe(200);
-    await eventually(async () => ((await h.db.item.count({ where: { fondsId: fonds.id, lifecycleState: 'in_archive_room' } })) === 6 ? true : undefined), { what: 'custody to change' });
+    await eventually(
+      async () => ((await h.db.item.count({ where: { fondsId: fonds.id, lifecycleState: 'in_archive_room' } })) === 6 ? true : undefined),
+      { what: 'custody to change' },
+    );
     const shelfA = `SHELF-PD-${fonds.code}A`;
     const shelfB = `SHELF-PD-${fonds.code}B`;
     const code = (n: number) => items[n - 1]!.barcode!;
@@ -219,7 +301,19 @@ describe('periodic inventory', () => {
 
       const scanned = await call<{ readings: { barcode: string; shape: string }[] }>('GET', `/shelf-scans/${id}`, 'archivist');
       expect(scanned.body.readings.map((r) => r.barcode)).toEqual(walk);
-      expect(scanned.body.readings.map((r) => r.shape)).toEqual(['shelf', 'box', 'item', 'item', 'item', 'shelf', 'box', 'item', 'item', 'box', 'item']);
+      expect(scanned.body.readings.map((r) => r.shape)).toEqual([
+        'shelf',
+        'box',
+        'item',
+        'item',
+        'item',
+        'shelf',
+        'box',
+        'item',
+        'item',
+        'box',
+        'item',
+      ]);
       expect((await call('POST', '/inventories', 'archivist', { fonds: fonds.code, shelfScans: [id] })).status).toBe(409);
       expect((await call('POST', `/shelf-scans/${id}/readings`, 'archivist', { barcodes: [''] })).status).toBe(400);
       expect((await call('POST', `/shelf-scans/${id}/close`, 'archivist')).status).toBe(200);
@@ -284,8 +378,18 @@ describe('periodic inventory', () => {
     const fonds = await ownFonds();
     await verifiedItems(h, { fonds: fonds.code, count: 23, year, retention: 'D30', pages: 1, state: 'in_archive_room' });
     const workflowId = `inventory-${fonds.code}-long-${randomInt(1e6)}`;
-    const runId = await openInventoryRunRecord(h.db, workflowId, { fonds: fonds.code, trigger: 'on_demand', requestedBy: 'archivist', rehash: 'all', rehashCycle: 1 });
-    const handle = await h.temporal.workflow.start(periodicInventory, { workflowId, taskQueue: h.config.temporal.taskQueue, args: [{ runId, pacing: { itemsPerPage: 4, pagesPerExecution: 2 } }] });
+    const runId = await openInventoryRunRecord(h.db, workflowId, {
+      fonds: fonds.code,
+      trigger: 'on_demand',
+      requestedBy: 'archivist',
+      rehash: 'all',
+      rehashCycle: 1,
+    });
+    const handle = await h.temporal.workflow.start(periodicInventory, {
+      workflowId,
+      taskQueue: h.config.temporal.taskQueue,
+      args: [{ runId, pacing: { itemsPerPage: 4, pagesPerExecution: 2 } }],
+    });
     const report = await handle.result();
     expect(report).toMatchObject({ itemsTotal: 23, itemsChecked: 23, objectsChecked: 23, objectsRehashed: 23 });
     // 23 items in pages of 4, two pages per execution: the run went through three continuations.
@@ -296,36 +400,59 @@ describe('periodic inventory', () => {
 
   it('keeps a schedule per fonds with overlap skipped and a day’s catch-up, and a triggered run completes', async () => {
     expect((await call('PUT', '/fonds/J001/inventory-schedule', 'archivist', { cron: '0 2 * * 0' })).status).toBe(403);
-    const bad = await call<{ error: { message: string; details: { field: string }[] } }>('PUT', '/fonds/J001/inventory-schedule', 'manager', { cron: '0 25 * * 0' });
+    const bad = await call<{ error: { message: string; details: { field: string }[] } }>(
+      'PUT',
+      '/fonds/J001/inventory-schedule',
+      'manager',
+      { cron: '0 25 * * 0' },
+    );
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.map((d) => d.field)).toEqual(['cron']);
     expect(bad.body.error.message).toMatch(/^cron: hour "25"/);
 
-    const set = await call<{ cron: string; rehashCycle: number; paused: boolean; nextRuns: string[] }>('PUT', '/fonds/J001/inventory-schedule', 'manager', { cron: '30 1 * * 6', rehashCycle: 5 });
+    const set = await call<{ cron: string; rehashCycle: number; paused: boolean; nextRuns: string[] }>(
+      'PUT',
+      '/fonds/J001/inventory-schedule',
+      'manager',
+      { cron: '30 1 * * 6', rehashCycle: 5 },
+    );
     expect(set.status).toBe(200);
     expect(set.body).toMatchObject({ cron: '30 1 * * 6', rehashCycle: 5, paused: false });
     expect(new Date(set.body.nextRuns[0]!).getUTCDay()).toBe(6);
     const handle = h.temporal.schedule.getHandle('inventory-J001');
     const described = await handle.describe();
     expect(described.policies).toMatchObject({ overlap: 'SKIP', catchupWindow: 86_400_000 });
-    expect(described.action).toMatchObject({ workflowType: 'periodicInventory', taskQueue: h.config.temporal.taskQueue, args: [{ fonds: 'J001', trigger: 'schedule', rehash: 'sample', rehashCycle: 5 }] });
+    expect(described.action).toMatchObject({
+      workflowType: 'periodicInventory',
+      taskQueue: h.config.temporal.taskQueue,
+      args: [{ fonds: 'J001', trigger: 'schedule', rehash: 'sample', rehashCycle: 5 }],
+    });
     expect(described.spec.calendars).toHaveLength(1);
     expect((await call<{ cron: string }>('GET', '/fonds/J001/inventory-schedule', 'archivist')).body.cron).toBe('30 1 * * 6');
     // A refused change changed nothing.
     expect(inventoryScheduleOf(await handle.describe()).cron).toBe('30 1 * * 6');
 
-    const paused = await call<{ paused: boolean }>('PUT', '/fonds/J001/inventory-schedule', 'manager', { cron: '30 1 * * 6', paused: true });
+    const paused = await call<{ paused: boolean }>('PUT', '/fonds/J001/inventory-schedule', 'manager', {
+      cron: '30 1 * * 6',
+      paused: true,
+    });
     expect(paused.body.paused).toBe(true);
     expect((await handle.describe()).state.paused).toBe(true);
-    expect((await call<{ paused: boolean }>('PUT', '/fonds/J001/inventory-schedule', 'manager', { cron: '30 1 * * 6', paused: false })).body.paused).toBe(false);
+    expect(
+      (await call<{ paused: boolean }>('PUT', '/fonds/J001/inventory-schedule', 'manager', { cron: '30 1 * * 6', paused: false })).body
+        .paused,
+    ).toBe(false);
 
     const since = new Date();
     await handle.trigger();
-    const run = await eventually(async () => {
-      const r = await h.db.inventoryRun.findFirst({ where: { fonds: { code: 'J001' }, trigger: 'schedule', startedAt: { gte: since } } });
-      if (r?.status === 'failed') throw new Error(`scheduled inventory failed: ${r.error}`);
-      return r?.status === 'completed' ? r : undefined;
-    }, { timeoutMs: 120_000, what: 'the scheduled inventory' });
+    const run = await eventually(
+      async () => {
+        const r = await h.db.inventoryRun.findFirst({ where: { fonds: { code: 'J001' }, trigger: 'schedule', startedAt: { gte: since } } });
+        if (r?.status === 'failed') throw new Error(`scheduled inventory failed: ${r.error}`);
+        return r?.status === 'completed' ? r : undefined;
+      },
+      { timeoutMs: 120_000, what: 'the scheduled inventory' },
+    );
     expect(run.workflowId).toMatch(/^inventory-J001-/);
     expect(run.rehash).toMatchObject({ mode: 'sample', cycle: 5 });
     expect(run.itemsChecked).toBe(run.itemsTotal);
@@ -339,7 +466,9 @@ describe('periodic inventory', () => {
     expect((await call('POST', '/inventories', 'clerk', { fonds: 'J001' })).status).toBe(403);
     expect((await call('POST', '/inventories', 'archivist', { fonds: 'NOPE' })).status).toBe(400);
     expect((await call('POST', '/inventories', 'archivist', { fonds: 'J001', rehash: 'some' })).status).toBe(400);
-    expect((await call('POST', '/inventories', 'archivist', { fonds: 'J001', shelfScans: ['4b0c0a8e-3a5e-4f0e-9d7e-6a0f0c8f3b1a'] })).status).toBe(400);
+    expect(
+      (await call('POST', '/inventories', 'archivist', { fonds: 'J001', shelfScans: ['4b0c0a8e-3a5e-4f0e-9d7e-6a0f0c8f3b1a'] })).status,
+    ).toBe(400);
     expect(await h.db.inventoryRun.count()).toBe(before);
     expect((await call('GET', '/inventories/4b0c0a8e-3a5e-4f0e-9d7e-6a0f0c8f3b1a', 'archivist')).status).toBe(404);
     expect((await call('GET', '/tasks', 'clerk')).status).toBe(403);

@@ -18,7 +18,14 @@ beforeAll(async () => {
   const fonds = await t.h.db.fonds.findMany({ where: { code: { in: ['J001', 'J002'] } } });
   const username = `clerk-both-${randomBytes(3).toString('hex')}`;
   await t.h.db.user.create({
-    data: { username, displayName: '两科经办', roles: ['clerk'], clearance: 'internal', passwordHash: clerk.passwordHash, fonds: { create: fonds.map((f) => ({ fondsId: f.id })) } },
+    data: {
+      username,
+      displayName: '两科经办',
+      roles: ['clerk'],
+      clearance: 'internal',
+      passwordHash: clerk.passwordHash,
+      fonds: { create: fonds.map((f) => ({ fondsId: f.id })) },
+    },
   });
   registrar = await t.client.login(username);
 });
@@ -31,7 +38,9 @@ async function countsBothWays(db: Db) {
   const key = (fondsId: string, state: string) => `${fondsId}/${state}`;
   return {
     counted: Object.fromEntries(counted.map((c) => [key(c.fondsId, c.lifecycleState), c._count._all])),
-    kept: Object.fromEntries(kept.filter((k) => Number(k._sum.items) !== 0).map((k) => [key(k.fondsId, k.lifecycleState), Number(k._sum.items)])),
+    kept: Object.fromEntries(
+      kept.filter((k) => Number(k._sum.items) !== 0).map((k) => [key(k.fondsId, k.lifecycleState), Number(k._sum.items)]),
+    ),
   };
 }
 
@@ -70,7 +79,9 @@ describe('lifecycle counts kept by the catalogue', () => {
 
   it('are what GET /lifecycle/counts reports, per fonds', async () => {
     await register('J002', 3);
-    const reply = await t.client.call<{ fonds: string; total: number; byState: Record<string, number> }[]>('GET', '/lifecycle/counts', { token: t.tokens.manager });
+    const reply = await t.client.call<{ fonds: string; total: number; byState: Record<string, number> }[]>('GET', '/lifecycle/counts', {
+      token: t.tokens.manager,
+    });
     expect(reply.status).toBe(200);
     for (const code of ['J001', 'J002']) {
       const fonds = await t.h.db.fonds.findUniqueOrThrow({ where: { code } });
@@ -85,7 +96,9 @@ describe('lifecycle counts kept by the catalogue', () => {
   it('do not change when a move is refused or an update changes no state', async () => {
     const [id] = await register('J001', 1);
     const before = await countsBothWays(t.h.db);
-    await expect(t.h.db.$executeRaw`UPDATE item SET lifecycle_state = 'destroyed' WHERE id = ${id}::uuid`).rejects.toThrow(/cannot become destroyed/);
+    await expect(t.h.db.$executeRaw`UPDATE item SET lifecycle_state = 'destroyed' WHERE id = ${id}::uuid`).rejects.toThrow(
+      /cannot become destroyed/,
+    );
     await t.h.db.$executeRaw`UPDATE item SET title = title || '（补）' WHERE id = ${id}::uuid`;
     const after = await countsBothWays(t.h.db);
     expect(after.kept).toEqual(before.kept);
@@ -116,17 +129,36 @@ describe('migration 0006 on a catalogue that already holds items', () => {
 
   it('counts the items already there, so the counts agree from the first start on the new version', async () => {
     await adminQuery(`CREATE DATABASE ${dbName}`);
-    await migrate(url, readMigrations().filter((m) => m.name < '0006'));
+    await migrate(
+      url,
+      readMigrations().filter((m) => m.name < '0006'),
+    );
     const db = createDb(url, { poolSize: 1 });
     try {
       await seedDemoAgency(db);
-      const [fonds, businessType, office] = await Promise.all([db.fonds.findMany(), db.businessType.findFirstOrThrow(), db.handlingOffice.findFirstOrThrow()]);
+      const [fonds, businessType, office] = await Promise.all([
+        db.fonds.findMany(),
+        db.businessType.findFirstOrThrow(),
+        db.handlingOffice.findFirstOrThrow(),
+      ]);
       const states = ['registered', 'registered', 'captured', 'verified', 'in_archive_room'] as const;
       await db.item.createMany({
-        data: fonds.flatMap((f, n) => states.slice(n).map((lifecycleState, i) => ({
-          fondsId: f.id, businessTypeId: businessType.id, year: 2020, retentionPeriod: 'D30' as const, lifecycleState, caseNumber: `M-${n}-${i}`,
-          citizenId: '440304198506151237', personName: '林晓', clerkName: '王经办', handlingOfficeId: office.id, handledOn: new Date('2020-03-01'), title: '林晓 参保人员登记',
-        }))),
+        data: fonds.flatMap((f, n) =>
+          states.slice(n).map((lifecycleState, i) => ({
+            fondsId: f.id,
+            businessTypeId: businessType.id,
+            year: 2020,
+            retentionPeriod: 'D30' as const,
+            lifecycleState,
+            caseNumber: `M-${n}-${i}`,
+            citizenId: '440304198506151237',
+            personName: '林晓',
+            clerkName: '王经办',
+            handlingOfficeId: office.id,
+            handledOn: new Date('2020-03-01'),
+            title: '林晓 参保人员登记',
+          })),
+        ),
       });
       const { applied } = await migrate(url);
       expect(applied).toContain('0006_lifecycle_counts');

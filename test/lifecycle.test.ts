@@ -17,7 +17,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const register = async (overrides: Record<string, unknown> = {}) => (await registerCase(t.h.db, ItemRegistration.parse(caseFor(overrides)), { name: 'clerk' })).item;
+const register = async (overrides: Record<string, unknown> = {}) =>
+  (await registerCase(t.h.db, ItemRegistration.parse(caseFor(overrides)), { name: 'clerk' })).item;
 const stateOf = async (id: string) => (await t.h.db.item.findUniqueOrThrow({ where: { id } })).lifecycleState;
 
 describe('item state in the catalogue', () => {
@@ -33,7 +34,13 @@ describe('item state in the catalogue', () => {
   it('moves only the items in the expected state, reports the others, and records each move once however often it is retried', async () => {
     const ids = await verifiedItems(t.h, { count: 3, year: 2021, retention: 'D30' });
     const stray = await register();
-    const order = { itemIds: [...ids, stray.id], to: 'assembled' as const, actor: 'volume assembly test', reason: 'test', transition: `test-${randomUUID()}` };
+    const order = {
+      itemIds: [...ids, stray.id],
+      to: 'assembled' as const,
+      actor: 'volume assembly test',
+      reason: 'test',
+      transition: `test-${randomUUID()}`,
+    };
     const first = await moveItems(t.h.db, order);
     expect(first).toEqual({ moved: 3, already: 0, refused: [{ itemId: stray.id, state: 'registered' }] });
     const again = await moveItems(t.h.db, order);
@@ -41,7 +48,9 @@ describe('item state in the catalogue', () => {
     for (const id of ids) expect(await stateOf(id)).toBe('assembled');
     expect(await stateOf(stray.id)).toBe('registered');
     expect(await t.h.db.lifecycleEvent.count({ where: { itemId: { in: ids }, toState: 'assembled' } })).toBe(3);
-    expect(await t.h.db.auditEvent.count({ where: { subject: { in: ids.map((id) => `item:${id}`) }, action: 'lifecycle.transition' } })).toBe(3);
+    expect(
+      await t.h.db.auditEvent.count({ where: { subject: { in: ids.map((id) => `item:${id}`) }, action: 'lifecycle.transition' } }),
+    ).toBe(3);
   });
 
   it('moves the items a step selects page by page, and a move taken up again at its cursor moves each item once', async () => {
@@ -55,12 +64,25 @@ describe('item state in the catalogue', () => {
     };
     const order = { to: 'assembled' as const, actor: 'volume assembly test', transition: `test-${randomUUID()}` };
     let cutOff: PagedMoveOutcome | undefined;
-    await expect(movePages(t.h.db, order, page, { onChunk: (progress) => { cutOff = structuredClone(progress); throw new Error('worker lost'); } })).rejects.toThrow('worker lost');
+    await expect(
+      movePages(t.h.db, order, page, {
+        onChunk: (progress) => {
+          cutOff = structuredClone(progress);
+          throw new Error('worker lost');
+        },
+      }),
+    ).rejects.toThrow('worker lost');
     expect(cutOff).toMatchObject({ cursor: ids[1], moved: ids.slice(0, 2).includes(stray.id) ? 1 : 2 });
     asked.length = 0;
     const done = await movePages(t.h.db, order, page, { resume: cutOff });
     expect(asked[0]).toBe(ids[1]);
-    expect(done).toMatchObject({ moved: 5, already: 0, refusedCount: 1, refused: [{ itemId: stray.id, state: 'registered' }], cursor: ids[5] });
+    expect(done).toMatchObject({
+      moved: 5,
+      already: 0,
+      refusedCount: 1,
+      refused: [{ itemId: stray.id, state: 'registered' }],
+      cursor: ids[5],
+    });
     expect(await t.h.db.lifecycleEvent.count({ where: { itemId: { in: ids }, toState: 'assembled' } })).toBe(5);
     // Taken up again from the start, the same transition moves nothing twice.
     expect(await movePages(t.h.db, order, page)).toMatchObject({ moved: 0, already: 5, refusedCount: 1 });
@@ -69,8 +91,12 @@ describe('item state in the catalogue', () => {
 
   it('refuses a move the lifecycle does not allow when it is made straight in SQL', async () => {
     const item = await register();
-    await expect(t.h.db.$executeRaw`UPDATE item SET lifecycle_state = 'destroyed' WHERE id = ${item.id}::uuid`).rejects.toThrow(/registered cannot become destroyed/);
-    await expect(t.h.db.item.update({ where: { id: item.id }, data: { lifecycleState: 'in_archive_room' } })).rejects.toThrow(/registered cannot become in_archive_room/);
+    await expect(t.h.db.$executeRaw`UPDATE item SET lifecycle_state = 'destroyed' WHERE id = ${item.id}::uuid`).rejects.toThrow(
+      /registered cannot become destroyed/,
+    );
+    await expect(t.h.db.item.update({ where: { id: item.id }, data: { lifecycleState: 'in_archive_room' } })).rejects.toThrow(
+      /registered cannot become in_archive_room/,
+    );
     expect(await stateOf(item.id)).toBe('registered');
   });
 
@@ -83,7 +109,9 @@ describe('item state in the catalogue', () => {
       }
     }
     expect(await stateOf(item.id)).toBe('registered');
-    const history = await t.client.call<{ events: { to: string; actor: string }[] }>('GET', `/items/${item.id}/history`, { token: t.tokens.archivist });
+    const history = await t.client.call<{ events: { to: string; actor: string }[] }>('GET', `/items/${item.id}/history`, {
+      token: t.tokens.archivist,
+    });
     expect(history.status).toBe(200);
     expect(history.body.events).toEqual([expect.objectContaining({ to: 'registered', actor: 'clerk' })]);
   });
@@ -98,20 +126,51 @@ describe('upgrade from a Lantai with a lifecycle workflow per item', () => {
     for (const item of items) {
       await t.h.db.item.update({ where: { id: item.id }, data: { workflowId: `item-${item.id}` } });
       await t.h.temporal.workflow.start(RETIRED_ITEM_WORKFLOW, {
-        workflowId: `item-${item.id}`, taskQueue: queue, args: [{ itemId: item.id, state: 'registered', registeredBy: 'clerk' }],
+        workflowId: `item-${item.id}`,
+        taskQueue: queue,
+        args: [{ itemId: item.id, state: 'registered', registeredBy: 'clerk' }],
         typedSearchAttributes: new TypedSearchAttributes([{ key: lifecycleStateKey, value: 'registered' }]),
       });
     }
-    const withoutHistory = await t.h.db.item.create({ data: { ...(await t.h.db.item.findUniqueOrThrow({ where: { id: items[0]!.id }, select: { fondsId: true, businessTypeId: true, year: true, retentionPeriod: true, citizenId: true, personName: true, clerkName: true, handledOn: true, handlingOfficeId: true, title: true } })), caseNumber: `U-${randomUUID()}` } });
-    await t.h.temporal.workflow.start(RETIRED_ITEM_WORKFLOW, { workflowId: `item-${withoutHistory.id}`, taskQueue: queue, args: [{ itemId: withoutHistory.id, state: 'registered', registeredBy: 'clerk' }] });
+    const withoutHistory = await t.h.db.item.create({
+      data: {
+        ...(await t.h.db.item.findUniqueOrThrow({
+          where: { id: items[0]!.id },
+          select: {
+            fondsId: true,
+            businessTypeId: true,
+            year: true,
+            retentionPeriod: true,
+            citizenId: true,
+            personName: true,
+            clerkName: true,
+            handledOn: true,
+            handlingOfficeId: true,
+            title: true,
+          },
+        })),
+        caseNumber: `U-${randomUUID()}`,
+      },
+    });
+    await t.h.temporal.workflow.start(RETIRED_ITEM_WORKFLOW, {
+      workflowId: `item-${withoutHistory.id}`,
+      taskQueue: queue,
+      args: [{ itemId: withoutHistory.id, state: 'registered', registeredBy: 'clerk' }],
+    });
 
     const retiredIds = [...items, withoutHistory].map((i) => `item-${i.id}`);
     const outcome = await retireItemLifecycleWorkflows({ temporal: t.h.temporal, db: t.h.db, log });
     expect(outcome.retired).toBeGreaterThanOrEqual(3);
     expect(outcome.differing).toBeGreaterThanOrEqual(1);
-    for (const workflowId of retiredIds) expect((await t.h.temporal.workflow.getHandle(workflowId).describe()).status.name).toBe('TERMINATED');
+    for (const workflowId of retiredIds)
+      expect((await t.h.temporal.workflow.getHandle(workflowId).describe()).status.name).toBe('TERMINATED');
     expect(await stateOf(items[1]!.id)).toBe('pending_initial_review');
-    expect(await t.h.db.lifecycleEvent.findMany({ where: { itemId: withoutHistory.id }, select: { fromState: true, toState: true, actor: true } })).toEqual([{ fromState: null, toState: 'registered', actor: 'upgrade' }]);
+    expect(
+      await t.h.db.lifecycleEvent.findMany({
+        where: { itemId: withoutHistory.id },
+        select: { fromState: true, toState: true, actor: true },
+      }),
+    ).toEqual([{ fromState: null, toState: 'registered', actor: 'upgrade' }]);
     expect(await retireItemLifecycleWorkflows({ temporal: t.h.temporal, db: t.h.db, log })).toEqual({ retired: 0, differing: 0 });
   });
 });
@@ -121,13 +180,23 @@ describe('step workflows in Temporal', () => {
     await t.h.startWorker();
     const item = (await t.client.call<{ id: string }>('POST', '/items', { token: t.tokens.clerk, body: caseFor() })).body;
     const page = await renderPage({ lines: 10 });
-    const staged = await t.client.call('POST', `/items/${item.id}/pages`, { token: t.tokens.clerk, body: page, headers: { 'content-type': 'image/png' } });
+    const staged = await t.client.call('POST', `/items/${item.id}/pages`, {
+      token: t.tokens.clerk,
+      body: page,
+      headers: { 'content-type': 'image/png' },
+    });
     expect(staged.status).toBe(202);
-    const listed = await eventually(async () => {
-      const found: string[] = [];
-      for await (const wf of t.h.temporal.workflow.list({ query: `LantaiStep = 'capture' AND LantaiFonds = 'J001' AND ExecutionStatus = 'Running'` })) found.push(wf.workflowId);
-      return found.includes(`capture-${item.id}`) ? found : undefined;
-    }, { what: 'the capture to be listed by step and fonds' });
+    const listed = await eventually(
+      async () => {
+        const found: string[] = [];
+        for await (const wf of t.h.temporal.workflow.list({
+          query: `LantaiStep = 'capture' AND LantaiFonds = 'J001' AND ExecutionStatus = 'Running'`,
+        }))
+          found.push(wf.workflowId);
+        return found.includes(`capture-${item.id}`) ? found : undefined;
+      },
+      { what: 'the capture to be listed by step and fonds' },
+    );
     expect(listed).toContain(`capture-${item.id}`);
     await t.h.temporal.workflow.getHandle(`capture-${item.id}`).terminate('test done');
   });

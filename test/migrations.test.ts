@@ -39,8 +39,12 @@ describe('catalogue migrations', () => {
     const { applied, skipped } = await migrate(url);
     expect(applied).toEqual(readMigrations().map((m) => m.name));
     expect(skipped).toEqual([]);
-    const tables = (await sql<{ table_name: string }>(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")).map((r) => r.table_name);
-    expect(tables).toEqual(expect.arrayContaining(['fonds', 'item', 'page', 'box', 'legal_hold', 'audit_event', 'lifecycle_event', 'app_user']));
+    const tables = (
+      await sql<{ table_name: string }>(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
+    ).map((r) => r.table_name);
+    expect(tables).toEqual(
+      expect.arrayContaining(['fonds', 'item', 'page', 'box', 'legal_hold', 'audit_event', 'lifecycle_event', 'app_user']),
+    );
   });
 
   it('apply nothing a second time', async () => {
@@ -53,7 +57,9 @@ describe('catalogue migrations', () => {
     const db = createDb(url, { poolSize: 1 });
     try {
       for (const model of Object.values(Prisma.ModelName)) {
-        const delegate = (db as unknown as Record<string, { findFirst(): Promise<unknown> }>)[model.charAt(0).toLowerCase() + model.slice(1)];
+        const delegate = (db as unknown as Record<string, { findFirst(): Promise<unknown> }>)[
+          model.charAt(0).toLowerCase() + model.slice(1)
+        ];
         // Only the allowed lifecycle moves are written by the migration itself.
         if (model === Prisma.ModelName.LifecycleMove) await expect(delegate!.findFirst()).resolves.not.toBeNull();
         else await expect(delegate!.findFirst()).resolves.toBeNull();
@@ -85,7 +91,10 @@ describe('catalogue migrations', () => {
   });
 
   it('allow exactly the lifecycle moves of domain/lifecycle.ts', async () => {
-    const allowed = await sql<{ from_state: string; to_state: string }>(url, 'SELECT from_state, to_state FROM lifecycle_move ORDER BY 1, 2');
+    const allowed = await sql<{ from_state: string; to_state: string }>(
+      url,
+      'SELECT from_state, to_state FROM lifecycle_move ORDER BY 1, 2',
+    );
     expect(allowed.map((m) => `${m.from_state}>${m.to_state}`).sort()).toEqual(LIFECYCLE_MOVES.map((m) => `${m.from}>${m.to}`).sort());
   });
 });

@@ -71,7 +71,13 @@ describe('object store on plain S3', () => {
 
     const stored = await store.put({ bucket: s3.buckets.images, key, body: image, contentType: 'image/tiff' });
 
-    expect(stored).toMatchObject({ bucket: s3.buckets.images, key, size: image.length, sha256: hex('sha256', image), sm3: hex('sm3', image) });
+    expect(stored).toMatchObject({
+      bucket: s3.buckets.images,
+      key,
+      size: image.length,
+      sha256: hex('sha256', image),
+      sm3: hex('sm3', image),
+    });
     expect(stored.versionId).toEqual(expect.any(String));
     expect((await store.get(stored)).equals(image)).toBe(true);
     const head = await store.head(stored);

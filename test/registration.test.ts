@@ -17,7 +17,13 @@ interface ErrorReply {
   error: { code: string; message: string; details?: { field: string; problem: string }[]; requestId: string };
 }
 interface BatchReply {
-  results: { index: number; caseNumber: string | null; status: 'created' | 'existing' | 'refused'; item?: ItemReply; error?: ErrorReply['error'] }[];
+  results: {
+    index: number;
+    caseNumber: string | null;
+    status: 'created' | 'existing' | 'refused';
+    item?: ItemReply;
+    error?: ErrorReply['error'];
+  }[];
   counts: { created: number; existing: number; refused: number };
 }
 
@@ -28,15 +34,24 @@ beforeAll(async () => {
   if (!(await h.db.user.findUnique({ where: { username: 'clerk-secret' } }))) {
     const template = await h.db.user.findUniqueOrThrow({ where: { username: 'clerk' }, include: { fonds: true } });
     await h.db.user.create({
-      data: { username: 'clerk-secret', displayName: '机要经办', roles: ['clerk'], clearance: 'secret', passwordHash: template.passwordHash, fonds: { create: template.fonds.map((f) => ({ fondsId: f.fondsId })) } },
+      data: {
+        username: 'clerk-secret',
+        displayName: '机要经办',
+        roles: ['clerk'],
+        clearance: 'secret',
+        passwordHash: template.passwordHash,
+        fonds: { create: template.fonds.map((f) => ({ fondsId: f.fondsId })) },
+      },
     });
   }
   tokens.clerkSecret = await client.login('clerk-secret');
 });
 afterAll(() => t.close());
 
-const register = (body: Record<string, unknown>, token = tokens.clerk) => client.call<ItemReply & ErrorReply>('POST', '/items', { token, body });
-const batch = (cases: unknown[], token = tokens.clerk) => client.call<BatchReply & ErrorReply>('POST', '/items/batch', { token, body: { cases } });
+const register = (body: Record<string, unknown>, token = tokens.clerk) =>
+  client.call<ItemReply & ErrorReply>('POST', '/items', { token, body });
+const batch = (cases: unknown[], token = tokens.clerk) =>
+  client.call<BatchReply & ErrorReply>('POST', '/items/batch', { token, body: { cases } });
 const itemsOf = (caseNumbers: string[]) => h.db.item.findMany({ where: { caseNumber: { in: caseNumbers } } });
 /** The catalogue's rows that registration writes: items, their history and their audit entries. */
 const catalogueRows = async () => ({
@@ -72,7 +87,9 @@ describe('registration of one case', () => {
     const titled = newCase({ title: '林晓 参保人员登记（补录）' });
     expect((await register(titled)).status).toBe(201);
     expect((await register({ ...titled, title: undefined })).status).toBe(200);
-    expect((await register({ ...titled, title: '另一个题名' })).body.error.details).toEqual([{ field: 'title', problem: 'differs from the registered case' }]);
+    expect((await register({ ...titled, title: '另一个题名' })).body.error.details).toEqual([
+      { field: 'title', problem: 'differs from the registered case' },
+    ]);
   });
 
   it('refuses a handled date in the future of China Standard Time, or before 1949-10-01, and takes today', async () => {
@@ -82,7 +99,11 @@ describe('registration of one case', () => {
       const r = await register(newCase({ handledOn }));
       expect(r.status).toBe(400);
       expect(r.body.error.details!.map((d) => d.field)).toEqual(['handledOn']);
-      expect(r.body.error.message).toMatch(handledOn === '1949-09-30' ? /on or after 1949-10-01/ : /must not be in the future \(today is \d{4}-\d\d-\d\d, China Standard Time\)/);
+      expect(r.body.error.message).toMatch(
+        handledOn === '1949-09-30'
+          ? /on or after 1949-10-01/
+          : /must not be in the future \(today is \d{4}-\d\d-\d\d, China Standard Time\)/,
+      );
     }
     expect(await catalogueRows()).toEqual(before);
     expect((await register(newCase({ handledOn: today }))).status).toBe(201);
@@ -96,27 +117,37 @@ describe('registration of one case', () => {
     expect(r.body.error.message).toBe('you may not register an item at security level secret; your clearance is internal');
     expect(await itemsOf([body.caseNumber])).toEqual([]);
     const logged = await h.db.auditEvent.findFirst({ where: { requestId: r.body.error.requestId } });
-    expect(logged).toMatchObject({ outcome: 'denied', action: 'register', subject: 'fonds:J001', actor: 'clerk', reason: r.body.error.message });
+    expect(logged).toMatchObject({
+      outcome: 'denied',
+      action: 'register',
+      subject: 'fonds:J001',
+      actor: 'clerk',
+      reason: r.body.error.message,
+    });
 
     expect((await register(body, tokens.clerkSecret)).status).toBe(201);
     expect((await register(newCase({ securityLevel: 'confidential' }), tokens.clerkSecret)).status).toBe(403);
   });
 
-  it('refuses a fonds not among the clerk\'s, and a role that does not register, audited', async () => {
+  it("refuses a fonds not among the clerk's, and a role that does not register, audited", async () => {
     const other = await register(newCase({ fonds: 'J002', businessType: 'YB01' }));
     expect(other.status).toBe(403);
     expect(other.body.error.message).toBe('fonds J002 is not among your fonds');
     const archivist = await register(newCase(), tokens.archivist);
     expect(archivist.status).toBe(403);
     expect(archivist.body.error.message).toMatch(/your roles \(archivist\) do not register items/);
-    for (const r of [other, archivist]) expect(await h.db.auditEvent.count({ where: { requestId: r.body.error.requestId, outcome: 'denied' } })).toBe(1);
+    for (const r of [other, archivist])
+      expect(await h.db.auditEvent.count({ where: { requestId: r.body.error.requestId, outcome: 'denied' } })).toBe(1);
     expect((await batch([newCase()], tokens.auditor)).status).toBe(403);
   });
 
   it('never returns an item the clerk may not see: a case number of a secret item is a 409 without its data', async () => {
     const secret = ItemRegistration.parse(newCase({ securityLevel: 'secret', personName: '机密人员' }));
     const { item } = await registerCase(h.db, secret, { name: 'business system' });
-    for (const body of [{ ...secret, securityLevel: 'internal' }, { ...secret, securityLevel: 'internal', personName: '林晓' }]) {
+    for (const body of [
+      { ...secret, securityLevel: 'internal' },
+      { ...secret, securityLevel: 'internal', personName: '林晓' },
+    ]) {
       const r = await register(body);
       expect(r.status).toBe(409);
       expect(r.body.error.message).toBe(`case number ${secret.caseNumber} is already registered in fonds J001, as an item you may not see`);
@@ -124,7 +155,11 @@ describe('registration of one case', () => {
       const raw = JSON.stringify(r.body);
       for (const leak of [item.id, '机密人员', 'secret']) expect(raw).not.toContain(leak);
       const logged = await h.db.auditEvent.findFirst({ where: { requestId: r.body.error.requestId } });
-      expect(logged).toMatchObject({ outcome: 'denied', subject: `item:${item.id}`, reason: "the item's security level is secret; your clearance is internal" });
+      expect(logged).toMatchObject({
+        outcome: 'denied',
+        subject: `item:${item.id}`,
+        reason: "the item's security level is secret; your clearance is internal",
+      });
     }
     // The clerk cleared for it gets it back.
     const cleared = await register({ ...secret }, tokens.clerkSecret);
@@ -161,8 +196,17 @@ describe('registration in batches', () => {
       newCase({ personName: 'a\u0000b' }),
     ];
     const cases = [
-      fresh[0], known, ...refusedCases, { ...known, clerk: '李经办' }, 'not a case', { ...newCase(), caseNumber: undefined },
-      { ...secret, securityLevel: 'internal' }, fresh[1], twice, { ...twice, title: '另一个题名' }, twice,
+      fresh[0],
+      known,
+      ...refusedCases,
+      { ...known, clerk: '李经办' },
+      'not a case',
+      { ...newCase(), caseNumber: undefined },
+      { ...secret, securityLevel: 'internal' },
+      fresh[1],
+      twice,
+      { ...twice, title: '另一个题名' },
+      twice,
     ];
     const before = await catalogueRows();
     const r = await batch(cases);
@@ -212,7 +256,11 @@ describe('registration in batches', () => {
     const full = await batch(cases);
     expect(full.status).toBe(200);
     expect(full.body.counts).toEqual({ created: 1000, existing: 0, refused: 0 });
-    expect(await catalogueRows()).toEqual({ items: before.items + 1000, history: before.history + 1000, registered: before.registered + 1000 });
+    expect(await catalogueRows()).toEqual({
+      items: before.items + 1000,
+      history: before.history + 1000,
+      registered: before.registered + 1000,
+    });
 
     const tooMany = await batch([...cases, newCase()]);
     expect(tooMany.status).toBe(400);
@@ -220,7 +268,11 @@ describe('registration in batches', () => {
     const empty = await batch([]);
     expect(empty.status).toBe(400);
     expect(empty.body.error.details!.map((d) => d.field)).toEqual(['cases']);
-    expect(await catalogueRows()).toEqual({ items: before.items + 1000, history: before.history + 1000, registered: before.registered + 1000 });
+    expect(await catalogueRows()).toEqual({
+      items: before.items + 1000,
+      history: before.history + 1000,
+      registered: before.registered + 1000,
+    });
   });
 
   it('registers each case number once when batches overlapping in case numbers arrive at once', async () => {
@@ -232,10 +284,16 @@ describe('registration in batches', () => {
     });
     const singles = pool.slice(0, 20);
     const before = await catalogueRows();
-    const [batchReplies, singleReplies] = await Promise.all([Promise.all(batches.map((b) => batch(b))), Promise.all(singles.map((c) => register(c)))]);
+    const [batchReplies, singleReplies] = await Promise.all([
+      Promise.all(batches.map((b) => batch(b))),
+      Promise.all(singles.map((c) => register(c))),
+    ]);
     expect(batchReplies.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     expect(singleReplies.every((r) => r.status === 200 || r.status === 201)).toBe(true);
-    const outcomes = [...batchReplies.flatMap((r) => r.body.results.map((x) => [x.caseNumber, x.status, x.item?.id])), ...singleReplies.map((r, i) => [singles[i]!.caseNumber, r.status === 201 ? 'created' : 'existing', r.body.id])];
+    const outcomes = [
+      ...batchReplies.flatMap((r) => r.body.results.map((x) => [x.caseNumber, x.status, x.item?.id])),
+      ...singleReplies.map((r, i) => [singles[i]!.caseNumber, r.status === 201 ? 'created' : 'existing', r.body.id]),
+    ];
     expect(outcomes.filter(([, status]) => status === 'refused')).toEqual([]);
     const sent = new Set(outcomes.map(([caseNumber]) => caseNumber));
     const created = outcomes.filter(([, status]) => status === 'created').map(([caseNumber]) => caseNumber);
@@ -244,14 +302,39 @@ describe('registration in batches', () => {
     expect(items).toHaveLength(sent.size);
     const idOf = new Map(items.map((i) => [i.caseNumber, i.id]));
     for (const [caseNumber, , id] of outcomes) expect(id).toBe(idOf.get(caseNumber!));
-    expect(await catalogueRows()).toEqual({ items: before.items + sent.size, history: before.history + sent.size, registered: before.registered + sent.size });
+    expect(await catalogueRows()).toEqual({
+      items: before.items + sent.size,
+      history: before.history + sent.size,
+      registered: before.registered + sent.size,
+    });
   });
 
   it('is described in the OpenAPI document with its body and reply', async () => {
-    const doc = await client.call<{ paths: Record<string, Record<string, { requestBody: { content: Record<string, { schema: Record<string, unknown> }> }; responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }> }>> }>('GET', '/openapi.json');
+    const doc = await client.call<{
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            requestBody: { content: Record<string, { schema: Record<string, unknown> }> };
+            responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }>;
+          }
+        >
+      >;
+    }>('GET', '/openapi.json');
     const op = doc.body.paths['/items/batch']!.post!;
-    expect(op.requestBody.content['application/json']!.schema).toMatchObject({ properties: { cases: { maxItems: 1000, minItems: 1, items: { required: expect.arrayContaining(['caseNumber', 'citizenId', 'handledOn']) as string[] } } } });
-    expect(op.responses['200']!.content!['application/json']!.schema).toMatchObject({ properties: { results: { type: 'array' }, counts: { type: 'object' } } });
+    expect(op.requestBody.content['application/json']!.schema).toMatchObject({
+      properties: {
+        cases: {
+          maxItems: 1000,
+          minItems: 1,
+          items: { required: expect.arrayContaining(['caseNumber', 'citizenId', 'handledOn']) as string[] },
+        },
+      },
+    });
+    expect(op.responses['200']!.content!['application/json']!.schema).toMatchObject({
+      properties: { results: { type: 'array' }, counts: { type: 'object' } },
+    });
     expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '413']);
     expect(Object.keys(doc.body.paths['/items']!.post!.responses)).toContain('409');
   });

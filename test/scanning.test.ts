@@ -29,7 +29,11 @@ function scanner(device: string): PageSource {
       // The jam strikes on a small frame: the test backend can deadlock (1 run in 20 here) when a fault is
       // injected into a frame larger than its pipe buffer, which would show as a stall instead of a jam.
       const jammed = { ...request, resolution: 75, area: { widthMm: 20, heightMm: 20 }, startIndex: first.nextIndex };
-      return real.scanBatch({ ...jammed, extraOptions: { ...request.extraOptions, 'read-return-value': 'SANE_STATUS_JAMMED' } }, onPage, signal);
+      return real.scanBatch(
+        { ...jammed, extraOptions: { ...request.extraOptions, 'read-return-value': 'SANE_STATUS_JAMMED' } },
+        onPage,
+        signal,
+      );
     },
   };
 }
@@ -53,10 +57,22 @@ async function registered() {
 }
 
 // A stack of ten sheets: the test backend's feeder holds ten, and refills on every run, so the limit stands for the stack.
-const order = { workstation: WORKSTATION, device: 'test:0', source: 'adf', resolution: 200, colour: 'grey', area: AREA, maxPages: 10, extraOptions: { 'test-picture': 'Grid' } };
+const order = {
+  workstation: WORKSTATION,
+  device: 'test:0',
+  source: 'adf',
+  resolution: 200,
+  colour: 'grey',
+  area: AREA,
+  maxPages: 10,
+  extraOptions: { 'test-picture': 'Grid' },
+};
 
 async function capturedPages(itemId: string) {
-  await eventually(async () => ((await h.db.item.findUniqueOrThrow({ where: { id: itemId } })).lifecycleState !== 'registered' ? true : undefined), { timeoutMs: 120_000, what: 'capture' });
+  await eventually(
+    async () => ((await h.db.item.findUniqueOrThrow({ where: { id: itemId } })).lifecycleState !== 'registered' ? true : undefined),
+    { timeoutMs: 120_000, what: 'capture' },
+  );
   return h.db.page.findMany({ where: { itemId }, orderBy: { pageNumber: 'asc' } });
 }
 
@@ -77,10 +93,19 @@ describe('scanning at the window with a real SANE scanner', () => {
     const itemId = await registered();
     jamAfter = 4;
     expect((await client.call('POST', `/items/${itemId}/scan`, { token: clerk, body: order })).status).toBe(202);
-    const stopped = await eventually(async () => {
-      const s = (await client.call<{ capture: { waitingOn: string; fault: { name: string; message: string; pagesDelivered: number } | null } }>('GET', `/items/${itemId}/capture`, { token: manager })).body;
-      return s.capture?.waitingOn === 'operator' ? s.capture : undefined;
-    }, { what: 'the jam to stop the batch' });
+    const stopped = await eventually(
+      async () => {
+        const s = (
+          await client.call<{ capture: { waitingOn: string; fault: { name: string; message: string; pagesDelivered: number } | null } }>(
+            'GET',
+            `/items/${itemId}/capture`,
+            { token: manager },
+          )
+        ).body;
+        return s.capture?.waitingOn === 'operator' ? s.capture : undefined;
+      },
+      { what: 'the jam to stop the batch' },
+    );
     expect(stopped.fault).toMatchObject({ name: 'PaperJamError', pagesDelivered: 4 });
     expect(stopped.fault!.message).toMatch(/jam/i);
     const waiting = (await client.call<{ itemId: string }[]>('GET', '/waiting?on=operator', { token: manager })).body;
@@ -98,10 +123,17 @@ describe('scanning at the window with a real SANE scanner', () => {
   it('refuses a scan the device cannot do, naming the option', async () => {
     const itemId = await registered();
     await client.call('POST', `/items/${itemId}/scan`, { token: clerk, body: { ...order, colour: 'lineart' } });
-    const fault = await eventually(async () => {
-      const s = (await client.call<{ capture: { fault: { name: string; message: string } | null } }>('GET', `/items/${itemId}/capture`, { token: manager })).body;
-      return s.capture?.fault ?? undefined;
-    }, { what: 'the refusal' });
+    const fault = await eventually(
+      async () => {
+        const s = (
+          await client.call<{ capture: { fault: { name: string; message: string } | null } }>('GET', `/items/${itemId}/capture`, {
+            token: manager,
+          })
+        ).body;
+        return s.capture?.fault ?? undefined;
+      },
+      { what: 'the refusal' },
+    );
     expect(fault.name).toBe('UnsupportedScanRequestError');
     expect(fault.message).toMatch(/mode/);
     expect((await h.temporal.workflow.getHandle(`capture-${itemId}`).describe()).status.name).toBe('RUNNING');

@@ -37,8 +37,14 @@ beforeAll(async () => {
   stranger = loadOrCreateSigner(path.join(work, 'keys', 'stranger.pem'));
   const page = { width: 120, height: 90, channels: 3 as const, background: { r: 235, g: 230, b: 220 } };
   const seal = Buffer.from('<svg width="120" height="90"><circle cx="80" cy="50" r="25" fill="none" stroke="red" stroke-width="4"/></svg>');
-  jpeg = await sharp({ create: page }).composite([{ input: seal }]).jpeg({ quality: 80 }).toBuffer();
-  png = await sharp({ create: page }).composite([{ input: seal }]).png().toBuffer();
+  jpeg = await sharp({ create: page })
+    .composite([{ input: seal }])
+    .jpeg({ quality: 80 })
+    .toBuffer();
+  png = await sharp({ create: page })
+    .composite([{ input: seal }])
+    .png()
+    .toBuffer();
 });
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -53,7 +59,16 @@ function citizenId(serial: number): string {
 function pageFile(pageNumber: number, body: Buffer, format: 'jpeg' | 'png'): PackageFile {
   const digests = { sha256: createHash('sha256').update(body).digest('hex'), sm3: createHash('sm3').update(body).digest('hex') };
   const fileName = `${String(pageNumber).padStart(4, '0')}.${format === 'jpeg' ? 'jpg' : 'png'}`;
-  return { pageNumber, fileName, format, size: body.length, ...digests, captureSignature: sender.sign(digests.sm3), signingKeyId: sender.keyId, read: () => Promise.resolve(body) };
+  return {
+    pageNumber,
+    fileName,
+    format,
+    size: body.length,
+    ...digests,
+    captureSignature: sender.sign(digests.sm3),
+    signingKeyId: sender.keyId,
+    read: () => Promise.resolve(body),
+  };
 }
 
 function record(itemNumber: number, title = TITLES[itemNumber - 1] ?? `参保人员登记 ${itemNumber}`): PackageRecord {
@@ -87,7 +102,13 @@ function specOf(records: PackageRecord[], encoding: PackageSpec['encoding'] = 'U
   return {
     packageId: 'YJ-J001-2024-0001',
     createdAt: '2025-01-15T09:30:00+08:00',
-    sender: { agencyCode: '510100', agencyName: '成都市社会保险事业管理局', fondsCode: 'J001', fondsName: '成都市社会保险事业管理局', address: '成都市青羊区' },
+    sender: {
+      agencyCode: '510100',
+      agencyName: '成都市社会保险事业管理局',
+      fondsCode: 'J001',
+      fondsName: '成都市社会保险事业管理局',
+      address: '成都市青羊区',
+    },
     receiver: { name: '成都市档案馆' },
     handedOverBy: '李档案',
     encoding,
@@ -166,7 +187,20 @@ describe('transfer package (移交)', () => {
 
     const run = spawnSync(
       'openssl',
-      ['pkeyutl', '-verify', '-rawin', '-digest', 'sm3', '-pubin', '-inkey', path.join(register, 'signing-key.pem'), '-in', path.join(register, 'handover-register.xml'), '-sigfile', path.join(register, 'handover-register.sig')],
+      [
+        'pkeyutl',
+        '-verify',
+        '-rawin',
+        '-digest',
+        'sm3',
+        '-pubin',
+        '-inkey',
+        path.join(register, 'signing-key.pem'),
+        '-in',
+        path.join(register, 'handover-register.xml'),
+        '-sigfile',
+        path.join(register, 'handover-register.sig'),
+      ],
       { encoding: 'utf8' },
     );
 
@@ -196,7 +230,12 @@ describe('transfer package (移交)', () => {
       [codeOf(1), 'item-1', TITLES[0], ['0001.jpg', '0002.png']],
       [codeOf(2), 'item-2', TITLES[1], ['0001.jpg']],
     ]);
-    expect(records[0]?.files[1]).toMatchObject({ format: 'png', size: png.length, sm3: createHash('sm3').update(png).digest('hex'), signingKeyId: sender.keyId });
+    expect(records[0]?.files[1]).toMatchObject({
+      format: 'png',
+      size: png.length,
+      sm3: createHash('sm3').update(png).digest('hex'),
+      signingKeyId: sender.keyId,
+    });
   });
 
   test('a package written to the object store under a prefix is read back and passes', async () => {
@@ -204,10 +243,21 @@ describe('transfer package (移交)', () => {
     const store: Pick<ObjectStore, 'put' | 'get' | 'list'> = {
       put: (input) => {
         objects.set(`${input.bucket}/${input.key}`, input.body);
-        return Promise.resolve({ bucket: input.bucket, key: input.key, versionId: 'v1', size: input.body.length, ...digestsOf(input.body) });
+        return Promise.resolve({
+          bucket: input.bucket,
+          key: input.key,
+          versionId: 'v1',
+          size: input.body.length,
+          ...digestsOf(input.body),
+        });
       },
       get: (ref) => Promise.resolve(objects.get(`${ref.bucket}/${ref.key}`) ?? Buffer.alloc(0)),
-      list: (bucket, prefix) => Promise.resolve([...objects].filter(([k]) => k.startsWith(`${bucket}/${prefix}`)).map(([k, body]) => ({ key: k.slice(bucket.length + 1), size: body.length }))),
+      list: (bucket, prefix) =>
+        Promise.resolve(
+          [...objects]
+            .filter(([k]) => k.startsWith(`${bucket}/${prefix}`))
+            .map(([k, body]) => ({ key: k.slice(bucket.length + 1), size: body.length })),
+        ),
     };
     await buildPackage(specOf([record(1), record(2)]), s3Target(store, 'packages', 'transfers/YJ-J001-2024-0001'), sender);
 
@@ -225,7 +275,9 @@ describe('transfer package (移交)', () => {
     const report = await checkPackage(directorySource(dir));
 
     expect(report.passed).toBe(false);
-    expect(report.failures).toContainEqual(expect.objectContaining({ property: 'integrity', rule: 'missing-file', archivalCode: codeOf(1), file: missing }));
+    expect(report.failures).toContainEqual(
+      expect.objectContaining({ property: 'integrity', rule: 'missing-file', archivalCode: codeOf(1), file: missing }),
+    );
     expect(failuresOf(report, 'totals').length).toBeGreaterThan(0);
     expect(failuresOf(report, 'register-mismatch')).toContainEqual(expect.objectContaining({ archivalCode: codeOf(1) }));
   });
@@ -250,13 +302,18 @@ describe('transfer package (移交)', () => {
     expect(bagit.output).toContain('0001.jpg');
   });
 
-  test('refuses to build two records under one archival code, and rejects a package where a record claims another record\'s code', async () => {
+  test("refuses to build two records under one archival code, and rejects a package where a record claims another record's code", async () => {
     const twin = { ...record(2), archivalCode: codeOf(1) };
-    await expect(buildPackage(specOf([record(1), twin]), directoryTarget(path.join(work, 'twin')), sender)).rejects.toThrow(PackageLayoutError);
+    await expect(buildPackage(specOf([record(1), twin]), directoryTarget(path.join(work, 'twin')), sender)).rejects.toThrow(
+      PackageLayoutError,
+    );
 
     const dir = await built(specOf([record(1), record(2), record(3)]));
     const metadata = fileIn(dir, `data/records/${codeOf(2)}/metadata.xml`);
-    fs.writeFileSync(metadata, fs.readFileSync(metadata, 'utf8').replace(`<archivalCode>${codeOf(2)}</archivalCode>`, `<archivalCode>${codeOf(1)}</archivalCode>`));
+    fs.writeFileSync(
+      metadata,
+      fs.readFileSync(metadata, 'utf8').replace(`<archivalCode>${codeOf(2)}</archivalCode>`, `<archivalCode>${codeOf(1)}</archivalCode>`),
+    );
 
     const report = await checkPackage(directorySource(dir));
 
@@ -272,7 +329,12 @@ describe('transfer package (移交)', () => {
     const report = await checkPackage(directorySource(dir));
 
     expect(report.failures).toEqual([
-      { property: 'integrity', rule: 'item-number-gap', archivalCode: codeOf(4), message: 'item numbers in J001/SB/2024/D30/YL skip 3 before 4' },
+      {
+        property: 'integrity',
+        rule: 'item-number-gap',
+        archivalCode: codeOf(4),
+        message: 'item numbers in J001/SB/2024/D30/YL skip 3 before 4',
+      },
     ]);
     expect(fs.readFileSync(fileIn(dir, 'data/description.xml'), 'utf8')).toContain('rule="item-number-gap" result="failed"');
   });
@@ -280,11 +342,16 @@ describe('transfer package (移交)', () => {
   test('rejects a hand-over register altered after it was signed', async () => {
     const dir = await built(specOf([record(1), record(2)]));
     const register = fileIn(dir, 'data/register/handover-register.xml');
-    fs.writeFileSync(register, fs.readFileSync(register, 'utf8').replace('<handedOverBy>李档案</handedOverBy>', '<handedOverBy>冒名者</handedOverBy>'));
+    fs.writeFileSync(
+      register,
+      fs.readFileSync(register, 'utf8').replace('<handedOverBy>李档案</handedOverBy>', '<handedOverBy>冒名者</handedOverBy>'),
+    );
 
     const report = await checkPackage(directorySource(dir));
 
-    expect(failuresOf(report, 'register-signature')).toEqual([expect.objectContaining({ property: 'authenticity', file: 'data/register/handover-register.sig' })]);
+    expect(failuresOf(report, 'register-signature')).toEqual([
+      expect.objectContaining({ property: 'authenticity', file: 'data/register/handover-register.sig' }),
+    ]);
   });
 
   test('rejects a register signed by a key the receiver does not trust, though it verifies with the key inside', async () => {
@@ -307,9 +374,13 @@ describe('transfer package (移交)', () => {
 
     const report = await checkPackage(directorySource(dir));
 
-    expect(report.failures).toContainEqual(expect.objectContaining({ property: 'security', rule: 'malware', archivalCode: codeOf(1), file: smuggled }));
+    expect(report.failures).toContainEqual(
+      expect.objectContaining({ property: 'security', rule: 'malware', archivalCode: codeOf(1), file: smuggled }),
+    );
     expect(report.failures).toContainEqual(expect.objectContaining({ property: 'integrity', rule: 'unlisted-file', file: smuggled }));
-    expect(report.failures).toContainEqual(expect.objectContaining({ property: 'usability', rule: 'metadata-readable', archivalCode: codeOf(2), file: metadata }));
+    expect(report.failures).toContainEqual(
+      expect.objectContaining({ property: 'usability', rule: 'metadata-readable', archivalCode: codeOf(2), file: metadata }),
+    );
   });
 
   test('refuses to package a page whose bytes no longer match the digests fixed at capture', async () => {

@@ -26,29 +26,50 @@ afterAll(async () => {
   await t.close();
 });
 
-const call = <T = Record<string, unknown>>(method: string, url: string, user: string, body?: unknown) => t.client.call<T>(method, url, { token: t.tokens[user], body });
+const call = <T = Record<string, unknown>>(method: string, url: string, user: string, body?: unknown) =>
+  t.client.call<T>(method, url, { token: t.tokens[user], body });
 
-interface Failure { rule: string; archivalCode?: string; file?: string; message: string }
+interface Failure {
+  rule: string;
+  archivalCode?: string;
+  file?: string;
+  message: string;
+}
 
 async function until<T extends { status: string }>(url: string, wanted: string[], user = 'manager'): Promise<T> {
-  return eventually(async () => {
-    const v = (await call<T>('GET', url, user)).body;
-    return wanted.includes(v.status) ? v : undefined;
-  }, { timeoutMs: 120_000, what: `${url} to become ${wanted.join(' or ')}` });
+  return eventually(
+    async () => {
+      const v = (await call<T>('GET', url, user)).body;
+      return wanted.includes(v.status) ? v : undefined;
+    },
+    { timeoutMs: 120_000, what: `${url} to become ${wanted.join(' or ')}` },
+  );
 }
 
 /** Numbers and boxes the year's verified items, then hands the chosen boxes (all, by default) to the archive room. */
 async function intoArchiveRoom(year: number, pick: (boxes: string[]) => string[] = (b) => b, fonds = 'J001'): Promise<string[]> {
   const started = await call<{ id: string }>('POST', '/volume-assemblies', 'archivist', { fonds, years: [year] });
-  const run = await until<{ status: string; boxes: { id: string; itemCount: number; pageCount: number }[] }>(`/volume-assemblies/${started.body.id}`, ['assembled', 'failed'], 'archivist');
+  const run = await until<{ status: string; boxes: { id: string; itemCount: number; pageCount: number }[] }>(
+    `/volume-assemblies/${started.body.id}`,
+    ['assembled', 'failed'],
+    'archivist',
+  );
   expect(run.status).toBe('assembled');
   const boxes = run.boxes.filter((b) => pick(run.boxes.map((x) => x.id)).includes(b.id));
   const list = {
-    fonds, boxes: boxes.map((b) => b.id), businessUnit: '养老保险科', handedOverBy: '王经办', receivedBy: '李档案', witness: '周见证',
-    itemCount: boxes.reduce((n, b) => n + b.itemCount, 0), pageCount: boxes.reduce((n, b) => n + b.pageCount, 0),
+    fonds,
+    boxes: boxes.map((b) => b.id),
+    businessUnit: '养老保险科',
+    handedOverBy: '王经办',
+    receivedBy: '李档案',
+    witness: '周见证',
+    itemCount: boxes.reduce((n, b) => n + b.itemCount, 0),
+    pageCount: boxes.reduce((n, b) => n + b.pageCount, 0),
   };
   const handOver = (await call<{ id: string }>('POST', '/hand-overs', 'archivist', list)).body.id;
-  await eventually(async () => ((await call<{ stage: string }>('GET', `/hand-overs/${handOver}`, 'manager')).body.stage === 'submitted' ? true : undefined));
+  await eventually(async () =>
+    (await call<{ stage: string }>('GET', `/hand-overs/${handOver}`, 'manager')).body.stage === 'submitted' ? true : undefined,
+  );
   const placements = boxes.map((b, i) => ({ boxId: b.id, room: 'R02', shelf: `T${year}`, position: i + 1 }));
   expect((await call('POST', `/hand-overs/${handOver}/decision`, 'manager', { decision: 'accept', placements })).status).toBe(200);
   await until(`/hand-overs/${handOver}`, ['accepted']);
@@ -57,7 +78,11 @@ async function intoArchiveRoom(year: number, pick: (boxes: string[]) => string[]
 
 function bagitValidate(dir: string): { ok: boolean; output: string } {
   try {
-    const output = execFileSync('python3', ['-m', 'bagit', '--validate', dir], { env: { ...process.env, PYTHONPATH: path.join(h.config.toolsDir, 'python') }, encoding: 'utf8', stdio: 'pipe' });
+    const output = execFileSync('python3', ['-m', 'bagit', '--validate', dir], {
+      env: { ...process.env, PYTHONPATH: path.join(h.config.toolsDir, 'python') },
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
     return { ok: true, output };
   } catch (err) {
     return { ok: false, output: String((err as { stderr?: string }).stderr ?? err) };
@@ -67,7 +92,24 @@ function bagitValidate(dir: string): { ok: boolean; output: string } {
 function sm2Verifies(bag: string): boolean {
   const register = path.join(bag, 'data/register');
   try {
-    execFileSync('openssl', ['pkeyutl', '-verify', '-rawin', '-digest', 'sm3', '-pubin', '-inkey', 'signing-key.pem', '-in', 'handover-register.xml', '-sigfile', 'handover-register.sig'], { cwd: register, stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'pkeyutl',
+        '-verify',
+        '-rawin',
+        '-digest',
+        'sm3',
+        '-pubin',
+        '-inkey',
+        'signing-key.pem',
+        '-in',
+        'handover-register.xml',
+        '-sigfile',
+        'handover-register.sig',
+      ],
+      { cwd: register, stdio: 'pipe' },
+    );
     return true;
   } catch {
     return false;
@@ -82,10 +124,22 @@ describe('transfer to the city archive', () => {
     const ten = await verifiedItems(h, { count: 2, year, retention: 'D10', pages: 1 });
     await intoArchiveRoom(year);
 
-    const started = await call<{ id: string; packageId: string }>('POST', '/transfers', 'manager', { fonds: 'J001', years: [year], encoding: 'GB18030' });
+    const started = await call<{ id: string; packageId: string }>('POST', '/transfers', 'manager', {
+      fonds: 'J001',
+      years: [year],
+      encoding: 'GB18030',
+    });
     expect(started.status).toBe(202);
-    const sent = await until<{ status: string; records: number; location: string; report: { passed: boolean } }>(`/transfers/${started.body.id}`, ['sent', 'refused']);
-    expect(sent).toMatchObject({ status: 'sent', records: 6, location: `s3://${h.config.s3.buckets.packages}/transfers/${started.body.packageId}/`, report: { passed: true } });
+    const sent = await until<{ status: string; records: number; location: string; report: { passed: boolean } }>(
+      `/transfers/${started.body.id}`,
+      ['sent', 'refused'],
+    );
+    expect(sent).toMatchObject({
+      status: 'sent',
+      records: 6,
+      location: `s3://${h.config.s3.buckets.packages}/transfers/${started.body.packageId}/`,
+      report: { passed: true },
+    });
 
     // The package in the bucket is a bag any BagIt validator accepts, and its register verifies with openssl.
     const store = createObjectStore(h.config.s3);
@@ -103,14 +157,27 @@ describe('transfer to the city archive', () => {
 
     const received = await call<{ id: string }>('POST', '/accessions', 'manager', { source: { kind: 's3', prefix } });
     expect(received.status).toBe(202);
-    const accession = await until<{ status: string; recordsAccepted: number; receiptLocation: string }>(`/accessions/${received.body.id}`, ['accepted', 'rejected']);
-    expect(accession).toMatchObject({ status: 'accepted', recordsAccepted: 6, receiptLocation: `s3://${h.config.s3.buckets.packages}/receipts/${started.body.packageId}/${received.body.id}.json` });
-    const receipt = JSON.parse((await store.get({ bucket: h.config.s3.buckets.packages, key: `receipts/${started.body.packageId}/${received.body.id}.json` })).toString()) as { accepted: boolean; records: number };
+    const accession = await until<{ status: string; recordsAccepted: number; receiptLocation: string }>(`/accessions/${received.body.id}`, [
+      'accepted',
+      'rejected',
+    ]);
+    expect(accession).toMatchObject({
+      status: 'accepted',
+      recordsAccepted: 6,
+      receiptLocation: `s3://${h.config.s3.buckets.packages}/receipts/${started.body.packageId}/${received.body.id}.json`,
+    });
+    const receipt = JSON.parse(
+      (
+        await store.get({ bucket: h.config.s3.buckets.packages, key: `receipts/${started.body.packageId}/${received.body.id}.json` })
+      ).toString(),
+    ) as { accepted: boolean; records: number };
     expect(receipt).toMatchObject({ accepted: true, records: 6 });
 
     await until(`/transfers/${started.body.id}`, ['accepted']);
     const states = async (ids: string[]) => (await h.db.item.findMany({ where: { id: { in: ids } } })).map((i) => i.lifecycleState);
-    await eventually(async () => ((await states([...permanent, ...thirty])).every((s) => s === 'transferred') ? true : undefined), { what: 'custody to pass' });
+    await eventually(async () => ((await states([...permanent, ...thirty])).every((s) => s === 'transferred') ? true : undefined), {
+      what: 'custody to pass',
+    });
     expect(await states(ten)).toEqual(['in_archive_room', 'in_archive_room']);
   });
 
@@ -119,7 +186,11 @@ describe('transfer to the city archive', () => {
     await verifiedItems(h, { count: 3, year, retention: 'Y', pages: 2 });
     await intoArchiveRoom(year);
     const out = `out-${year}`;
-    const started = await call<{ id: string; packageId: string }>('POST', '/transfers', 'manager', { fonds: 'J001', years: [year], target: { kind: 'directory', path: out } });
+    const started = await call<{ id: string; packageId: string }>('POST', '/transfers', 'manager', {
+      fonds: 'J001',
+      years: [year],
+      target: { kind: 'directory', path: out },
+    });
     expect((await until<{ status: string }>(`/transfers/${started.body.id}`, ['sent', 'refused'])).status).toBe('sent');
     const root = h.config.transfer.directoryRoot;
     const bag = path.join(root, out, started.body.packageId);
@@ -150,7 +221,10 @@ describe('transfer to the city archive', () => {
     const reports: Record<string, Failure[]> = {};
     for (const [name, dir] of Object.entries(cases)) {
       const id = (await call<{ id: string }>('POST', '/accessions', 'manager', { source: { kind: 'directory', path: dir } })).body.id;
-      const a = await until<{ status: string; report: { failures: Failure[] }; recordsAccepted: number }>(`/accessions/${id}`, ['accepted', 'rejected']);
+      const a = await until<{ status: string; report: { failures: Failure[] }; recordsAccepted: number }>(`/accessions/${id}`, [
+        'accepted',
+        'rejected',
+      ]);
       expect(a.status).toBe('rejected');
       expect(a.recordsAccepted).toBe(0);
       reports[name] = a.report.failures;
@@ -159,14 +233,22 @@ describe('transfer to the city archive', () => {
     expect(reports.changed).toContainEqual(expect.objectContaining({ rule: 'digest-mismatch', archivalCode: records[1] }));
     expect(reports.forged).toContainEqual(expect.objectContaining({ rule: 'register-signature' }));
     // The receiver's rejection reaches the sender: the transfer is rejected and its records are free to go again.
-    const rejected = await until<{ status: string; receipt: { accepted: boolean; failures: Failure[] } }>(`/transfers/${started.body.id}`, ['rejected']);
+    const rejected = await until<{ status: string; receipt: { accepted: boolean; failures: Failure[] } }>(`/transfers/${started.body.id}`, [
+      'rejected',
+    ]);
     expect(rejected.receipt.accepted).toBe(false);
     expect(await h.db.item.count({ where: { transferId: started.body.id } })).toBe(0);
 
-    const again = await call<{ id: string; packageId: string }>('POST', '/transfers', 'manager', { fonds: 'J001', years: [year], target: { kind: 'directory', path: out } });
+    const again = await call<{ id: string; packageId: string }>('POST', '/transfers', 'manager', {
+      fonds: 'J001',
+      years: [year],
+      target: { kind: 'directory', path: out },
+    });
     expect((await until<{ status: string }>(`/transfers/${again.body.id}`, ['sent', 'refused'])).status).toBe('sent');
     const resent = path.join(root, out, again.body.packageId);
-    const original = (await call<{ id: string }>('POST', '/accessions', 'manager', { source: { kind: 'directory', path: path.relative(root, resent) } })).body.id;
+    const original = (
+      await call<{ id: string }>('POST', '/accessions', 'manager', { source: { kind: 'directory', path: path.relative(root, resent) } })
+    ).body.id;
     expect((await until<{ status: string }>(`/accessions/${original}`, ['accepted', 'rejected'])).status).toBe('accepted');
     await until(`/transfers/${again.body.id}`, ['accepted']);
     expect(fs.existsSync(path.join(root, out, `${again.body.packageId}.receipt-${original}.json`))).toBe(true);
@@ -181,13 +263,19 @@ describe('transfer to the city archive', () => {
     const refused = await until<{ status: string; report: { failures: Failure[] } }>(`/transfers/${started.body.id}`, ['refused', 'sent']);
     expect(refused.status).toBe('refused');
     expect(refused.report.failures).toContainEqual(expect.objectContaining({ rule: 'item-number-gap' }));
-    expect((await h.db.item.findMany({ where: { id: { in: items } } })).every((i) => i.transferId === null && i.lifecycleState !== 'transferred')).toBe(true);
+    expect(
+      (await h.db.item.findMany({ where: { id: { in: items } } })).every(
+        (i) => i.transferId === null && i.lifecycleState !== 'transferred',
+      ),
+    ).toBe(true);
   });
 
   it('numbers, checks and receives records under a fonds’ own code template', async () => {
     const code = `K${String(base).slice(-3)}`;
     const j001 = await h.db.fonds.findUniqueOrThrow({ where: { code: 'J001' } });
-    const fonds = await h.db.fonds.create({ data: { code, name: '示范市工伤保险科', orgCode: 'GS', agencyId: j001.agencyId, schemeId: j001.schemeId } });
+    const fonds = await h.db.fonds.create({
+      data: { code, name: '示范市工伤保险科', orgCode: 'GS', agencyId: j001.agencyId, schemeId: j001.schemeId },
+    });
     madeFonds.push(fonds.id);
     for (const username of ['archivist', 'manager']) {
       const user = await h.db.user.findUniqueOrThrow({ where: { username } });
@@ -195,8 +283,13 @@ describe('transfer to the city archive', () => {
     }
     const template = '{fonds}·{year}·{retention}-{category}-{org}-{item:5}';
     expect((await call('POST', `/fonds/${code}/arrangement`, 'archivist', { referenceCodeTemplate: template })).status).toBe(403);
-    expect((await call('POST', `/fonds/${code}/arrangement`, 'manager', { referenceCodeTemplate: '{fonds}-{year}-{item:4}' })).status).toBe(400);
-    const arranged = await call<{ example: string }>('POST', `/fonds/${code}/arrangement`, 'manager', { referenceCodeTemplate: template, boxCapacity: 2 });
+    expect((await call('POST', `/fonds/${code}/arrangement`, 'manager', { referenceCodeTemplate: '{fonds}-{year}-{item:4}' })).status).toBe(
+      400,
+    );
+    const arranged = await call<{ example: string }>('POST', `/fonds/${code}/arrangement`, 'manager', {
+      referenceCodeTemplate: template,
+      boxCapacity: 2,
+    });
     expect(arranged.status).toBe(200);
     expect(arranged.body.example).toBe(`${code}·2024·D30-SB-GS-00123`);
 
@@ -205,17 +298,30 @@ describe('transfer to the city archive', () => {
     await intoArchiveRoom(year, (b) => b, code);
     const items = await h.db.item.findMany({ where: { fondsId: fonds.id }, orderBy: { itemNumber: 'asc' } });
     expect(items.map((i) => i.archivalCode)).toEqual([1, 2, 3].map((n) => `${code}·${year}·Y-SB-GS-0000${n}`));
-    expect((await call('POST', `/fonds/${code}/arrangement`, 'manager', { referenceCodeTemplate: '{fonds}-{category}·{year}-{retention}-{org}-{item:4}' })).status).toBe(409);
+    expect(
+      (
+        await call('POST', `/fonds/${code}/arrangement`, 'manager', {
+          referenceCodeTemplate: '{fonds}-{category}·{year}-{retention}-{org}-{item:4}',
+        })
+      ).status,
+    ).toBe(409);
 
     const started = await call<{ id: string; packageId: string }>('POST', '/transfers', 'manager', { fonds: code, years: [year] });
     expect((await until<{ status: string }>(`/transfers/${started.body.id}`, ['sent', 'refused'])).status).toBe('sent');
-    const received = (await call<{ id: string }>('POST', '/accessions', 'manager', { source: { kind: 's3', prefix: `transfers/${started.body.packageId}/` } })).body.id;
+    const received = (
+      await call<{ id: string }>('POST', '/accessions', 'manager', {
+        source: { kind: 's3', prefix: `transfers/${started.body.packageId}/` },
+      })
+    ).body.id;
     expect((await until<{ status: string }>(`/accessions/${received}`, ['accepted', 'rejected'])).status).toBe('accepted');
   });
 
   it('refuses a transfer of retention periods the city archive does not take, and a folder outside the transfer root', async () => {
     expect((await call('POST', '/transfers', 'manager', { fonds: 'J001', years: [base], retentionPeriods: ['D10'] })).status).toBe(400);
-    expect((await call('POST', '/transfers', 'manager', { fonds: 'J001', years: [base], target: { kind: 'directory', path: '../../etc' } })).status).toBe(400);
+    expect(
+      (await call('POST', '/transfers', 'manager', { fonds: 'J001', years: [base], target: { kind: 'directory', path: '../../etc' } }))
+        .status,
+    ).toBe(400);
     expect((await call('POST', '/transfers', 'archivist', { fonds: 'J001', years: [base] })).status).toBe(403);
     expect((await call('POST', '/accessions', 'archivist', { source: { kind: 's3', prefix: 'transfers/x/' } })).status).toBe(403);
   });

@@ -161,7 +161,10 @@ describe('spine labels (盒脊)', () => {
   test('prints one 30 × 220 mm label per box with its fonds, year, retention, organisation, item range and box number', async () => {
     const path = saved('spines.pdf', await spineLabelsToPdf(boxes, font));
     expect(pageCount(path)).toBe(2);
-    const [width, height] = /Page size:\s+([\d.]+) x ([\d.]+) pts/.exec(run('pdfinfo', path))!.slice(1).map((pt) => Math.round((Number(pt) * 25.4) / 72));
+    const [width, height] = /Page size:\s+([\d.]+) x ([\d.]+) pts/
+      .exec(run('pdfinfo', path))!
+      .slice(1)
+      .map((pt) => Math.round((Number(pt) * 25.4) / 72));
     expect([width, height]).toEqual([30, 220]);
     const label = compact(pageText(path, 2));
     for (const part of ['J001', '2024', '30年', 'YL', '0026', '0028', '0002', second.boxBarcode]) expect(label).toContain(part);

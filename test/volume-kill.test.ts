@@ -17,7 +17,8 @@ afterAll(async () => {
   await t.close();
 });
 
-const call = <T = Record<string, unknown>>(method: string, url: string, body?: unknown) => t.client.call<T>(method, url, { token: t.tokens.archivist, body });
+const call = <T = Record<string, unknown>>(method: string, url: string, body?: unknown) =>
+  t.client.call<T>(method, url, { token: t.tokens.archivist, body });
 
 /** A fonds of the test's own, boxes of 50 items, so its numbering groups hold only this test's items. */
 async function ownFonds(): Promise<{ id: string; code: string }> {
@@ -25,7 +26,17 @@ async function ownFonds(): Promise<{ id: string; code: string }> {
   let code: string;
   do code = `V${randomInt(1000).toString().padStart(3, '0')}`;
   while (await h.db.fonds.findUnique({ where: { code } }));
-  const fonds = await h.db.fonds.create({ data: { code, name: '组卷测试科', orgCode: 'ZJ', agencyId: j001.agencyId, schemeId: j001.schemeId, boxCapacity: 50, boxCapacityUnit: 'items' } });
+  const fonds = await h.db.fonds.create({
+    data: {
+      code,
+      name: '组卷测试科',
+      orgCode: 'ZJ',
+      agencyId: j001.agencyId,
+      schemeId: j001.schemeId,
+      boxCapacity: 50,
+      boxCapacityUnit: 'items',
+    },
+  });
   madeFonds.push(fonds.id);
   const archivist = await h.db.user.findUniqueOrThrow({ where: { username: 'archivist' } });
   await h.db.userFonds.create({ data: { userId: archivist.id, fondsId: fonds.id } });
@@ -36,7 +47,10 @@ describe('volume assembly with a worker killed mid-way', () => {
   it('is finished by another worker: every item numbered without gaps, boxed once and moved to assembled once', async () => {
     const fonds = await ownFonds();
     const year = 2000 + randomInt(20);
-    const groups = [['D30', 1300], ['D10', 700]] as const;
+    const groups = [
+      ['D30', 1300],
+      ['D10', 700],
+    ] as const;
     for (const [retention, count] of groups) await verifiedItems(h, { fonds: fonds.code, count, year, retention, pages: 1 });
 
     const doomed = await killableWorker(h.config.temporal.taskQueue);
@@ -58,29 +72,47 @@ describe('volume assembly with a worker killed mid-way', () => {
 
     // The server notices the dead worker when its heartbeats stop, and the numbering is taken up where it stopped.
     await h.startWorker();
-    const view = await eventually(async () => {
-      const v = (await call<{ status: string; items: number; error: string | null }>('GET', `/volume-assemblies/${assemblyId}`)).body;
-      if (v.status === 'failed') throw new Error(`the assembly failed: ${v.error}`);
-      return v.status === 'assembled' ? v : undefined;
-    }, { timeoutMs: 300_000, what: 'the assembly to finish' });
+    const view = await eventually(
+      async () => {
+        const v = (await call<{ status: string; items: number; error: string | null }>('GET', `/volume-assemblies/${assemblyId}`)).body;
+        if (v.status === 'failed') throw new Error(`the assembly failed: ${v.error}`);
+        return v.status === 'assembled' ? v : undefined;
+      },
+      { timeoutMs: 300_000, what: 'the assembly to finish' },
+    );
     expect(view.items).toBe(2000);
 
-    const items = await h.db.item.findMany({ where: { fondsId: fonds.id }, include: { box: true }, orderBy: [{ retentionPeriod: 'asc' }, { itemNumber: 'asc' }] });
+    const items = await h.db.item.findMany({
+      where: { fondsId: fonds.id },
+      include: { box: true },
+      orderBy: [{ retentionPeriod: 'asc' }, { itemNumber: 'asc' }],
+    });
     expect(items).toHaveLength(2000);
     expect(items.every((i) => i.lifecycleState === 'assembled' && i.box?.assemblyId === assemblyId)).toBe(true);
     for (const [retention, count] of groups) {
       const group = items.filter((i) => i.retentionPeriod === retention);
       expect(group.map((i) => i.itemNumber)).toEqual(Array.from({ length: count }, (_, n) => n + 1));
       // Each number lies in exactly one box: the group's boxes are numbered 1..m and their ranges follow on without overlap.
-      const boxes = await h.db.box.findMany({ where: { fondsId: fonds.id, retentionPeriod: retention }, include: { _count: { select: { items: true } } }, orderBy: { boxNumber: 'asc' } });
+      const boxes = await h.db.box.findMany({
+        where: { fondsId: fonds.id, retentionPeriod: retention },
+        include: { _count: { select: { items: true } } },
+        orderBy: { boxNumber: 'asc' },
+      });
       expect(boxes.map((b) => b.boxNumber)).toEqual(Array.from({ length: boxes.length }, (_, n) => n + 1));
-      expect(boxes.map((b) => [b.firstItemNumber, b.lastItemNumber])).toEqual(boxes.map((_, n) => [n * 50 + 1, Math.min((n + 1) * 50, count)]));
+      expect(boxes.map((b) => [b.firstItemNumber, b.lastItemNumber])).toEqual(
+        boxes.map((_, n) => [n * 50 + 1, Math.min((n + 1) * 50, count)]),
+      );
       expect(boxes.every((b) => b._count.items > 0 && b._count.items === b.itemCount && b.assemblyId === assemblyId)).toBe(true);
-      expect(group.filter((i) => i.itemNumber! < i.box!.firstItemNumber || i.itemNumber! > i.box!.lastItemNumber).map((i) => i.archivalCode)).toEqual([]);
+      expect(
+        group.filter((i) => i.itemNumber! < i.box!.firstItemNumber || i.itemNumber! > i.box!.lastItemNumber).map((i) => i.archivalCode),
+      ).toEqual([]);
     }
 
     // One move to assembled per item, by the assembly's transition, with its audit row.
-    const moves = await h.db.lifecycleEvent.findMany({ where: { toState: 'assembled', item: { fondsId: fonds.id } }, select: { itemId: true, fromState: true, transitionId: true } });
+    const moves = await h.db.lifecycleEvent.findMany({
+      where: { toState: 'assembled', item: { fondsId: fonds.id } },
+      select: { itemId: true, fromState: true, transitionId: true },
+    });
     expect(moves).toHaveLength(2000);
     expect(new Set(moves.map((m) => m.itemId)).size).toBe(2000);
     expect(moves.every((m) => m.fromState === 'verified' && m.transitionId === `volume-assembly/${assemblyId}/${m.itemId}`)).toBe(true);

@@ -26,20 +26,34 @@ afterAll(async () => {
   await t.close();
 });
 
-const call = <T = Record<string, unknown>>(method: string, url: string, user: string, body?: unknown) => t.client.call<T>(method, url, { token: t.tokens[user], body });
+const call = <T = Record<string, unknown>>(method: string, url: string, user: string, body?: unknown) =>
+  t.client.call<T>(method, url, { token: t.tokens[user], body });
 
-interface AssemblyView { id: string; status: string; items: number; boxes: { id: string; boxNumber: number; itemCount: number; pageCount: number }[]; documents: { name: string; href: string }[] }
+interface AssemblyView {
+  id: string;
+  status: string;
+  items: number;
+  boxes: { id: string; boxNumber: number; itemCount: number; pageCount: number }[];
+  documents: { name: string; href: string }[];
+}
 
 async function assembled(id: string): Promise<AssemblyView> {
-  return eventually(async () => {
-    const view = (await call<AssemblyView>('GET', `/volume-assemblies/${id}`, 'archivist')).body;
-    if (view.status === 'failed') throw new Error(`assembly failed: ${JSON.stringify(view)}`);
-    return view.status === 'assembled' ? view : undefined;
-  }, { timeoutMs: 120_000, what: `assembly ${id}` });
+  return eventually(
+    async () => {
+      const view = (await call<AssemblyView>('GET', `/volume-assemblies/${id}`, 'archivist')).body;
+      if (view.status === 'failed') throw new Error(`assembly failed: ${JSON.stringify(view)}`);
+      return view.status === 'assembled' ? view : undefined;
+    },
+    { timeoutMs: 120_000, what: `assembly ${id}` },
+  );
 }
 
 async function groupOf(year: number, retentionPeriod: 'D30' | 'D10') {
-  return h.db.item.findMany({ where: { fonds: { code: 'J002' }, year, retentionPeriod }, include: { box: true }, orderBy: { itemNumber: 'asc' } });
+  return h.db.item.findMany({
+    where: { fonds: { code: 'J002' }, year, retentionPeriod },
+    include: { box: true },
+    orderBy: { itemNumber: 'asc' },
+  });
 }
 
 describe('volume assembly', () => {
@@ -48,20 +62,33 @@ describe('volume assembly', () => {
     await verifiedItems(h, { fonds: 'J002', count: 9, year: base, retention: 'D10', pages: 1 });
     await verifiedItems(h, { fonds: 'J002', count: 11, year: base + 1, retention: 'D30', pages: 1 });
 
-    const orders = [{ years: [base, base + 1] }, { years: [base] }, { years: [base + 1], retentionPeriods: ['D30'] }, { years: [base, base + 1] }];
-    const started = await Promise.all(orders.map((o) => call<AssemblyView>('POST', '/volume-assemblies', 'archivist', { fonds: 'J002', ...o })));
+    const orders = [
+      { years: [base, base + 1] },
+      { years: [base] },
+      { years: [base + 1], retentionPeriods: ['D30'] },
+      { years: [base, base + 1] },
+    ];
+    const started = await Promise.all(
+      orders.map((o) => call<AssemblyView>('POST', '/volume-assemblies', 'archivist', { fonds: 'J002', ...o })),
+    );
     expect(started.map((s) => s.status)).toEqual([202, 202, 202, 202]);
     const runs = await Promise.all(started.map((s) => assembled(s.body.id)));
     expect(runs.reduce((n, r) => n + r.items, 0)).toBe(43);
 
-    for (const [year, retention, count] of [[base, 'D30', 23], [base, 'D10', 9], [base + 1, 'D30', 11]] as const) {
+    for (const [year, retention, count] of [
+      [base, 'D30', 23],
+      [base, 'D10', 9],
+      [base + 1, 'D30', 11],
+    ] as const) {
       const items = await groupOf(year, retention);
       expect(items).toHaveLength(count);
       expect(items.map((i) => i.itemNumber)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
       expect(items.every((i) => i.lifecycleState === 'assembled' && i.box !== null)).toBe(true);
       // Numbered, boxed and assembled together: one move per item, by the assembly that boxed it.
       const moves = await h.db.lifecycleEvent.findMany({ where: { itemId: { in: items.map((i) => i.id) }, toState: 'assembled' } });
-      expect(moves.map((m) => [m.itemId, m.fromState, m.actor, m.transitionId]).sort()).toEqual(items.map((i) => [i.id, 'verified', 'archivist', `volume-assembly/${i.box!.assemblyId}/${i.id}`]).sort());
+      expect(moves.map((m) => [m.itemId, m.fromState, m.actor, m.transitionId]).sort()).toEqual(
+        items.map((i) => [i.id, 'verified', 'archivist', `volume-assembly/${i.box!.assemblyId}/${i.id}`]).sort(),
+      );
       expect(items[0]!.archivalCode).toBe(`J002-SB·${year}-${retention}-YB-0001`);
       expect(items[0]!.barcode).toBe(`J002-SB-${year}-${retention}-YB-0001`);
       for (const item of items) {
@@ -81,11 +108,21 @@ describe('volume assembly', () => {
 
   it('prints a catalogue, as PDF and Excel, that lists exactly the box’s items in order', async () => {
     await verifiedItems(h, { fonds: 'J002', count: 9, year: base + 2, retention: 'D30', pages: 2 });
-    const run = await assembled((await call<AssemblyView>('POST', '/volume-assemblies', 'archivist', { fonds: 'J002', years: [base + 2] })).body.id);
-    expect(run.documents.map((d) => d.name).sort()).toEqual(['catalogue.pdf', 'catalogue.xlsx', 'item-labels.pdf', 'note-sheets.pdf', 'spine-labels.pdf']);
+    const run = await assembled(
+      (await call<AssemblyView>('POST', '/volume-assemblies', 'archivist', { fonds: 'J002', years: [base + 2] })).body.id,
+    );
+    expect(run.documents.map((d) => d.name).sort()).toEqual([
+      'catalogue.pdf',
+      'catalogue.xlsx',
+      'item-labels.pdf',
+      'note-sheets.pdf',
+      'spine-labels.pdf',
+    ]);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lantai-volume-'));
     const fetchDoc = async (name: string) => {
-      const res = await fetch(`${t.api.url}/volume-assemblies/${run.id}/documents/${name}`, { headers: { authorization: `Bearer ${t.tokens.archivist}` } });
+      const res = await fetch(`${t.api.url}/volume-assemblies/${run.id}/documents/${name}`, {
+        headers: { authorization: `Bearer ${t.tokens.archivist}` },
+      });
       expect(res.status).toBe(200);
       const file = path.join(dir, name);
       fs.writeFileSync(file, Buffer.from(await res.arrayBuffer()));
@@ -103,7 +140,11 @@ describe('volume assembly', () => {
     expect(workbook.worksheets).toHaveLength(2);
     const listed = workbook.worksheets.flatMap((sheet) => {
       const rows: string[] = [];
-      sheet.eachRow((row) => { const v = row.values as unknown[]; const code = v.find((c) => typeof c === 'string' && c.startsWith('J002-')); if (code) rows.push(code as string); });
+      sheet.eachRow((row) => {
+        const v = row.values as unknown[];
+        const code = v.find((c) => typeof c === 'string' && c.startsWith('J002-'));
+        if (code) rows.push(code as string);
+      });
       return rows;
     });
     expect(listed).toEqual(codes);
@@ -116,8 +157,17 @@ describe('volume assembly', () => {
 
   it('replays an assembly begun before items were assembled as they were numbered, which still moves them itself', async () => {
     // Recorded by the Lantai before the change: numberAndBox, markAssembled, produceVolumeDocuments, finishAssembly.
-    const history = temporal.api.history.v1.History.fromObject(JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures/histories/assemble-volumes-before-assembled-when-numbered.json'), 'utf8')) as Record<string, unknown>);
-    expect(history.events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [])).toEqual(['numberAndBox', 'markAssembled', 'produceVolumeDocuments', 'finishAssembly']);
+    const history = temporal.api.history.v1.History.fromObject(
+      JSON.parse(
+        fs.readFileSync(path.join(__dirname, 'fixtures/histories/assemble-volumes-before-assembled-when-numbered.json'), 'utf8'),
+      ) as Record<string, unknown>,
+    );
+    expect(history.events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [])).toEqual([
+      'numberAndBox',
+      'markAssembled',
+      'produceVolumeDocuments',
+      'finishAssembly',
+    ]);
     await Worker.runReplayHistory({ workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } }, history);
   });
 
@@ -131,10 +181,21 @@ describe('volume assembly', () => {
 describe('hand-over to the archive room', () => {
   it('is returned with reasons when the count disagrees, then resubmitted and accepted, and the boxes are shelved', async () => {
     await verifiedItems(h, { fonds: 'J002', count: 8, year: base + 3, retention: 'D30', pages: 2 });
-    const run = await assembled((await call<AssemblyView>('POST', '/volume-assemblies', 'archivist', { fonds: 'J002', years: [base + 3] })).body.id);
+    const run = await assembled(
+      (await call<AssemblyView>('POST', '/volume-assemblies', 'archivist', { fonds: 'J002', years: [base + 3] })).body.id,
+    );
     const boxes = run.boxes.map((b) => b.id);
     expect(boxes).toHaveLength(2);
-    const list = { fonds: 'J002', boxes, businessUnit: '医疗保险科', itemCount: 8, pageCount: 15, handedOverBy: '王经办', receivedBy: '李档案', witness: '周见证' };
+    const list = {
+      fonds: 'J002',
+      boxes,
+      businessUnit: '医疗保险科',
+      itemCount: 8,
+      pageCount: 15,
+      handedOverBy: '王经办',
+      receivedBy: '李档案',
+      witness: '周见证',
+    };
     const submitted = await call<{ id: string }>('POST', '/hand-overs', 'archivist', list);
     expect(submitted.status).toBe(202);
     const id = submitted.body.id;
@@ -146,30 +207,57 @@ describe('hand-over to the archive room', () => {
     });
     expect(counted.discrepancies).toEqual(['the list declares 15 pages; its boxes hold 16']);
     const placements = boxes.map((boxId, i) => ({ boxId, room: 'R01', shelf: `S${base}`, position: i + 1 }));
-    const refused = await call<{ error: { message: string } }>('POST', `/hand-overs/${id}/decision`, 'manager', { decision: 'accept', placements });
+    const refused = await call<{ error: { message: string } }>('POST', `/hand-overs/${id}/decision`, 'manager', {
+      decision: 'accept',
+      placements,
+    });
     expect(refused.status).toBe(409);
     expect(refused.body.error.message).toMatch(/count does not agree/);
     expect((await call('POST', `/hand-overs/${id}/decision`, 'archivist', { decision: 'return', reasons: ['页数不符'] })).status).toBe(403);
-    expect((await call('POST', `/hand-overs/${id}/decision`, 'manager', { decision: 'return', reasons: ['页数不符：实有16页'] })).status).toBe(200);
-    expect((await call('POST', `/hand-overs/${id}/resubmission`, 'archivist', { itemCount: 8, pageCount: 16, note: '已重新清点页数' })).status).toBe(200);
+    expect(
+      (await call('POST', `/hand-overs/${id}/decision`, 'manager', { decision: 'return', reasons: ['页数不符：实有16页'] })).status,
+    ).toBe(200);
+    expect(
+      (await call('POST', `/hand-overs/${id}/resubmission`, 'archivist', { itemCount: 8, pageCount: 16, note: '已重新清点页数' })).status,
+    ).toBe(200);
 
-    await eventually(async () => ((await call<{ stage: string; discrepancies: string[] }>('GET', `/hand-overs/${id}`, 'manager')).body.stage === 'submitted' ? true : undefined));
+    await eventually(async () =>
+      (await call<{ stage: string; discrepancies: string[] }>('GET', `/hand-overs/${id}`, 'manager')).body.stage === 'submitted'
+        ? true
+        : undefined,
+    );
     const half = await call('POST', `/hand-overs/${id}/decision`, 'manager', { decision: 'accept', placements: placements.slice(0, 1) });
     expect(half.status).toBe(409);
-    const accepted = await call<{ shelfBarcodes: string[] }>('POST', `/hand-overs/${id}/decision`, 'manager', { decision: 'accept', placements });
+    const accepted = await call<{ shelfBarcodes: string[] }>('POST', `/hand-overs/${id}/decision`, 'manager', {
+      decision: 'accept',
+      placements,
+    });
     expect(accepted.status).toBe(200);
     expect(accepted.body.shelfBarcodes).toEqual([`SHELF-R01-S${base}`]);
 
     const done = await eventually(async () => {
-      const v = (await call<{ status: string; rounds: { kind: string }[]; boxes: { location: { room: string; shelf: string; position: number } }[] }>('GET', `/hand-overs/${id}`, 'manager')).body;
+      const v = (
+        await call<{
+          status: string;
+          rounds: { kind: string }[];
+          boxes: { location: { room: string; shelf: string; position: number } }[];
+        }>('GET', `/hand-overs/${id}`, 'manager')
+      ).body;
       return v.status === 'accepted' ? v : undefined;
     });
     expect(done.rounds.map((r) => r.kind)).toEqual(['returned', 'resubmitted']);
-    expect(done.boxes.map((b) => b.location)).toEqual(placements.map((p) => ({ room: 'R01', shelf: p.shelf, position: p.position, shelfBarcode: `SHELF-R01-S${base}` })));
+    expect(done.boxes.map((b) => b.location)).toEqual(
+      placements.map((p) => ({ room: 'R01', shelf: p.shelf, position: p.position, shelfBarcode: `SHELF-R01-S${base}` })),
+    );
     const items = await groupOf(base + 3, 'D30');
-    await eventually(async () => ((await groupOf(base + 3, 'D30')).every((i) => i.lifecycleState === 'in_archive_room') ? true : undefined), { what: 'custody to change' });
+    await eventually(
+      async () => ((await groupOf(base + 3, 'D30')).every((i) => i.lifecycleState === 'in_archive_room') ? true : undefined),
+      { what: 'custody to change' },
+    );
     expect(items.every((i) => i.box!.checkedBy === '李档案')).toBe(true);
-    const labels = await fetch(`${t.api.url}/hand-overs/${id}/shelf-labels.pdf`, { headers: { authorization: `Bearer ${t.tokens.manager}` } });
+    const labels = await fetch(`${t.api.url}/hand-overs/${id}/shelf-labels.pdf`, {
+      headers: { authorization: `Bearer ${t.tokens.manager}` },
+    });
     expect(labels.status).toBe(200);
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lantai-shelf-')), 'shelf-labels.pdf');
     fs.writeFileSync(file, Buffer.from(await labels.arrayBuffer()));

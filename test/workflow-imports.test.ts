@@ -70,9 +70,7 @@ export function describeFonds(code: string) { return new PrismaClient().fonds.fi
     });
 
     expect(findWorkflowImportViolations(root)).toEqual([
-      expect.stringContaining(
-        `workflows/transfer.ts -> shared/fonds.ts -> shared/fonds-lookup/index.ts imports '@prisma/client'`,
-      ),
+      expect.stringContaining(`workflows/transfer.ts -> shared/fonds.ts -> shared/fonds-lookup/index.ts imports '@prisma/client'`),
     ]);
   });
 

@@ -15,9 +15,12 @@ const REQUIRED_FILES = [
 const LAYOUT_FILES = new Set<string>(Object.values(PACKAGE_LAYOUT));
 
 export function structureFailures(found: Found): PackageFailure[] {
-  const failures = REQUIRED_FILES.filter((p) => !found.listed.has(p)).map((p) => failure('package-structure', `${p} is missing from the package`, { file: p }));
+  const failures = REQUIRED_FILES.filter((p) => !found.listed.has(p)).map((p) =>
+    failure('package-structure', `${p} is missing from the package`, { file: p }),
+  );
   for (const path of found.listed.keys()) {
-    if (path.startsWith('data/') && !LAYOUT_FILES.has(path) && codeOfPath(path) === undefined) failures.push(failure('package-structure', `${path} has no place in a transfer package`, { file: path }));
+    if (path.startsWith('data/') && !LAYOUT_FILES.has(path) && codeOfPath(path) === undefined)
+      failures.push(failure('package-structure', `${path} has no place in a transfer package`, { file: path }));
   }
   const bagit = found.bodies.get('bagit.txt');
   if (bagit && bagit.toString('utf8').replace(/\r\n?/g, '\n') !== BAGIT_TXT) {
@@ -47,13 +50,16 @@ export function manifestFailures(found: Found): PackageFailure[] {
     if (!manifest) continue;
     for (const [path, digest] of manifest.digests) {
       const facts = found.facts.get(path);
-      if (!path.startsWith('data/')) failures.push(failure('package-structure', `${name} lists ${path}, which is not payload`, { file: name }));
+      if (!path.startsWith('data/'))
+        failures.push(failure('package-structure', `${name} lists ${path}, which is not payload`, { file: name }));
       else if (!found.listed.has(path)) listedButAbsent.set(path, [...(listedButAbsent.get(path) ?? []), name]);
-      else if (facts && facts[algorithm] !== digest) failures.push(failure('digest-mismatch', `${path}: ${algorithm} is ${facts[algorithm]}, ${name} says ${digest}`, at(path)));
+      else if (facts && facts[algorithm] !== digest)
+        failures.push(failure('digest-mismatch', `${path}: ${algorithm} is ${facts[algorithm]}, ${name} says ${digest}`, at(path)));
     }
     for (const path of payload) if (!manifest.digests.has(path)) absentFrom.set(path, [...(absentFrom.get(path) ?? []), name]);
   }
-  for (const [path, manifests] of listedButAbsent) failures.push(failure('missing-file', `${path} is listed in ${manifests.join(' and ')} but absent`, at(path)));
+  for (const [path, manifests] of listedButAbsent)
+    failures.push(failure('missing-file', `${path} is listed in ${manifests.join(' and ')} but absent`, at(path)));
   for (const [path, manifests] of absentFrom) {
     const where = manifests.length === DIGEST_ALGORITHMS.length ? 'in no manifest' : `missing from ${manifests.join(', ')}`;
     failures.push(failure('unlisted-file', `${path} is present but ${where}`, at(path)));
@@ -72,9 +78,11 @@ export function tagManifestFailures(found: Found): PackageFailure[] {
     for (const [path, digest] of manifest.digests) {
       const facts = found.facts.get(path);
       if (!found.listed.has(path)) failures.push(failure('missing-file', `${path} is listed in ${name} but absent`, { file: path }));
-      else if (facts && facts[algorithm] !== digest) failures.push(failure('digest-mismatch', `${path}: ${algorithm} is ${facts[algorithm]}, ${name} says ${digest}`, { file: path }));
+      else if (facts && facts[algorithm] !== digest)
+        failures.push(failure('digest-mismatch', `${path}: ${algorithm} is ${facts[algorithm]}, ${name} says ${digest}`, { file: path }));
     }
-    for (const path of tagFiles) if (!manifest.digests.has(path)) failures.push(failure('unlisted-file', `tag file ${path} is not in ${name}`, { file: path }));
+    for (const path of tagFiles)
+      if (!manifest.digests.has(path)) failures.push(failure('unlisted-file', `tag file ${path} is not in ${name}`, { file: path }));
   }
   return failures;
 }

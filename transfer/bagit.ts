@@ -23,7 +23,9 @@ export function decodeManifestPath(path: string): string {
 }
 
 export function renderManifest(entries: ManifestEntry[]): Buffer {
-  const lines = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((e) => `${e.digest}  ${encodeManifestPath(e.path)}\n`);
+  const lines = [...entries]
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .map((e) => `${e.digest}  ${encodeManifestPath(e.path)}\n`);
   return Buffer.from(lines.join(''), 'utf8');
 }
 

@@ -58,23 +58,42 @@ interface RegisterEntry {
 }
 
 /** The rules the sender runs on its records before handing them over; their outcome goes into description.xml. */
-const CHECKS_BEFORE_SENDING: PackageRule[] = ['content-metadata', 'mandatory-metadata', 'metadata-value', 'code-format', 'duplicate-code', 'item-number-gap'];
+const CHECKS_BEFORE_SENDING: PackageRule[] = [
+  'content-metadata',
+  'mandatory-metadata',
+  'metadata-value',
+  'code-format',
+  'duplicate-code',
+  'item-number-gap',
+];
 
 /**
  * Writes a transfer package (移交) that is also a BagIt bag. Records are streamed one at a time, so only one
  * record's pages are ever in memory. Archival-rule failures (a gap in item numbers, say) do not stop the build:
  * they are recorded in description.xml, and whether to hand over is for the caller to decide with checkPackage.
  */
-export async function buildPackage(spec: PackageSpec, target: PackageTarget, signer: Signer, onProgress?: (done: number, total: number) => void): Promise<PackageSummary> {
+export async function buildPackage(
+  spec: PackageSpec,
+  target: PackageTarget,
+  signer: Signer,
+  onProgress?: (done: number, total: number) => void,
+): Promise<PackageSummary> {
   assertLayout(spec);
-  const checked = checkRecordSet(spec.records, { template: spec.namingRules.referenceCodeTemplate, businessTypeCodes: new Set(spec.scheme.businessTypes.map((b) => b.code)) });
+  const checked = checkRecordSet(spec.records, {
+    template: spec.namingRules.referenceCodeTemplate,
+    businessTypeCodes: new Set(spec.scheme.businessTypes.map((b) => b.code)),
+  });
   const payload = new PayloadLedger(target);
   const registered: RegisterEntry[] = [];
   for (const [i, record] of spec.records.entries()) {
     registered.push(await writeRecord(record, payload));
     onProgress?.(i + 1, spec.records.length);
   }
-  const totals: Totals = { records: registered.length, files: sum(registered.map((r) => r.files)), bytes: sum(registered.map((r) => r.bytes)) };
+  const totals: Totals = {
+    records: registered.length,
+    files: sum(registered.map((r) => r.files)),
+    bytes: sum(registered.map((r) => r.bytes)),
+  };
   await payload.write(PACKAGE_LAYOUT.description, renderXml(descriptionXml(spec, totals, checked)));
   await payload.write(PACKAGE_LAYOUT.catalogue, renderXml(catalogueXml(spec), spec.encoding));
   await payload.write(PACKAGE_LAYOUT.scheme, renderXml(schemeXml(spec.scheme)));
@@ -114,12 +133,15 @@ function assertLayout(spec: PackageSpec): void {
   parseTemplate(spec.namingRules.referenceCodeTemplate);
   const codes = new Set<string>();
   for (const record of spec.records) {
-    if (!isPlainName(record.archivalCode)) throw new PackageLayoutError(`item ${record.itemId}: archival code "${record.archivalCode}" cannot name a directory in the package`);
-    if (codes.has(record.archivalCode)) throw new PackageLayoutError(`two records carry archival code ${record.archivalCode}; each record needs its own`);
+    if (!isPlainName(record.archivalCode))
+      throw new PackageLayoutError(`item ${record.itemId}: archival code "${record.archivalCode}" cannot name a directory in the package`);
+    if (codes.has(record.archivalCode))
+      throw new PackageLayoutError(`two records carry archival code ${record.archivalCode}; each record needs its own`);
     codes.add(record.archivalCode);
     const names = new Set<string>(['metadata.xml']);
     for (const file of record.files) {
-      if (!isPlainName(file.fileName) || names.has(file.fileName)) throw new PackageLayoutError(`${record.archivalCode}: file name "${file.fileName}" is not a plain, unique file name`);
+      if (!isPlainName(file.fileName) || names.has(file.fileName))
+        throw new PackageLayoutError(`${record.archivalCode}: file name "${file.fileName}" is not a plain, unique file name`);
       names.add(file.fileName);
     }
   }
@@ -135,14 +157,22 @@ async function writeRecord(record: PackageRecord, payload: PayloadLedger): Promi
   }
   const metadata = renderXml(recordMetadataXml(record));
   await payload.write(recordPath(record.archivalCode, 'metadata.xml'), metadata);
-  return { archivalCode: record.archivalCode, itemId: record.itemId, files: record.files.length, bytes, metadataSm3: createHash('sm3').update(metadata).digest('hex') };
+  return {
+    archivalCode: record.archivalCode,
+    itemId: record.itemId,
+    files: record.files.length,
+    bytes,
+    metadataSm3: createHash('sm3').update(metadata).digest('hex'),
+  };
 }
 
 function assertAsCaptured(record: PackageRecord, file: PackageFile, body: Buffer): void {
   const actual = digestsOf(body);
   const where = `${record.archivalCode} page ${file.pageNumber} (${file.fileName})`;
   if (body.length !== file.size || actual.sha256 !== file.sha256 || actual.sm3 !== file.sm3) {
-    throw new PageFixityError(`${where} no longer matches its capture digests: ${body.length} bytes, SHA-256 ${actual.sha256}, SM3 ${actual.sm3}`);
+    throw new PageFixityError(
+      `${where} no longer matches its capture digests: ${body.length} bytes, SHA-256 ${actual.sha256}, SM3 ${actual.sm3}`,
+    );
   }
   const format = detectFormat(body);
   if (format !== file.format) throw new PageFixityError(`${where} is ${format} by its content, its record says ${file.format}`);
@@ -171,7 +201,13 @@ function recordMetadataXml(record: PackageRecord): XmlElement {
 }
 
 function senderXml(sender: PackageSpec['sender']): XmlElement {
-  return el('sender', [el('agencyCode', sender.agencyCode), el('agencyName', sender.agencyName), el('fondsCode', sender.fondsCode), el('fondsName', sender.fondsName), ...optional('address', sender.address)]);
+  return el('sender', [
+    el('agencyCode', sender.agencyCode),
+    el('agencyName', sender.agencyName),
+    el('fondsCode', sender.fondsCode),
+    el('fondsName', sender.fondsName),
+    ...optional('address', sender.address),
+  ]);
 }
 
 function totalsXml(totals: Totals): XmlElement {
@@ -182,7 +218,11 @@ function descriptionXml(spec: PackageSpec, totals: Totals, checked: PackageFailu
   const checks = CHECKS_BEFORE_SENDING.map((rule) => {
     const failed = checked.filter((f) => f.rule === rule);
     const attrs = { property: PROPERTY_OF[rule], rule, result: failed.length === 0 ? 'passed' : 'failed' };
-    return el('check', failed.map((f) => el('failure', f.message, { archivalCode: f.archivalCode })), attrs);
+    return el(
+      'check',
+      failed.map((f) => el('failure', f.message, { archivalCode: f.archivalCode })),
+      attrs,
+    );
   });
   return el('description', [
     el('packageId', spec.packageId),
@@ -217,8 +257,16 @@ function schemeXml(scheme: ClassificationScheme): XmlElement {
   return el(
     'classificationScheme',
     [
-      el('nodes', scheme.nodes.map((n) => el('node', n.name, { code: n.code, path: n.path }))),
-      el('businessTypes', scheme.businessTypes.map((b) => el('businessType', b.name, { code: b.code, nodePath: b.nodePath, defaultRetention: b.defaultRetention }))),
+      el(
+        'nodes',
+        scheme.nodes.map((n) => el('node', n.name, { code: n.code, path: n.path })),
+      ),
+      el(
+        'businessTypes',
+        scheme.businessTypes.map((b) =>
+          el('businessType', b.name, { code: b.code, nodePath: b.nodePath, defaultRetention: b.defaultRetention }),
+        ),
+      ),
     ],
     { name: scheme.name, category: scheme.category },
   );
@@ -237,8 +285,24 @@ function registerXml(spec: PackageSpec, totals: Totals, entries: RegisterEntry[]
     el('receiver', [el('name', spec.receiver.name)]),
     el('handedOverBy', spec.handedOverBy),
     totalsXml(totals),
-    el('records', entries.map((e) => el('record', undefined, { archivalCode: e.archivalCode, itemId: e.itemId, files: e.files, bytes: e.bytes, metadataSm3: e.metadataSm3 }))),
-    el('signature', undefined, { algorithm: SIGNATURE_ALGORITHM, keyId: signer.keyId, file: 'handover-register.sig', publicKey: 'signing-key.pem' }),
+    el(
+      'records',
+      entries.map((e) =>
+        el('record', undefined, {
+          archivalCode: e.archivalCode,
+          itemId: e.itemId,
+          files: e.files,
+          bytes: e.bytes,
+          metadataSm3: e.metadataSm3,
+        }),
+      ),
+    ),
+    el('signature', undefined, {
+      algorithm: SIGNATURE_ALGORITHM,
+      keyId: signer.keyId,
+      file: 'handover-register.sig',
+      publicKey: 'signing-key.pem',
+    }),
   ]);
 }
 
@@ -251,7 +315,10 @@ function bagInfo(spec: PackageSpec, totals: Totals, payloadBytes: number, oxum: 
     ['Bagging-Date', baggingDate(spec.createdAt)],
     ['Payload-Oxum', oxum],
     ['Bag-Size', bagSize(payloadBytes)],
-    ['Internal-Sender-Description', `移交 of ${totals.records} records (${totals.files} files) of fonds ${sender.fondsCode} ${sender.fondsName} to ${spec.receiver.name}`],
+    [
+      'Internal-Sender-Description',
+      `移交 of ${totals.records} records (${totals.files} files) of fonds ${sender.fondsCode} ${sender.fondsName} to ${spec.receiver.name}`,
+    ],
     ['Lantai-Records', String(totals.records)],
     ['Lantai-Catalogue-Encoding', spec.encoding],
   ];
@@ -268,9 +335,13 @@ async function writeTagFiles(target: PackageTarget, payload: PayloadLedger, info
   const tagFiles: [string, Buffer][] = [
     ['bagit.txt', Buffer.from(BAGIT_TXT, 'utf8')],
     ['bag-info.txt', renderBagInfo(info)],
-    ...DIGEST_ALGORITHMS.map((a): [string, Buffer] => [manifestName(a), renderManifest(payload.entries.map((e) => ({ path: e.path, digest: e[a] })))]),
+    ...DIGEST_ALGORITHMS.map((a): [string, Buffer] => [
+      manifestName(a),
+      renderManifest(payload.entries.map((e) => ({ path: e.path, digest: e[a] }))),
+    ]),
   ];
   for (const [path, body] of tagFiles) await target.write(path, body);
   const digested = tagFiles.map(([path, body]) => ({ path, ...digestsOf(body) }));
-  for (const a of DIGEST_ALGORITHMS) await target.write(tagManifestName(a), renderManifest(digested.map((d) => ({ path: d.path, digest: d[a] }))));
+  for (const a of DIGEST_ALGORITHMS)
+    await target.write(tagManifestName(a), renderManifest(digested.map((d) => ({ path: d.path, digest: d[a] }))));
 }

@@ -59,7 +59,8 @@ export async function readCarrier(source: PackageSource, options: CheckOptions, 
       failures.push(failure('carrier-readable', `${path} cannot be read: ${messageOf(err)}`, at(path)));
       continue;
     }
-    if (body.length !== size) failures.push(failure('carrier-readable', `${path} gave ${body.length} bytes where the carrier lists ${size}`, at(path)));
+    if (body.length !== size)
+      failures.push(failure('carrier-readable', `${path} gave ${body.length} bytes where the carrier lists ${size}`, at(path)));
     const kind = detectFormat(body);
     found.facts.set(path, {
       size: body.length,
@@ -92,9 +93,14 @@ export function parseDocuments(found: Found, failures: PackageFailure[]): void {
       parseTemplate(template);
       found.template = template;
     } catch (err) {
-      failures.push(failure('metadata-readable', `the naming rule's reference code template is unusable: ${messageOf(err)}`, { file: PACKAGE_LAYOUT.namingRules }));
+      failures.push(
+        failure('metadata-readable', `the naming rule's reference code template is unusable: ${messageOf(err)}`, {
+          file: PACKAGE_LAYOUT.namingRules,
+        }),
+      );
     }
-  } else if (rules) failures.push(failure('metadata-readable', 'the naming rules give no <referenceCodeTemplate>', { file: PACKAGE_LAYOUT.namingRules }));
+  } else if (rules)
+    failures.push(failure('metadata-readable', 'the naming rules give no <referenceCodeTemplate>', { file: PACKAGE_LAYOUT.namingRules }));
   found.records = findRecords(found, failures);
 }
 
@@ -105,7 +111,8 @@ function findRecords(found: Found, failures: PackageFailure[]): FoundRecord[] {
     if (code === undefined) continue;
     const entry = dirs.get(code) ?? { dir: code, pages: [] };
     dirs.set(code, entry);
-    if (segmentsOf(path).length !== 4) failures.push(failure('package-structure', `${path} is nested below a record's directory`, at(path)));
+    if (segmentsOf(path).length !== 4)
+      failures.push(failure('package-structure', `${path} is nested below a record's directory`, at(path)));
     else if (isPagePath(path)) entry.pages.push(path);
   }
   for (const entry of dirs.values()) {
@@ -119,7 +126,13 @@ function findRecords(found: Found, failures: PackageFailure[]): FoundRecord[] {
     entry.record = record;
     for (const p of problems) failures.push(failure('metadata-readable', `metadata.xml: ${p}`, at(metadataPath)));
     if (record.archivalCode && record.archivalCode !== entry.dir) {
-      failures.push(failure('code-format', `the record's directory is ${entry.dir} but its metadata gives archival code ${record.archivalCode}`, at(metadataPath)));
+      failures.push(
+        failure(
+          'code-format',
+          `the record's directory is ${entry.dir} but its metadata gives archival code ${record.archivalCode}`,
+          at(metadataPath),
+        ),
+      );
     }
   }
   return [...dirs.values()].sort((a, b) => (a.dir < b.dir ? -1 : 1));

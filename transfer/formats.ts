@@ -1,6 +1,23 @@
 export const DEFAULT_ALLOWED_FORMATS = ['jpeg', 'tiff', 'png', 'jp2'];
 
-export type ContentKind = 'jpeg' | 'png' | 'tiff' | 'jp2' | 'gif' | 'bmp' | 'pdf' | 'xml' | 'zip' | 'gzip' | 'rar' | '7z' | 'elf' | 'pe' | 'mach-o' | 'script' | 'unknown';
+export type ContentKind =
+  | 'jpeg'
+  | 'png'
+  | 'tiff'
+  | 'jp2'
+  | 'gif'
+  | 'bmp'
+  | 'pdf'
+  | 'xml'
+  | 'zip'
+  | 'gzip'
+  | 'rar'
+  | '7z'
+  | 'elf'
+  | 'pe'
+  | 'mach-o'
+  | 'script'
+  | 'unknown';
 
 const SIGNATURES: [ContentKind, number[]][] = [
   ['jpeg', [0xff, 0xd8, 0xff]],
@@ -33,7 +50,16 @@ const SIGNATURES: [ContentKind, number[]][] = [
 export const EXECUTABLE = new Set<ContentKind>(['elf', 'pe', 'mach-o', 'script']);
 export const CONTAINERS = new Set<ContentKind>(['zip', 'gzip', 'rar', '7z', 'pdf']);
 
-export const FORMAT_EXTENSIONS: Record<string, string[]> = { jpeg: ['jpg', 'jpeg'], png: ['png'], tiff: ['tif', 'tiff'], jp2: ['jp2'], gif: ['gif'], bmp: ['bmp'], pdf: ['pdf'], xml: ['xml'] };
+export const FORMAT_EXTENSIONS: Record<string, string[]> = {
+  jpeg: ['jpg', 'jpeg'],
+  png: ['png'],
+  tiff: ['tif', 'tiff'],
+  jp2: ['jp2'],
+  gif: ['gif'],
+  bmp: ['bmp'],
+  pdf: ['pdf'],
+  xml: ['xml'],
+};
 
 export function detectFormat(bytes: Buffer): ContentKind {
   const match = SIGNATURES.find(([, magic]) => magic.every((b, i) => bytes[i] === b));

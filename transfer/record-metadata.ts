@@ -40,7 +40,10 @@ function wholeNumber(text: string, label: string, problems: string[]): number {
 
 /** What the receiver accepts: each record's metadata, in archival-code order. Throws XmlError on unreadable metadata. */
 export async function readPackageRecords(source: PackageSource): Promise<ReceivedRecord[]> {
-  const paths = (await source.list()).map((f) => f.path).filter(isRecordMetadataPath).sort();
+  const paths = (await source.list())
+    .map((f) => f.path)
+    .filter(isRecordMetadataPath)
+    .sort();
   const records: ReceivedRecord[] = [];
   for (const path of paths) records.push(readRecordMetadata(parseXml(await source.read(path)).root).record);
   return records;

@@ -14,7 +14,12 @@ export function registerFailures(found: Found): PackageFailure[] {
   const file = PACKAGE_LAYOUT.register;
   failures.push(...compareTotals('register-mismatch', file, totalsIn(register), actualTotals(found)));
   const id = packageIdOf(found);
-  if (textOf(register, 'packageId') !== id) failures.push(failure('register-mismatch', `the register is for package ${textOf(register, 'packageId') ?? '(none)'}, not ${id ?? '(none)'}`, { file }));
+  if (textOf(register, 'packageId') !== id)
+    failures.push(
+      failure('register-mismatch', `the register is for package ${textOf(register, 'packageId') ?? '(none)'}, not ${id ?? '(none)'}`, {
+        file,
+      }),
+    );
   const present = new Map(found.records.map((r) => [r.dir, r]));
   const entries = children(child(register, 'records') ?? register, 'record');
   const registered = new Set<string>();
@@ -29,11 +34,26 @@ export function registerFailures(found: Found): PackageFailure[] {
     }
     const metadata = found.facts.get(recordPath(code, 'metadata.xml'));
     const bytes = record.pages.reduce((sum, p) => sum + (found.listed.get(p) ?? 0), 0);
-    if (metadata && entry.attrs.metadataSm3 !== metadata.sm3) failures.push(failure('register-mismatch', `the SM3 of ${code}/metadata.xml differs from the register's`, where));
-    if (entry.attrs.files !== String(record.pages.length)) failures.push(failure('register-mismatch', `the register gives ${code} ${entry.attrs.files ?? 'no'} files, the package holds ${record.pages.length}`, where));
-    if (entry.attrs.bytes !== String(bytes)) failures.push(failure('register-mismatch', `the register gives ${code} ${entry.attrs.bytes ?? 'no'} bytes, the package holds ${bytes}`, where));
+    if (metadata && entry.attrs.metadataSm3 !== metadata.sm3)
+      failures.push(failure('register-mismatch', `the SM3 of ${code}/metadata.xml differs from the register's`, where));
+    if (entry.attrs.files !== String(record.pages.length))
+      failures.push(
+        failure(
+          'register-mismatch',
+          `the register gives ${code} ${entry.attrs.files ?? 'no'} files, the package holds ${record.pages.length}`,
+          where,
+        ),
+      );
+    if (entry.attrs.bytes !== String(bytes))
+      failures.push(
+        failure('register-mismatch', `the register gives ${code} ${entry.attrs.bytes ?? 'no'} bytes, the package holds ${bytes}`, where),
+      );
   }
-  for (const code of present.keys()) if (!registered.has(code)) failures.push(failure('register-mismatch', `${code} is in the package but not in the hand-over register`, { archivalCode: code, file }));
+  for (const code of present.keys())
+    if (!registered.has(code))
+      failures.push(
+        failure('register-mismatch', `${code} is in the package but not in the hand-over register`, { archivalCode: code, file }),
+      );
   return failures;
 }
 
@@ -44,7 +64,12 @@ function registerSignatureFailures(found: Found): PackageFailure[] {
   const register = found.bodies.get(PACKAGE_LAYOUT.register);
   const signature = found.bodies.get(file);
   const pem = found.bodies.get(PACKAGE_LAYOUT.signingKey);
-  if (!register || !signature || !pem) return [failure('register-signature', 'the register, its signature or the signing key is missing, so the signature cannot be verified', { file })];
+  if (!register || !signature || !pem)
+    return [
+      failure('register-signature', 'the register, its signature or the signing key is missing, so the signature cannot be verified', {
+        file,
+      }),
+    ];
   let key: KeyObject;
   try {
     key = createPublicKey(pem);
@@ -52,10 +77,23 @@ function registerSignatureFailures(found: Found): PackageFailure[] {
     return [failure('register-signature', `signing-key.pem is not a public key: ${messageOf(err)}`, { file: PACKAGE_LAYOUT.signingKey })];
   }
   if (!isSm2Key(key)) return [failure('register-signature', 'signing-key.pem is not an SM2 key', { file: PACKAGE_LAYOUT.signingKey })];
-  if (!verifiesQuietly(register, key, signature)) return [failure('register-signature', 'the SM2 signature does not verify over handover-register.xml: the register was altered or signed by another key', { file })];
+  if (!verifiesQuietly(register, key, signature))
+    return [
+      failure(
+        'register-signature',
+        'the SM2 signature does not verify over handover-register.xml: the register was altered or signed by another key',
+        { file },
+      ),
+    ];
   const trusted = found.options.trustedKeyPems;
   if (trusted && !trusted.some((p) => keyIdOf(createPublicKey(p)) === keyIdOf(key))) {
-    return [failure('register-signature', `the register is signed by key ${keyIdOf(key)}, which is not among the sender keys the receiver trusts`, { file })];
+    return [
+      failure(
+        'register-signature',
+        `the register is signed by key ${keyIdOf(key)}, which is not among the sender keys the receiver trusts`,
+        { file },
+      ),
+    ];
   }
   return [];
 }

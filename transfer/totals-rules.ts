@@ -20,7 +20,12 @@ export function totalsIn(node: XmlNode | undefined): Partial<Record<keyof Totals
   return totals ? { records: totals.attrs.records, files: totals.attrs.files, bytes: totals.attrs.bytes } : {};
 }
 
-export function compareTotals(rule: PackageRule, file: string, stated: Partial<Record<keyof Totals, string>>, actual: Totals): PackageFailure[] {
+export function compareTotals(
+  rule: PackageRule,
+  file: string,
+  stated: Partial<Record<keyof Totals, string>>,
+  actual: Totals,
+): PackageFailure[] {
   return (Object.keys(actual) as (keyof Totals)[])
     .filter((k) => stated[k] !== String(actual[k]))
     .map((k) => failure(rule, `${file} gives ${k} ${stated[k] ?? '(none)'}, the package holds ${actual[k]}`, { file }));
@@ -39,9 +44,20 @@ export function totalsFailures(found: Found): PackageFailure[] {
   const payloadBytes = payload.reduce((sum, [, size]) => sum + size, 0);
   if (!oxum) failures.push(failure('totals', 'bag-info.txt has no readable Payload-Oxum', { file: 'bag-info.txt' }));
   else if (oxum.bytes !== payloadBytes || oxum.files !== payload.length) {
-    failures.push(failure('totals', `Payload-Oxum says ${oxum.files} files of ${oxum.bytes} bytes, the payload holds ${payload.length} files of ${payloadBytes} bytes`, { file: 'bag-info.txt' }));
+    failures.push(
+      failure(
+        'totals',
+        `Payload-Oxum says ${oxum.files} files of ${oxum.bytes} bytes, the payload holds ${payload.length} files of ${payloadBytes} bytes`,
+        { file: 'bag-info.txt' },
+      ),
+    );
   }
   const records = bagInfo.get('Lantai-Records')?.[0];
-  if (records !== String(actual.records)) failures.push(failure('totals', `bag-info.txt gives Lantai-Records ${records ?? '(none)'}, the package holds ${actual.records}`, { file: 'bag-info.txt' }));
+  if (records !== String(actual.records))
+    failures.push(
+      failure('totals', `bag-info.txt gives Lantai-Records ${records ?? '(none)'}, the package holds ${actual.records}`, {
+        file: 'bag-info.txt',
+      }),
+    );
   return failures;
 }

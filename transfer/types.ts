@@ -52,9 +52,26 @@ export const recordPath = (archivalCode: string, fileName: string): string => `$
 
 /** The metadata elements of a record's metadata.xml, in the order they are written. */
 export const RECORD_METADATA_FIELDS = [
-  'itemId', 'archivalCode', 'fondsCode', 'category', 'year', 'retentionPeriod', 'orgCode', 'itemNumber', 'title', 'caseNumber',
-  'citizenId', 'personName', 'employerName', 'businessTypeCode', 'businessTypeName', 'handledOn', 'handlingOffice', 'clerkName',
-  'securityLevel', 'boxNumber',
+  'itemId',
+  'archivalCode',
+  'fondsCode',
+  'category',
+  'year',
+  'retentionPeriod',
+  'orgCode',
+  'itemNumber',
+  'title',
+  'caseNumber',
+  'citizenId',
+  'personName',
+  'employerName',
+  'businessTypeCode',
+  'businessTypeName',
+  'handledOn',
+  'handlingOffice',
+  'clerkName',
+  'securityLevel',
+  'boxNumber',
 ] as const satisfies readonly (keyof Omit<PackageRecord, 'files'>)[];
 
 export const NUMERIC_RECORD_FIELDS = new Set<string>(['year', 'itemNumber', 'boxNumber']);

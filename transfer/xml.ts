@@ -57,7 +57,8 @@ function escapeAttribute(value: string): string {
 function escapeWith(value: string, escapes: Record<string, string>): string {
   let out = '';
   for (const ch of value) {
-    if (!isXmlChar(ch.codePointAt(0) ?? 0)) throw new XmlError(`character U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase()} cannot be written in XML (in "${value}")`);
+    if (!isXmlChar(ch.codePointAt(0) ?? 0))
+      throw new XmlError(`character U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase()} cannot be written in XML (in "${value}")`);
     out += escapes[ch] ?? ch;
   }
   return out;
@@ -65,7 +66,14 @@ function escapeWith(value: string, escapes: Record<string, string>): string {
 
 /** XML 1.0 Char production; lone surrogates fail because codePointAt returns them as they are. */
 function isXmlChar(cp: number): boolean {
-  return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+  return (
+    cp === 0x9 ||
+    cp === 0xa ||
+    cp === 0xd ||
+    (cp >= 0x20 && cp <= 0xd7ff) ||
+    (cp >= 0xe000 && cp <= 0xfffd) ||
+    (cp >= 0x10000 && cp <= 0x10ffff)
+  );
 }
 
 export interface XmlNode {
@@ -162,7 +170,8 @@ class Scanner {
 export function parseXmlText(source: string): XmlNode {
   const text = source.replace(/\r\n?/g, '\n').replace(/^\uFEFF/, '');
   for (const ch of text) {
-    if (!isXmlChar(ch.codePointAt(0) ?? 0)) throw new XmlError(`character U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase()} is not allowed in XML`);
+    if (!isXmlChar(ch.codePointAt(0) ?? 0))
+      throw new XmlError(`character U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase()} is not allowed in XML`);
   }
   const sc = new Scanner(text);
   if (sc.startsWith('<?xml ')) sc.skipPast('?>', 'the XML declaration');

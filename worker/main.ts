@@ -13,7 +13,9 @@ async function main(): Promise<void> {
   const db = createDb(config.postgres.url);
   const worker = await createWorker(config, { db, log });
   await ensureStartUpSchedules(config, db, log);
-  void retireItemLifecycleWorkflows({ temporal: worker.temporal, db, log }).catch((err: Error) => log.error({ err }, 'retiring the older item lifecycle workflows failed; it is tried again at the next start'));
+  void retireItemLifecycleWorkflows({ temporal: worker.temporal, db, log }).catch((err: Error) =>
+    log.error({ err }, 'retiring the older item lifecycle workflows failed; it is tried again at the next start'),
+  );
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void worker.shutdown());
   log.info({ taskQueues: worker.workers.map((w) => w.options.taskQueue), namespace: config.temporal.namespace }, 'worker polling');
   await worker.run();

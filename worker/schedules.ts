@@ -1,4 +1,11 @@
-import { Client, Connection, ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleDescription } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type ScheduleDescription,
+} from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { temporalConnectionOptions } from '../config/temporal';
@@ -36,11 +43,24 @@ export const CATCHUP_WINDOW_MS = 86_400_000;
 export async function ensureSchedule(client: Client, request: ScheduleRequest): Promise<'created' | 'updated' | 'unchanged'> {
   const handle = client.schedule.getHandle(request.scheduleId);
   const spec = { cronExpressions: [`${request.cron} # ${request.cron}`] };
-  const action = { type: 'startWorkflow' as const, workflowType: request.workflowType, workflowId: request.workflowId ?? request.scheduleId, taskQueue: request.taskQueue, args: request.args };
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: request.workflowType,
+    workflowId: request.workflowId ?? request.scheduleId,
+    taskQueue: request.taskQueue,
+    args: request.args,
+  };
   const current = await describeSchedule(client, request.scheduleId);
   if (!current) {
     try {
-      await client.schedule.create({ scheduleId: request.scheduleId, spec, action, policies: SCHEDULE_POLICIES, memo: request.memo, state: { paused: request.paused ?? false, note: request.note } });
+      await client.schedule.create({
+        scheduleId: request.scheduleId,
+        spec,
+        action,
+        policies: SCHEDULE_POLICIES,
+        memo: request.memo,
+        state: { paused: request.paused ?? false, note: request.note },
+      });
       return 'created';
     } catch (err) {
       // Another process created it in between: make that one match instead.
@@ -54,7 +74,10 @@ export async function ensureSchedule(client: Client, request: ScheduleRequest): 
     spec,
     action,
     policies: SCHEDULE_POLICIES,
-    state: request.paused === undefined ? { paused: previous.state.paused, note: previous.state.note } : { paused: request.paused, note: request.note },
+    state:
+      request.paused === undefined
+        ? { paused: previous.state.paused, note: previous.state.note }
+        : { paused: request.paused, note: request.note },
   }));
   return 'updated';
 }
@@ -73,7 +96,11 @@ export function cronOf(description: ScheduleDescription): string | undefined {
   return description.spec.calendars?.[0]?.comment || undefined;
 }
 
-function matches(current: ScheduleDescription, request: ScheduleRequest, action: { workflowType: string; workflowId: string; taskQueue: string; args: unknown[] }): boolean {
+function matches(
+  current: ScheduleDescription,
+  request: ScheduleRequest,
+  action: { workflowType: string; workflowId: string; taskQueue: string; args: unknown[] },
+): boolean {
   return (
     cronOf(current) === request.cron &&
     (current.spec.calendars?.length ?? 0) === 1 &&
@@ -97,10 +124,21 @@ export interface InventorySchedule {
 
 /** The schedule request of one fonds' periodic inventory (定期盘点). */
 export function inventoryScheduleRequest(fondsCode: string, taskQueue: string, schedule: InventorySchedule): ScheduleRequest {
-  const order: InventoryOrder = { fonds: fondsCode, trigger: 'schedule', requestedBy: 'schedule', rehash: 'sample', rehashCycle: schedule.rehashCycle };
+  const order: InventoryOrder = {
+    fonds: fondsCode,
+    trigger: 'schedule',
+    requestedBy: 'schedule',
+    rehash: 'sample',
+    rehashCycle: schedule.rehashCycle,
+  };
   return {
-    scheduleId: inventoryScheduleId(fondsCode), cron: schedule.cron, workflowType: 'periodicInventory', args: [order], taskQueue,
-    paused: schedule.paused, note: schedule.paused === undefined ? undefined : `${schedule.paused ? 'paused' : 'resumed'} by the archive manager`,
+    scheduleId: inventoryScheduleId(fondsCode),
+    cron: schedule.cron,
+    workflowType: 'periodicInventory',
+    args: [order],
+    taskQueue,
+    paused: schedule.paused,
+    note: schedule.paused === undefined ? undefined : `${schedule.paused ? 'paused' : 'resumed'} by the archive manager`,
   };
 }
 
@@ -136,7 +174,13 @@ export async function ensureAppraisalSchedules(client: Client, db: Db, config: C
   const outcomes: Record<string, string> = {};
   for (const fonds of await db.fonds.findMany({ orderBy: { code: 'asc' }, select: { code: true } })) {
     const input: AppraisalInput = { fondsCode: fonds.code, rule: config.appraisal.rule, openedBy: 'schedule' };
-    outcomes[fonds.code] = await ensureSchedule(client, { scheduleId: appraisalScheduleId(fonds.code), cron: config.appraisal.cron, workflowType: 'appraiseExpiredRecords', args: [input], taskQueue: config.temporal.taskQueue });
+    outcomes[fonds.code] = await ensureSchedule(client, {
+      scheduleId: appraisalScheduleId(fonds.code),
+      cron: config.appraisal.cron,
+      workflowType: 'appraiseExpiredRecords',
+      args: [input],
+      taskQueue: config.temporal.taskQueue,
+    });
   }
   return outcomes;
 }
@@ -146,7 +190,10 @@ export async function ensureStartUpSchedules(config: Config, db: Db, log: Logger
   const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
   try {
     const client = new Client({ connection, namespace: config.temporal.namespace });
-    log.info({ inventory: await ensureInventorySchedules(client, db, config), appraisal: await ensureAppraisalSchedules(client, db, config) }, 'schedules in place');
+    log.info(
+      { inventory: await ensureInventorySchedules(client, db, config), appraisal: await ensureAppraisalSchedules(client, db, config) },
+      'schedules in place',
+    );
   } finally {
     await connection.close();
   }

@@ -18,24 +18,46 @@ export interface RetirementOutcome {
  * held every state (that Lantai recorded each move in the catalogue before its workflow took it), so it stays the
  * record; an item without its first history row gets one. Safe to run at every start: with none open it does nothing.
  */
-export async function retireItemLifecycleWorkflows({ temporal, db, log }: { temporal: Client; db: Db; log: Logger }): Promise<RetirementOutcome> {
+export async function retireItemLifecycleWorkflows({
+  temporal,
+  db,
+  log,
+}: {
+  temporal: Client;
+  db: Db;
+  log: Logger;
+}): Promise<RetirementOutcome> {
   const outcome: RetirementOutcome = { retired: 0, differing: 0 };
   const query = `WorkflowType = '${RETIRED_ITEM_WORKFLOW}' AND ExecutionStatus = 'Running'`;
   // Closing workflows changes the list being read, so it is read again until a pass finds none open.
-  for (let closedThisPass = -1; closedThisPass !== 0; ) {
+  for (let closedThisPass = -1; closedThisPass !== 0;) {
     closedThisPass = 0;
     for await (const workflow of temporal.workflow.list({ query, pageSize: 500 })) {
       const itemId = workflow.workflowId.replace(/^item-/, '');
-      const item = await db.item.findFirst({ where: { OR: [{ workflowId: workflow.workflowId }, { id: isUuid(itemId) ? itemId : undefined }] } });
+      const item = await db.item.findFirst({
+        where: { OR: [{ workflowId: workflow.workflowId }, { id: isUuid(itemId) ? itemId : undefined }] },
+      });
       if (item) {
         const reported = workflow.typedSearchAttributes.get(lifecycleStateKey);
         if (reported && reported !== item.lifecycleState) {
           outcome.differing += 1;
-          log.warn({ itemId: item.id, workflowState: reported, catalogueState: item.lifecycleState }, 'retired lifecycle workflow differed; the catalogue is kept');
+          log.warn(
+            { itemId: item.id, workflowState: reported, catalogueState: item.lifecycleState },
+            'retired lifecycle workflow differed; the catalogue is kept',
+          );
         }
         const history = await db.lifecycleEvent.count({ where: { itemId: item.id } });
         if (history === 0) {
-          await db.lifecycleEvent.create({ data: { itemId: item.id, fromState: null, toState: item.lifecycleState, actor: 'upgrade', reason: 'state as the catalogue held it at upgrade', transitionId: `upgrade/${item.id}` } });
+          await db.lifecycleEvent.create({
+            data: {
+              itemId: item.id,
+              fromState: null,
+              toState: item.lifecycleState,
+              actor: 'upgrade',
+              reason: 'state as the catalogue held it at upgrade',
+              transitionId: `upgrade/${item.id}`,
+            },
+          });
         }
       }
       await temporal.workflow

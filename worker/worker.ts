@@ -37,15 +37,28 @@ export interface WorkerOptions {
  * The main worker: the prebuilt workflow bundle and the activities built from their dependencies;
  * with a workstation name, also that workstation's device activities.
  */
-export async function createWorker(config: Config, { db, log }: { db: Db; log: Logger }, options: WorkerOptions = {}): Promise<LantaiWorker> {
-  const { taskQueue = config.temporal.taskQueue, bundlePath = WORKFLOW_BUNDLE_PATH, workstation = config.devices.workstation, pageSourceFor } = options;
+export async function createWorker(
+  config: Config,
+  { db, log }: { db: Db; log: Logger },
+  options: WorkerOptions = {},
+): Promise<LantaiWorker> {
+  const {
+    taskQueue = config.temporal.taskQueue,
+    bundlePath = WORKFLOW_BUNDLE_PATH,
+    workstation = config.devices.workstation,
+    pageSourceFor,
+  } = options;
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   const clientConnection = await Connection.connect(temporalConnectionOptions(config.temporal));
   const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
   const store = createObjectStore(config.s3);
   const signer = loadOrCreateSigner(config.signingKeyPath);
   const imaging = createImagingPool();
-  await db.signingKey.upsert({ where: { id: signer.keyId }, update: {}, create: { id: signer.keyId, algorithm: SIGNATURE_ALGORITHM, publicKeyPem: signer.publicKeyPem } });
+  await db.signingKey.upsert({
+    where: { id: signer.keyId },
+    update: {},
+    create: { id: signer.keyId, algorithm: SIGNATURE_ALGORITHM, publicKeyPem: signer.publicKeyPem },
+  });
 
   const workers = [
     await Worker.create({

@@ -1,4 +1,14 @@
-import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, defineQuery, defineUpdate, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { AppraisalBatchOpened, AppraisalDecisionRequest, AppraisalSettled } from '../activities/appraisal';
 import { APPRAISAL_DECISIONS, type OutcomeRule } from '../domain/appraisal';
@@ -7,7 +17,13 @@ import { enterStep } from './step';
 const { openAppraisalBatch, recordAppraisalDecisions, settleAppraisal } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['AppraisalDecisionRefused', 'AppraisalCommitteeMissing', 'UnknownFonds', 'TransitionNotAllowed'] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: ['AppraisalDecisionRefused', 'AppraisalCommitteeMissing', 'UnknownFonds', 'TransitionNotAllowed'],
+  },
 });
 
 export interface AppraisalInput {
@@ -69,10 +85,12 @@ function validateDecision(batch: AppraisalBatchOpened | null, request: Appraisal
   const refuse = (message: string) => {
     throw ApplicationFailure.nonRetryable(message, 'AppraisalDecisionRefused');
   };
-  if (batch && !batch.members.includes(request.member)) refuse(`${request.member} is not on the committee of this batch (${batch.members.join(', ')})`);
+  if (batch && !batch.members.includes(request.member))
+    refuse(`${request.member} is not on the committee of this batch (${batch.members.join(', ')})`);
   if (!APPRAISAL_DECISIONS.includes(request.decision)) refuse(`decision must be one of ${APPRAISAL_DECISIONS.join(', ')}`);
   if (!request.reason.trim()) refuse('every decision needs its reason');
-  if (request.decision === 'keep' && (!request.newPeriod || request.newPeriod === 'Y')) refuse('keeping an item needs its new fixed period (D5 … D100); to keep it for ever, make it permanent');
+  if (request.decision === 'keep' && (!request.newPeriod || request.newPeriod === 'Y'))
+    refuse('keeping an item needs its new fixed period (D5 … D100); to keep it for ever, make it permanent');
   if (request.decision !== 'keep' && request.newPeriod) refuse('a new period goes only with a decision to keep');
   if (!request.items?.length && !request.group) refuse('name the items, or a group by retention period and year');
 }

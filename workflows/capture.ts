@@ -20,7 +20,13 @@ import { enterStep } from './step';
 const { storePages, moveItem } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['UnreadableImageError', 'TransitionNotAllowed', 'CatalogueConflict'] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: ['UnreadableImageError', 'TransitionNotAllowed', 'CatalogueConflict'],
+  },
 });
 
 export interface CaptureInput {
@@ -47,16 +53,22 @@ export const captureQuery = defineQuery<CaptureView>('capture');
 export async function captureItem(input: CaptureInput): Promise<{ pages: number }> {
   enterStep('capture');
   const staged: StagedPage[] = [];
-  const view: CaptureView = { itemId: input.itemId, mode: input.mode, waitingOn: 'capture', stagedPages: 0, scanning: false, fault: null, review: null };
+  const view: CaptureView = {
+    itemId: input.itemId,
+    mode: input.mode,
+    waitingOn: 'capture',
+    stagedPages: 0,
+    scanning: false,
+    fault: null,
+    review: null,
+  };
   setHandler(captureQuery, () => ({ ...view, stagedPages: staged.length }));
-  setHandler(
-    initialReview,
-    (review) => void (view.review = review),
-    { validator: (r: { approved: boolean; reason?: string }) => {
+  setHandler(initialReview, (review) => void (view.review = review), {
+    validator: (r: { approved: boolean; reason?: string }) => {
       refuseUnless(view.waitingOn === 'initial_review', 'this item is not waiting for an initial review');
       refuseUnless(r.approved || Boolean(r.reason?.trim()), 'a rejection needs a reason');
-    } },
-  );
+    },
+  });
 
   await gatherPages(input.itemId, view, staged);
 
@@ -75,7 +87,12 @@ export async function captureItem(input: CaptureInput): Promise<{ pages: number 
   await moveItem({ itemId: input.itemId, to: 'captured', actor: view.review?.actor ?? input.actor });
   setWaiting(view, 'none');
   // The fonds the capture was started in carries over; the child marks its own step.
-  await startChild(verifyItem, { workflowId: `verify-${input.itemId}`, args: [{ itemId: input.itemId }], parentClosePolicy: ParentClosePolicy.ABANDON, typedSearchAttributes: workflowInfo().typedSearchAttributes });
+  await startChild(verifyItem, {
+    workflowId: `verify-${input.itemId}`,
+    args: [{ itemId: input.itemId }],
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+    typedSearchAttributes: workflowInfo().typedSearchAttributes,
+  });
   return { pages: pageNumbers.length };
 }
 

@@ -1,21 +1,51 @@
-import { ApplicationFailure, allHandlersFinished, condition, defineQuery, defineUpdate, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  defineQuery,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { DestructionOutcome } from '../activities/destruction';
-import { approvalRoleFor, approvalsWanted, isApproved, isRejected, type ApprovalRequest, type DestructionApproval } from '../domain/destruction';
+import {
+  approvalRoleFor,
+  approvalsWanted,
+  isApproved,
+  isRejected,
+  type ApprovalRequest,
+  type DestructionApproval,
+} from '../domain/destruction';
 import { waitingOnKey } from './search-attributes';
 import { enterStep } from './step';
 
-const { removeHeldItems, recordApproval, escalateApproval, produceDestructionDocuments, finishDestruction } = proxyActivities<ReturnType<typeof createActivities>>({
+const { removeHeldItems, recordApproval, escalateApproval, produceDestructionDocuments, finishDestruction } = proxyActivities<
+  ReturnType<typeof createActivities>
+>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: ['CjkFontMissingError'] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 20,
+    nonRetryableErrorTypes: ['CjkFontMissingError'],
+  },
 });
 
 // Deleting a long list takes a while; each page of items heartbeats, and a retry carries on with what is still listed.
 const { destroyListedItems } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '12 hours',
   heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: ['DestructionNotApproved'] },
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    nonRetryableErrorTypes: ['DestructionNotApproved'],
+  },
 });
 
 export interface DestructionInput {
@@ -47,7 +77,14 @@ export const decideDestruction = defineUpdate<DestructionApproval, [ApprovalRequ
  */
 export async function destroyRecords(input: DestructionInput): Promise<DestructionView> {
   enterStep('destruction');
-  const view: DestructionView = { listId: input.listId, stage: 'awaiting_approval', approvals: [], waitingFor: approvalsWanted([]), escalations: 0, outcome: null };
+  const view: DestructionView = {
+    listId: input.listId,
+    stage: 'awaiting_approval',
+    approvals: [],
+    waitingFor: approvalsWanted([]),
+    escalations: 0,
+    outcome: null,
+  };
   setHandler(destructionQuery, () => view);
   setHandler(
     decideDestruction,
@@ -95,6 +132,14 @@ export async function destroyRecords(input: DestructionInput): Promise<Destructi
 function approvalFor(request: ApprovalRequest & { at: string }, approvals: DestructionApproval[], proposedBy: string): DestructionApproval {
   const slot = approvalRoleFor(request, approvals, proposedBy);
   if ('refusal' in slot) throw ApplicationFailure.nonRetryable(slot.refusal, 'ApprovalRefused');
-  if (request.decision === 'reject' && !request.comment?.trim()) throw ApplicationFailure.nonRetryable('a rejection needs its reason', 'ApprovalRefused');
-  return { role: slot.role, username: request.username, displayName: request.displayName, decision: request.decision, comment: request.comment?.trim() || null, at: request.at };
+  if (request.decision === 'reject' && !request.comment?.trim())
+    throw ApplicationFailure.nonRetryable('a rejection needs its reason', 'ApprovalRefused');
+  return {
+    role: slot.role,
+    username: request.username,
+    displayName: request.displayName,
+    decision: request.decision,
+    comment: request.comment?.trim() || null,
+    at: request.at,
+  };
 }

@@ -3,10 +3,18 @@ import type { createActivities } from '../activities';
 import type { HandOverDecision, HandOverStage, Placement, Resubmission } from '../domain/hand-over';
 import { enterStep } from './step';
 
-const { checkHandOver, recordHandOverRound, placeBoxes, printShelfLabels, takeCustody } = proxyActivities<ReturnType<typeof createActivities>>({
+const { checkHandOver, recordHandOverRound, placeBoxes, printShelfLabels, takeCustody } = proxyActivities<
+  ReturnType<typeof createActivities>
+>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['PlacementConflict', 'TransitionNotAllowed', 'CjkFontMissingError'] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: ['PlacementConflict', 'TransitionNotAllowed', 'CjkFontMissingError'],
+  },
 });
 
 export interface HandOverInput {
@@ -47,7 +55,11 @@ export async function handOverToArchiveRoom(input: HandOverInput): Promise<HandO
       }
       view.stage = 'accepting';
       try {
-        ({ shelfBarcodes: view.shelfBarcodes } = await placeBoxes({ handOverId: input.handOverId, actor: d.actor, placements: d.placements }));
+        ({ shelfBarcodes: view.shelfBarcodes } = await placeBoxes({
+          handOverId: input.handOverId,
+          actor: d.actor,
+          placements: d.placements,
+        }));
       } catch (err) {
         view.stage = 'submitted';
         throw err;
@@ -57,7 +69,15 @@ export async function handOverToArchiveRoom(input: HandOverInput): Promise<HandO
     },
     { validator: (d: HandOverDecision) => validateDecision(view, input.boxIds, d) },
   );
-  setHandler(resubmitHandOver, (r) => { resubmission = r; view.stage = 'checking'; return { resubmitted: true as const }; }, { validator: (r: Resubmission) => validateResubmission(view, r) });
+  setHandler(
+    resubmitHandOver,
+    (r) => {
+      resubmission = r;
+      view.stage = 'checking';
+      return { resubmitted: true as const };
+    },
+    { validator: (r: Resubmission) => validateResubmission(view, r) },
+  );
 
   for (;;) {
     view.stage = 'checking';
@@ -67,11 +87,19 @@ export async function handOverToArchiveRoom(input: HandOverInput): Promise<HandO
     const d = decision!;
     decision = undefined;
     if (d.decision === 'accept') break;
-    await recordHandOverRound({ handOverId: input.handOverId, index: view.rounds++, round: { kind: 'returned', actor: d.actor, reasons: d.reasons, at: new Date().toISOString() } });
+    await recordHandOverRound({
+      handOverId: input.handOverId,
+      index: view.rounds++,
+      round: { kind: 'returned', actor: d.actor, reasons: d.reasons, at: new Date().toISOString() },
+    });
     await condition(() => resubmission !== undefined);
     const r = resubmission!;
     resubmission = undefined;
-    await recordHandOverRound({ handOverId: input.handOverId, index: view.rounds++, round: { kind: 'resubmitted', ...r, at: new Date().toISOString() } });
+    await recordHandOverRound({
+      handOverId: input.handOverId,
+      index: view.rounds++,
+      round: { kind: 'resubmitted', ...r, at: new Date().toISOString() },
+    });
   }
   await printShelfLabels({ handOverId: input.handOverId });
   await takeCustody({ handOverId: input.handOverId, actor: 'archive room' });
@@ -100,7 +128,8 @@ function validateDecision(view: HandOverView, boxIds: string[], d: HandOverDecis
 
 function validateResubmission(view: HandOverView, r: Resubmission): void {
   if (view.stage !== 'returned') refuse(`the hand-over list is ${view.stage}; only a returned list is resubmitted`);
-  if (!Number.isInteger(r.itemCount) || r.itemCount < 0 || !Number.isInteger(r.pageCount) || r.pageCount < 0) refuse('item and page counts must be whole numbers');
+  if (!Number.isInteger(r.itemCount) || r.itemCount < 0 || !Number.isInteger(r.pageCount) || r.pageCount < 0)
+    refuse('item and page counts must be whole numbers');
 }
 
 function refuse(message: string): never {

@@ -6,7 +6,13 @@ const { loadImportIndex, importChunk, finishImport } = proxyActivities<ReturnTyp
   startToCloseTimeout: '30 minutes',
   // Rows heartbeat every second or so; a worker that died is noticed within 20 s and its chunk is run again.
   heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: ['ImportIndexError'] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 20,
+    nonRetryableErrorTypes: ['ImportIndexError'],
+  },
 });
 
 export interface ImportInput {

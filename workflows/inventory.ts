@@ -5,7 +5,13 @@ import { enterStep } from './step';
 
 type Activities = ReturnType<typeof createInventoryActivities>;
 
-const retry = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: ['UnknownFonds', 'InventoryRunNotFound'] };
+const retry = {
+  initialInterval: '2 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 20,
+  nonRetryableErrorTypes: ['UnknownFonds', 'InventoryRunNotFound'],
+};
 
 const { openInventoryRun, judgeShelves, finishInventoryRun } = proxyActivities<Activities>({ startToCloseTimeout: '10 minutes', retry });
 

@@ -32,7 +32,14 @@ export const scanSessionQuery = defineQuery<ScanSessionView>('scanSession');
 export async function scanSession(input: ScanSessionInput): Promise<StackReport> {
   enterStep('scan_session');
   const staged: StagedPage[] = [];
-  const view: ScanSessionView = { sessionId: input.sessionId, waitingOn: 'capture', scanning: false, fault: null, stagedPages: 0, report: null };
+  const view: ScanSessionView = {
+    sessionId: input.sessionId,
+    waitingOn: 'capture',
+    scanning: false,
+    fault: null,
+    stagedPages: 0,
+    report: null,
+  };
   setHandler(scanSessionQuery, () => ({ ...view, stagedPages: staged.length }));
   await gatherPages(`session-${input.sessionId}`, view, staged);
   view.report = await sortStack({ pages: staged, actor: input.actor, fondsIds: input.fondsIds });

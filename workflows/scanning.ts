@@ -1,4 +1,13 @@
-import { ActivityFailure, ApplicationFailure, condition, defineSignal, defineUpdate, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  defineSignal,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { OperatorFaultDetails, createDeviceActivities } from '../activities/devices';
 import type { DeviceFault, ScanOrder, StagedPage, WaitingOn } from '../domain/capture';
 import { waitingOnKey } from './search-attributes';
@@ -32,9 +41,12 @@ export async function gatherPages(stagingId: string, view: ScanView, staged: Sta
       finishing = true;
       return { pages: staged.length };
     },
-    { validator: (_request: { actor: string }) => {
-      if (!(staged.length > 0 || scans.length > 0 || view.scanning)) throw ApplicationFailure.nonRetryable('no pages have arrived yet', 'CaptureRefused');
-    } },
+    {
+      validator: (_request: { actor: string }) => {
+        if (!(staged.length > 0 || scans.length > 0 || view.scanning))
+          throw ApplicationFailure.nonRetryable('no pages have arrived yet', 'CaptureRefused');
+      },
+    },
   );
   const cameBack = () => {
     const back = operatorBack;
@@ -56,7 +68,13 @@ const OPERATOR_FAULTS = ['PaperJamError', 'FeederEmptyError', 'CoverOpenError', 
  * (jam, cover, empty feeder) keeps the pages before it and waits for the operator, then resumes after them;
  * a scan the device refuses is reported and dropped.
  */
-export async function scanUntilDone(stagingId: string, order: ScanOrder, staged: StagedPage[], view: ScanView, operatorCameBack: () => boolean): Promise<void> {
+export async function scanUntilDone(
+  stagingId: string,
+  order: ScanOrder,
+  staged: StagedPage[],
+  view: ScanView,
+  operatorCameBack: () => boolean,
+): Promise<void> {
   const { scanPages } = proxyActivities<ReturnType<typeof createDeviceActivities>>({
     taskQueue: `workstation-${order.workstation}`,
     startToCloseTimeout: '30 minutes',

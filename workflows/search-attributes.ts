@@ -20,8 +20,17 @@ export const stepKey = defineSearchAttributeKey('LantaiStep', 'KEYWORD');
 
 /** The lifecycle steps and other long work that run as workflows, as `LantaiStep` names them. */
 export const STEPS = [
-  'capture', 'verification', 'import', 'scan_session', 'volume_assembly', 'hand_over', 'transfer', 'accession',
-  'inventory', 'appraisal', 'destruction',
+  'capture',
+  'verification',
+  'import',
+  'scan_session',
+  'volume_assembly',
+  'hand_over',
+  'transfer',
+  'accession',
+  'inventory',
+  'appraisal',
+  'destruction',
 ] as const;
 export type Step = (typeof STEPS)[number];
 

@@ -3,10 +3,18 @@ import type { createActivities } from '../activities';
 import type { TransferReceipt, TransferStage } from '../domain/transfer';
 import { enterStep } from './step';
 
-const { reserveRecords, buildTransferPackage, checkTransferPackage, settleTransfer, releaseRecords } = proxyActivities<ReturnType<typeof createActivities>>({
+const { reserveRecords, buildTransferPackage, checkTransferPackage, settleTransfer, releaseRecords } = proxyActivities<
+  ReturnType<typeof createActivities>
+>({
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['NothingToTransfer', 'PackageLayoutError', 'PageFixityError', 'TransitionNotAllowed'] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: ['NothingToTransfer', 'PackageLayoutError', 'PageFixityError', 'TransitionNotAllowed'],
+  },
 });
 
 export interface TransferInput {
@@ -34,12 +42,21 @@ export async function transferToCityArchive(input: TransferInput): Promise<Trans
   const view: TransferView = { transferId: input.transferId, packageId: input.packageId, stage: 'selecting', records: 0, failures: [] };
   let receipt: TransferReceipt | undefined;
   setHandler(transferQuery, () => view);
-  setHandler(recordReceipt, (r) => { receipt = r; return { recorded: true as const }; }, {
-    validator: (r: TransferReceipt) => {
-      if (view.stage !== 'sent') throw ApplicationFailure.nonRetryable(`the transfer is ${view.stage}, not waiting for a receipt`, 'ReceiptRefused');
-      if (r.packageId !== input.packageId) throw ApplicationFailure.nonRetryable(`the receipt is for package ${r.packageId}, not ${input.packageId}`, 'ReceiptRefused');
+  setHandler(
+    recordReceipt,
+    (r) => {
+      receipt = r;
+      return { recorded: true as const };
     },
-  });
+    {
+      validator: (r: TransferReceipt) => {
+        if (view.stage !== 'sent')
+          throw ApplicationFailure.nonRetryable(`the transfer is ${view.stage}, not waiting for a receipt`, 'ReceiptRefused');
+        if (r.packageId !== input.packageId)
+          throw ApplicationFailure.nonRetryable(`the receipt is for package ${r.packageId}, not ${input.packageId}`, 'ReceiptRefused');
+      },
+    },
+  );
 
   try {
     ({ records: view.records } = await reserveRecords({ transferId: input.transferId }));
@@ -50,7 +67,13 @@ export async function transferToCityArchive(input: TransferInput): Promise<Trans
     if (!report.passed) {
       view.stage = 'refused';
       view.failures = report.failures;
-      throw ApplicationFailure.nonRetryable(`the package failed ${report.failures.length} checks and was not sent: ${report.failures.slice(0, 3).map((f) => f.message).join('; ')}`, 'TransferRefused');
+      throw ApplicationFailure.nonRetryable(
+        `the package failed ${report.failures.length} checks and was not sent: ${report.failures
+          .slice(0, 3)
+          .map((f) => f.message)
+          .join('; ')}`,
+        'TransferRefused',
+      );
     }
   } catch (err) {
     await releaseRecords({ transferId: input.transferId });

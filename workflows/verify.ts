@@ -4,10 +4,18 @@ import type { Finding, StagedPage, WaitingOn } from '../domain/capture';
 import { setWaiting } from './scanning';
 import { enterStep } from './step';
 
-const { checkItem, recordFindings, raiseAlarm, resolveFindings, storePages, chooseForSampling, passSampling, moveItem } = proxyActivities<ReturnType<typeof createActivities>>({
+const { checkItem, recordFindings, raiseAlarm, resolveFindings, storePages, chooseForSampling, passSampling, moveItem } = proxyActivities<
+  ReturnType<typeof createActivities>
+>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['UnreadableImageError', 'TransitionNotAllowed', 'CatalogueConflict'] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: ['UnreadableImageError', 'TransitionNotAllowed', 'CatalogueConflict'],
+  },
 });
 
 export interface VerifyInput {
@@ -16,9 +24,7 @@ export interface VerifyInput {
   sentBack?: { findings: Finding[]; actor: string };
 }
 
-export type QualityDecision =
-  | { kind: 'rescan'; actor: string; pages: StagedPage[] }
-  | { kind: 'override'; actor: string; reason: string };
+export type QualityDecision = { kind: 'rescan'; actor: string; pages: StagedPage[] } | { kind: 'override'; actor: string; reason: string };
 
 export interface SampleReview {
   actor: string;
@@ -48,8 +54,22 @@ export async function verifyItem(input: VerifyInput): Promise<{ outcome: 'verifi
   let decision: QualityDecision | undefined;
   let review: SampleReview | undefined;
   setHandler(verificationQuery, () => view);
-  setHandler(decideQuality, (d) => { decision = d; return { accepted: true }; }, { validator: (d: QualityDecision) => validateDecision(view, d) });
-  setHandler(reviewSample, (r) => { review = r; return { accepted: true }; }, { validator: (r: SampleReview) => validateReview(view, r) });
+  setHandler(
+    decideQuality,
+    (d) => {
+      decision = d;
+      return { accepted: true };
+    },
+    { validator: (d: QualityDecision) => validateDecision(view, d) },
+  );
+  setHandler(
+    reviewSample,
+    (r) => {
+      review = r;
+      return { accepted: true };
+    },
+    { validator: (r: SampleReview) => validateReview(view, r) },
+  );
 
   let overridden = false;
   view.findings = input.sentBack
@@ -116,4 +136,3 @@ function fail(message: string): never {
 function summary(findings: Finding[]): string {
   return findings.map((f) => (f.pageNumber ? `${f.type} (page ${f.pageNumber})` : f.type)).join(', ');
 }
-

@@ -5,7 +5,13 @@ import { enterStep } from './step';
 const { numberAndBox, markAssembled, produceVolumeDocuments, finishAssembly } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['TransitionNotAllowed', 'CjkFontMissingError', 'ReferenceCodeTemplateError'] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: ['TransitionNotAllowed', 'CjkFontMissingError', 'ReferenceCodeTemplateError'],
+  },
 });
 
 export interface VolumeAssemblyInput {
@@ -47,7 +53,10 @@ export async function assembleVolumes(input: VolumeAssemblyInput): Promise<Assem
     view.documents = (await produceVolumeDocuments({ assemblyId: input.assemblyId })).map((d) => d.name);
   } catch (err) {
     view.stage = 'failed';
-    await finishAssembly({ assemblyId: input.assemblyId, error: err instanceof ApplicationFailure || err instanceof Error ? messageOf(err) : String(err) });
+    await finishAssembly({
+      assemblyId: input.assemblyId,
+      error: err instanceof ApplicationFailure || err instanceof Error ? messageOf(err) : String(err),
+    });
     throw err;
   }
   await finishAssembly({ assemblyId: input.assemblyId });

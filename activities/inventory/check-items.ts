@@ -59,20 +59,47 @@ export function createItemChecks({ db, store }: { db: Db; store: ObjectStore }) 
       }
     } catch (err) {
       if ((err as Error).name !== 'ObjectNotFoundError') throw err;
-      return { pageId: page.id, found: false, rehashed: false, intact: false, bytes: 0, finding: { kind: 'object_missing', detail: `${where} is missing from the store` } };
+      return {
+        pageId: page.id,
+        found: false,
+        rehashed: false,
+        intact: false,
+        bytes: 0,
+        finding: { kind: 'object_missing', detail: `${where} is missing from the store` },
+      };
     }
     if (size !== expected) {
-      return { pageId: page.id, found: false, rehashed: false, intact: false, bytes: 0, finding: { kind: 'size_mismatch', detail: `${where}: the store holds ${size} bytes, the record says ${expected}` } };
+      return {
+        pageId: page.id,
+        found: false,
+        rehashed: false,
+        intact: false,
+        bytes: 0,
+        finding: { kind: 'size_mismatch', detail: `${where}: the store holds ${size} bytes, the record says ${expected}` },
+      };
     }
     if (!body) return { pageId: page.id, found: true, rehashed: false, intact: true, bytes: 0 };
     const actual = digestsOf(body);
-    const differ = [actual.sha256 !== page.sha256 && `SHA-256 is ${actual.sha256}, the record says ${page.sha256}`, actual.sm3 !== page.sm3 && `SM3 is ${actual.sm3}, the record says ${page.sm3}`].filter(Boolean);
+    const differ = [
+      actual.sha256 !== page.sha256 && `SHA-256 is ${actual.sha256}, the record says ${page.sha256}`,
+      actual.sm3 !== page.sm3 && `SM3 is ${actual.sm3}, the record says ${page.sm3}`,
+    ].filter(Boolean);
     if (differ.length === 0) return { pageId: page.id, found: true, rehashed: true, intact: true, bytes: size };
-    return { pageId: page.id, found: true, rehashed: true, intact: false, bytes: size, finding: { kind: 'digest_mismatch', detail: `${where}: ${differ.join('; ')}` } };
+    return {
+      pageId: page.id,
+      found: true,
+      rehashed: true,
+      intact: false,
+      bytes: size,
+      finding: { kind: 'digest_mismatch', detail: `${where}: ${differ.join('; ')}` },
+    };
   }
 
   /** One chunk's findings, page timestamps, counters and new cursor, in one transaction. */
-  async function commitChunk(runId: string, chunk: { from: string | null; to: string; items: number; checks: ObjectCheck[]; findings: NewFinding[] }): Promise<void> {
+  async function commitChunk(
+    runId: string,
+    chunk: { from: string | null; to: string; items: number; checks: ObjectCheck[]; findings: NewFinding[] },
+  ): Promise<void> {
     const { from, to, checks, findings } = chunk;
     const found = checks.filter((c) => c.found);
     const rehashed = checks.filter((c) => c.rehashed);
@@ -82,7 +109,11 @@ export function createItemChecks({ db, store }: { db: Db; store: ObjectStore }) 
           bytes_rehashed = bytes_rehashed + ${BigInt(rehashed.reduce((n, c) => n + c.bytes, 0))}, finding_count = finding_count + ${findings.length}
         WHERE id = ${runId}::uuid AND status = 'running' AND cursor IS NOT DISTINCT FROM ${from}::uuid`;
       // Another attempt of this activity moved the cursor first (a worker thought dead came back): leave it to that one.
-      if (moved !== 1) throw ApplicationFailure.retryable(`inventory run ${runId} moved on from ${from ?? 'the start'} under this attempt`, 'InventoryCursorMoved');
+      if (moved !== 1)
+        throw ApplicationFailure.retryable(
+          `inventory run ${runId} moved on from ${from ?? 'the start'} under this attempt`,
+          'InventoryCursorMoved',
+        );
       if (findings.length) await tx.inventoryFinding.createMany({ data: findings });
       if (found.length) {
         await tx.$executeRaw`UPDATE page SET last_checked_at = now(), last_rehashed_at = CASE WHEN v.intact THEN now() ELSE page.last_rehashed_at END
@@ -110,7 +141,11 @@ export function createItemChecks({ db, store }: { db: Db; store: ObjectStore }) 
         take: itemsPerPage,
         include: {
           box: { select: { locationId: true } },
-          pages: { where: { supersededAt: null, destroyedAt: null }, orderBy: { pageNumber: 'asc' }, select: { id: true, pageNumber: true, bucket: true, key: true, size: true, sha256: true, sm3: true, lastRehashedAt: true } },
+          pages: {
+            where: { supersededAt: null, destroyedAt: null },
+            orderBy: { pageNumber: 'asc' },
+            select: { id: true, pageNumber: true, bucket: true, key: true, size: true, sha256: true, sm3: true, lastRehashedAt: true },
+          },
         },
       });
       // Every object of the page goes through one queue of store requests, chunk after chunk, so the store is
@@ -121,7 +156,9 @@ export function createItemChecks({ db, store }: { db: Db; store: ObjectStore }) 
       const chunks = [];
       for (let start = 0; start < items.length; start += ITEMS_PER_CHUNK) {
         const chunk = items.slice(start, start + ITEMS_PER_CHUNK);
-        const pages = chunk.flatMap((item) => item.pages.map((page) => ({ itemId: item.id, page, rehash: rehashDue(page, { sequence: run.sequence, plan }) })));
+        const pages = chunk.flatMap((item) =>
+          item.pages.map((page) => ({ itemId: item.id, page, rehash: rehashDue(page, { sequence: run.sequence, plan }) })),
+        );
         const checking = Promise.all(pages.map((p) => inFlight(() => checkObject(p.page, p.rehash))));
         // A failure is taken up when its chunk's turn comes; until then it must not count as unhandled.
         checking.catch(() => undefined);
@@ -131,10 +168,19 @@ export function createItemChecks({ db, store }: { db: Db; store: ObjectStore }) 
       try {
         for (const { chunk, pages, checking, checked } of chunks) {
           const checks = await checking;
-          const findings: NewFinding[] = checks.flatMap((c, i) => (c.finding ? [{ runId, itemId: pages[i]!.itemId, pageId: c.pageId, ...c.finding }] : []));
+          const findings: NewFinding[] = checks.flatMap((c, i) =>
+            c.finding ? [{ runId, itemId: pages[i]!.itemId, pageId: c.pageId, ...c.finding }] : [],
+          );
           for (const item of chunk) {
             const missing = missingMetadata({ ...item, shelved: item.box?.locationId != null, currentPages: item.pages.length });
-            if (missing.length) findings.push({ runId, kind: 'metadata_incomplete', itemId: item.id, boxId: item.boxId ?? undefined, detail: `missing: ${missing.join(', ')}` });
+            if (missing.length)
+              findings.push({
+                runId,
+                kind: 'metadata_incomplete',
+                itemId: item.id,
+                boxId: item.boxId ?? undefined,
+                detail: `missing: ${missing.join(', ')}`,
+              });
           }
           const to = chunk.at(-1)!.id;
           await commitChunk(runId, { from: cursor, to, items: chunk.length, checks, findings });

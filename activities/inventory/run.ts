@@ -1,5 +1,12 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { CUSTODY_STATES, cycleStartSequence, FINDING_KINDS, type FindingKind, type InventoryOrder, type RehashPlan } from '../../domain/inventory';
+import {
+  CUSTODY_STATES,
+  cycleStartSequence,
+  FINDING_KINDS,
+  type FindingKind,
+  type InventoryOrder,
+  type RehashPlan,
+} from '../../domain/inventory';
 import type { Db, Prisma } from '../../prisma/client';
 
 export interface InventoryProgress {
@@ -41,10 +48,21 @@ export async function openInventoryRunRecord(db: Db, workflowId: string, order: 
     const sequence = (previous?.sequence ?? 0) + 1;
     const shelfScanIds =
       order.shelfScanIds ??
-      (await tx.shelfScan.findMany({ where: { agencyId: fonds.agencyId, closedAt: previous ? { gt: previous.startedAt } : { not: null } }, orderBy: { startedAt: 'asc' }, select: { id: true } })).map((s) => s.id);
+      (
+        await tx.shelfScan.findMany({
+          where: { agencyId: fonds.agencyId, closedAt: previous ? { gt: previous.startedAt } : { not: null } },
+          orderBy: { startedAt: 'asc' },
+          select: { id: true },
+        })
+      ).map((s) => s.id);
     const run = await tx.inventoryRun.create({
       data: {
-        fondsId: fonds.id, sequence, workflowId, trigger: order.trigger, requestedBy: order.requestedBy, shelfScanIds,
+        fondsId: fonds.id,
+        sequence,
+        workflowId,
+        trigger: order.trigger,
+        requestedBy: order.requestedBy,
+        shelfScanIds,
         rehash: await rehashPlan(tx, fonds.id, sequence, order),
         itemsTotal: await tx.item.count({ where: { fondsId: fonds.id, lifecycleState: { in: [...CUSTODY_STATES] } } }),
       },
@@ -56,7 +74,10 @@ export async function openInventoryRunRecord(db: Db, workflowId: string, order: 
 async function rehashPlan(tx: Prisma.TransactionClient, fondsId: string, sequence: number, order: InventoryOrder): Promise<RehashPlan> {
   if (order.rehash === 'all') return { mode: 'all' };
   const first = cycleStartSequence(sequence, order.rehashCycle);
-  const bound = first === null ? null : await tx.inventoryRun.findUnique({ where: { fondsId_sequence: { fondsId, sequence: first } }, select: { startedAt: true } });
+  const bound =
+    first === null
+      ? null
+      : await tx.inventoryRun.findUnique({ where: { fondsId_sequence: { fondsId, sequence: first } }, select: { startedAt: true } });
   return { mode: 'sample', cycle: order.rehashCycle, since: bound?.startedAt.toISOString() ?? null };
 }
 
@@ -69,13 +90,27 @@ export async function findingCounts(db: Db, runId: string): Promise<Record<Findi
 
 export async function progressOf(db: Db, runId: string, more: boolean): Promise<InventoryProgress> {
   const run = await db.inventoryRun.findUniqueOrThrow({ where: { id: runId } });
-  return { runId, itemsTotal: run.itemsTotal, itemsChecked: run.itemsChecked, objectsChecked: run.objectsChecked, objectsRehashed: run.objectsRehashed, findingCount: run.findingCount, more };
+  return {
+    runId,
+    itemsTotal: run.itemsTotal,
+    itemsChecked: run.itemsChecked,
+    objectsChecked: run.objectsChecked,
+    objectsRehashed: run.objectsRehashed,
+    findingCount: run.findingCount,
+    more,
+  };
 }
 
 export async function reportOf(db: Db, runId: string, tasksCreated: number): Promise<InventoryReport> {
   const run = await db.inventoryRun.findUniqueOrThrow({ where: { id: runId } });
   return {
-    runId, status: run.status, itemsTotal: run.itemsTotal, itemsChecked: run.itemsChecked, objectsChecked: run.objectsChecked,
-    objectsRehashed: run.objectsRehashed, counts: await findingCounts(db, runId), tasksCreated,
+    runId,
+    status: run.status,
+    itemsTotal: run.itemsTotal,
+    itemsChecked: run.itemsChecked,
+    objectsChecked: run.objectsChecked,
+    objectsRehashed: run.objectsRehashed,
+    counts: await findingCounts(db, runId),
+    tasksCreated,
   };
 }

@@ -19,7 +19,10 @@ export function createShelfJudgement({ db }: { db: Db }) {
         return { runId, kind: f.kind, itemId: item?.id, boxId: boxIds.get(f.barcode) ?? item?.boxId ?? undefined, detail: f.detail };
       });
       await db.$transaction(async (tx) => {
-        const marked = await tx.inventoryRun.updateMany({ where: { id: runId, shelvesJudged: false }, data: { shelvesJudged: true, findingCount: { increment: findings.length } } });
+        const marked = await tx.inventoryRun.updateMany({
+          where: { id: runId, shelvesJudged: false },
+          data: { shelvesJudged: true, findingCount: { increment: findings.length } },
+        });
         if (marked.count === 1 && findings.length) await tx.inventoryFinding.createMany({ data: findings });
       });
       return { findings: findings.length };
@@ -35,13 +38,30 @@ export function createShelfJudgement({ db }: { db: Db }) {
 async function shelfCatalogue(db: Db, fonds: { id: string; agencyId: string }, sessions: Reading[][]) {
   const codes = [...new Set(sessions.flat().map((r) => r.barcode.trim()))];
   const onShelf = { some: { lifecycleState: { in: ['in_archive_room' as const, 'under_appraisal' as const] } } };
-  const shelves = await db.storageLocation.findMany({ where: { agencyId: fonds.agencyId, barcode: { in: codes } }, select: { id: true, barcode: true } });
-  const boxesRead = await db.box.findMany({ where: { barcode: { in: codes } }, select: { id: true, barcode: true, fondsId: true, location: { select: { barcode: true } } } });
-  const itemsRead = await db.item.findMany({ where: { barcode: { in: codes } }, select: { id: true, barcode: true, fondsId: true, boxId: true, box: { select: { barcode: true } } } });
+  const shelves = await db.storageLocation.findMany({
+    where: { agencyId: fonds.agencyId, barcode: { in: codes } },
+    select: { id: true, barcode: true },
+  });
+  const boxesRead = await db.box.findMany({
+    where: { barcode: { in: codes } },
+    select: { id: true, barcode: true, fondsId: true, location: { select: { barcode: true } } },
+  });
+  const itemsRead = await db.item.findMany({
+    where: { barcode: { in: codes } },
+    select: { id: true, barcode: true, fondsId: true, boxId: true, box: { select: { barcode: true } } },
+  });
   const own = <T extends { fondsId: string }>(rows: T[]) => rows.filter((r) => r.fondsId === fonds.id);
-  const boxesOnShelves = await db.box.findMany({ where: { fondsId: fonds.id, locationId: { in: shelves.map((s) => s.id) }, items: onShelf }, select: { id: true, barcode: true, location: { select: { barcode: true } } } });
+  const boxesOnShelves = await db.box.findMany({
+    where: { fondsId: fonds.id, locationId: { in: shelves.map((s) => s.id) }, items: onShelf },
+    select: { id: true, barcode: true, location: { select: { barcode: true } } },
+  });
   const itemsInBoxes = await db.item.findMany({
-    where: { fondsId: fonds.id, box: { barcode: { in: own(boxesRead).map((b) => b.barcode) } }, lifecycleState: { in: [...CUSTODY_STATES] }, barcode: { not: null } },
+    where: {
+      fondsId: fonds.id,
+      box: { barcode: { in: own(boxesRead).map((b) => b.barcode) } },
+      lifecycleState: { in: [...CUSTODY_STATES] },
+      barcode: { not: null },
+    },
     select: { id: true, barcode: true, boxId: true, box: { select: { barcode: true } } },
   });
   const group = (pairs: [string, string][]) => pairs.reduce((m, [k, v]) => m.set(k, [...(m.get(k) ?? []), v]), new Map<string, string[]>());

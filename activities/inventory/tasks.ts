@@ -28,51 +28,91 @@ export function createInventoryTasks({ db, log }: { db: Db; log: Logger }) {
      */
     async finishInventoryRun({ runId, error }: { runId: string; error?: string }): Promise<InventoryReport> {
       if (error !== undefined) {
-        await db.inventoryRun.updateMany({ where: { id: runId, status: 'running' }, data: { status: 'failed', error, finishedAt: new Date() } });
+        await db.inventoryRun.updateMany({
+          where: { id: runId, status: 'running' },
+          data: { status: 'failed', error, finishedAt: new Date() },
+        });
         return reportOf(db, runId, 0);
       }
       const run = await db.inventoryRun.findUniqueOrThrow({ where: { id: runId } });
       let created = 0;
       for (;;) {
-        const findings = await db.inventoryFinding.findMany({ where: { runId, taskId: null }, orderBy: { createdAt: 'asc' }, take: TASKS_PER_TRANSACTION });
+        const findings = await db.inventoryFinding.findMany({
+          where: { runId, taskId: null },
+          orderBy: { createdAt: 'asc' },
+          take: TASKS_PER_TRANSACTION,
+        });
         if (findings.length === 0) break;
         const subjects = await subjectsOf(findings);
         // A problem still open from an earlier run keeps its task: the archivist gets one task per problem, not one per run.
         const open = await db.archivistTask.findMany({
-          where: { fondsId: run.fondsId, status: 'open', source: { startsWith: 'inventory_run:' }, OR: findings.map((f) => ({ kind: f.kind, itemId: f.itemId, ...(f.itemId ? {} : { detail: f.detail }) })) },
+          where: {
+            fondsId: run.fondsId,
+            status: 'open',
+            source: { startsWith: 'inventory_run:' },
+            OR: findings.map((f) => ({ kind: f.kind, itemId: f.itemId, ...(f.itemId ? {} : { detail: f.detail }) })),
+          },
         });
         const taskOf = new Map(open.map((t) => [problemKey(t), t.id]));
-        const tasks: { id: string; fondsId: string; kind: string; itemId: string | null; source: string; title: string; detail: string }[] = [];
+        const tasks: { id: string; fondsId: string; kind: string; itemId: string | null; source: string; title: string; detail: string }[] =
+          [];
         for (const f of findings) {
           if (taskOf.has(problemKey(f))) continue;
           const task = {
-            id: randomUUID(), fondsId: run.fondsId, kind: f.kind, itemId: f.itemId, source: `inventory_run:${runId}`,
-            title: `${TASK_TITLES[f.kind]}: ${subjects.get(f.id) ?? ''}`.replace(/: $/, ''), detail: f.detail,
+            id: randomUUID(),
+            fondsId: run.fondsId,
+            kind: f.kind,
+            itemId: f.itemId,
+            source: `inventory_run:${runId}`,
+            title: `${TASK_TITLES[f.kind]}: ${subjects.get(f.id) ?? ''}`.replace(/: $/, ''),
+            detail: f.detail,
           };
           tasks.push(task);
           taskOf.set(problemKey(f), task.id);
         }
         await db.$transaction(async (tx) => {
           await tx.archivistTask.createMany({ data: tasks });
-          const linked = await tx.$executeRaw`UPDATE inventory_finding SET task_id = v.task FROM unnest(${findings.map((f) => f.id)}::uuid[], ${findings.map((f) => taskOf.get(problemKey(f))!)}::uuid[]) AS v(id, task)
+          const linked =
+            await tx.$executeRaw`UPDATE inventory_finding SET task_id = v.task FROM unnest(${findings.map((f) => f.id)}::uuid[], ${findings.map((f) => taskOf.get(problemKey(f))!)}::uuid[]) AS v(id, task)
             WHERE inventory_finding.id = v.id AND inventory_finding.task_id IS NULL`;
-          if (linked !== findings.length) throw ApplicationFailure.retryable(`findings of inventory run ${runId} were given tasks by another attempt`, 'InventoryTasksRaced');
+          if (linked !== findings.length)
+            throw ApplicationFailure.retryable(
+              `findings of inventory run ${runId} were given tasks by another attempt`,
+              'InventoryTasksRaced',
+            );
         });
         created += tasks.length;
       }
       const findingCount = await db.inventoryFinding.count({ where: { runId } });
-      await db.inventoryRun.updateMany({ where: { id: runId, status: 'running' }, data: { status: 'completed', finishedAt: new Date(), findingCount } });
+      await db.inventoryRun.updateMany({
+        where: { id: runId, status: 'running' },
+        data: { status: 'completed', finishedAt: new Date(), findingCount },
+      });
       const report = await reportOf(db, runId, created);
-      log.info({ runId, fonds: run.fondsId, sequence: run.sequence, itemsChecked: report.itemsChecked, counts: report.counts }, 'inventory finished');
+      log.info(
+        { runId, fonds: run.fondsId, sequence: run.sequence, itemsChecked: report.itemsChecked, counts: report.counts },
+        'inventory finished',
+      );
       return report;
     },
   };
 
   /** What each finding is about, in the archive's words: the item's code and page, or the box's barcode. */
-  async function subjectsOf(findings: { id: string; itemId: string | null; pageId: string | null; boxId: string | null; detail: string }[]): Promise<Map<string, string>> {
-    const items = await db.item.findMany({ where: { id: { in: findings.flatMap((f) => (f.itemId ? [f.itemId] : [])) } }, select: { id: true, archivalCode: true, caseNumber: true } });
-    const pages = await db.page.findMany({ where: { id: { in: findings.flatMap((f) => (f.pageId ? [f.pageId] : [])) } }, select: { id: true, pageNumber: true } });
-    const boxes = await db.box.findMany({ where: { id: { in: findings.flatMap((f) => (f.boxId ? [f.boxId] : [])) } }, select: { id: true, barcode: true } });
+  async function subjectsOf(
+    findings: { id: string; itemId: string | null; pageId: string | null; boxId: string | null; detail: string }[],
+  ): Promise<Map<string, string>> {
+    const items = await db.item.findMany({
+      where: { id: { in: findings.flatMap((f) => (f.itemId ? [f.itemId] : [])) } },
+      select: { id: true, archivalCode: true, caseNumber: true },
+    });
+    const pages = await db.page.findMany({
+      where: { id: { in: findings.flatMap((f) => (f.pageId ? [f.pageId] : [])) } },
+      select: { id: true, pageNumber: true },
+    });
+    const boxes = await db.box.findMany({
+      where: { id: { in: findings.flatMap((f) => (f.boxId ? [f.boxId] : [])) } },
+      select: { id: true, barcode: true },
+    });
     const code = new Map(items.map((i) => [i.id, i.archivalCode ?? `case ${i.caseNumber}`]));
     const pageNumber = new Map(pages.map((p) => [p.id, p.pageNumber]));
     const boxCode = new Map(boxes.map((b) => [b.id, b.barcode]));

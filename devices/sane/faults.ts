@@ -11,16 +11,7 @@ import {
 } from '../errors';
 
 export type SaneStatus =
-  | 'jammed'
-  | 'no-docs'
-  | 'cover-open'
-  | 'io-error'
-  | 'device-busy'
-  | 'access-denied'
-  | 'no-mem'
-  | 'invalid'
-  | 'unsupported'
-  | 'cancelled';
+  'jammed' | 'no-docs' | 'cover-open' | 'io-error' | 'device-busy' | 'access-denied' | 'no-mem' | 'invalid' | 'unsupported' | 'cancelled';
 
 // sane_strstatus() wording, which scanimage prints after the call that failed. The child runs under LC_ALL=C,
 // otherwise these would arrive translated.
@@ -46,7 +37,10 @@ export interface SaneFault {
 
 /** The fault scanimage reported on stderr, if any; warnings such as rounded values are not faults. */
 export function findFault(stderr: string, exitCode: number | null): SaneFault | undefined {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   for (const line of lines) {
     const status = STATUS_TEXT.find(([, text]) => line.includes(text))?.[0];
     if (status) return { status, detail: line.replace(/^scanimage: /, ''), atOpen: /open of device/.test(line) };
@@ -70,7 +64,10 @@ export function faultError(deviceId: string, fault: SaneFault, progress: BatchPr
       return new DeviceBusyError(deviceId, progress);
     case 'invalid':
       if (fault.atOpen) {
-        return new DeviceNotFoundError(deviceId, `No scanner ${deviceId} could be opened: check that it is connected and switched on (${fault.detail})`);
+        return new DeviceNotFoundError(
+          deviceId,
+          `No scanner ${deviceId} could be opened: check that it is connected and switched on (${fault.detail})`,
+        );
       }
       return new ScanFailedError(deviceId, fault.detail, progress);
     default:

@@ -12,7 +12,11 @@ export interface SaneListOptions {
 
 /** The devices SANE can see now (`scanimage -f`), for setting up a workstation. */
 export async function listSaneDevices(options: SaneListOptions = {}): Promise<SaneDeviceListing[]> {
-  const config = { scanimagePath: options.scanimagePath ?? 'scanimage', saneConfigDir: options.saneConfigDir, commandTimeoutMs: options.timeoutMs ?? 30_000 };
+  const config = {
+    scanimagePath: options.scanimagePath ?? 'scanimage',
+    saneConfigDir: options.saneConfigDir,
+    commandTimeoutMs: options.timeoutMs ?? 30_000,
+  };
   try {
     return await list(config);
   } catch (err) {

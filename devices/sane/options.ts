@@ -1,10 +1,7 @@
 /** Reads what `scanimage -d DEV -A` prints about a device's options into plain values. */
 
 export type OptionConstraint =
-  | { kind: 'list'; values: string[] }
-  | { kind: 'range'; min: number; max: number; step: number }
-  | { kind: 'bool' }
-  | { kind: 'free' };
+  { kind: 'list'; values: string[] } | { kind: 'range'; min: number; max: number; step: number } | { kind: 'bool' } | { kind: 'free' };
 
 export interface SaneOption {
   /** As scanimage accepts it: `--mode`, `-x`. */

@@ -12,7 +12,11 @@ export async function takePage(file: string, index: number, plan: ScanPlan, devi
   await rm(file);
   const meta = await sharp(image)
     .metadata()
-    .catch(() => Promise.reject(new SaneCommandError({ status: undefined, detail: `page ${index} is not a readable ${plan.format} image`, atOpen: false })));
+    .catch(() =>
+      Promise.reject(
+        new SaneCommandError({ status: undefined, detail: `page ${index} is not a readable ${plan.format} image`, atOpen: false }),
+      ),
+    );
   return {
     index,
     image,

@@ -14,12 +14,32 @@ export interface ScanPlan {
 }
 
 /** Options the driver sets itself; passing them as extra options would break page bookkeeping. */
-const RESERVED = new Set(['d', 'device-name', 'format', 'o', 'output-file', 'b', 'batch', 'batch-start', 'batch-count', 'batch-increment', 'batch-double', 'batch-prompt', 'batch-print', 'source', 'mode', 'resolution', 'adf-mode', 'duplex']);
+const RESERVED = new Set([
+  'd',
+  'device-name',
+  'format',
+  'o',
+  'output-file',
+  'b',
+  'batch',
+  'batch-start',
+  'batch-count',
+  'batch-increment',
+  'batch-double',
+  'batch-prompt',
+  'batch-print',
+  'source',
+  'mode',
+  'resolution',
+  'adf-mode',
+  'duplex',
+]);
 const AREA_FLAGS = { leftMm: 'l', topMm: 't', widthMm: 'x', heightMm: 'y' } as const;
 
 export function planScan(caps: SaneCapabilities, request: ScanRequest, deviceOptions: Record<string, string> = {}): ScanPlan {
   const id = caps.description.id;
-  const unsupported = (option: string, requested: unknown, offered: string) => new UnsupportedScanRequestError(id, option, requested, offered);
+  const unsupported = (option: string, requested: unknown, offered: string) =>
+    new UnsupportedScanRequestError(id, option, requested, offered);
   const duplex = request.duplex ?? false;
   const source = request.source ?? (duplex ? 'adf' : caps.description.defaults.source);
   const args: string[] = [...sourceArgs(caps, source, duplex, unsupported)];
@@ -60,7 +80,8 @@ export function planScan(caps: SaneCapabilities, request: ScanRequest, deviceOpt
 /** The first page's index; checked before anything runs so a bad resume point fails fast. */
 export function checkPageCounts(deviceId: string, request: ScanRequest): number {
   const startIndex = request.startIndex ?? 1;
-  if (!Number.isInteger(startIndex) || startIndex < 1) throw new UnsupportedScanRequestError(deviceId, 'start index', startIndex, 'whole page numbers from 1');
+  if (!Number.isInteger(startIndex) || startIndex < 1)
+    throw new UnsupportedScanRequestError(deviceId, 'start index', startIndex, 'whole page numbers from 1');
   if (request.maxPages !== undefined && (!Number.isInteger(request.maxPages) || request.maxPages < 1)) {
     throw new UnsupportedScanRequestError(deviceId, 'page limit', request.maxPages, 'whole numbers of pages from 1');
   }
@@ -88,8 +109,13 @@ export function resolutionOffered(choice: ResolutionChoice, dpi: number): boolea
 }
 
 function describeResolutions(choice: ResolutionChoice): string {
-  if (choice.values) return listed('resolutions', choice.values.map((v) => `${v} dpi`));
-  if (choice.range) return `resolutions ${choice.range.min}–${choice.range.max} dpi${choice.range.step > 1 ? ` in steps of ${choice.range.step}` : ''}`;
+  if (choice.values)
+    return listed(
+      'resolutions',
+      choice.values.map((v) => `${v} dpi`),
+    );
+  if (choice.range)
+    return `resolutions ${choice.range.min}–${choice.range.max} dpi${choice.range.step > 1 ? ` in steps of ${choice.range.step}` : ''}`;
   return 'no choice of resolution';
 }
 

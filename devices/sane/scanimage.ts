@@ -42,7 +42,13 @@ export function spawnScanimage(config: ScanimageConfig, args: string[]): Scanima
 export function exited(child: ScanimageChild, deviceId: string, config: ScanimageConfig): Promise<number | null> {
   const done = new Promise<number | null>((resolve, reject) => {
     child.once('error', (err) =>
-      reject(new DriverUnavailableError(deviceId, `Cannot run ${config.scanimagePath} (install sane-utils, or set scanimagePath): ${err.message}`, { cause: err })),
+      reject(
+        new DriverUnavailableError(
+          deviceId,
+          `Cannot run ${config.scanimagePath} (install sane-utils, or set scanimagePath): ${err.message}`,
+          { cause: err },
+        ),
+      ),
     );
     child.once('close', (code) => resolve(code));
   });
@@ -74,7 +80,11 @@ export async function runScanimage(config: ScanimageConfig, args: string[], devi
   }, config.commandTimeoutMs);
   const code = await done.finally(() => clearTimeout(timer));
   if (timedOut) {
-    throw new SaneCommandError({ status: undefined, detail: `scanimage gave no answer within ${config.commandTimeoutMs / 1000} s`, atOpen: false });
+    throw new SaneCommandError({
+      status: undefined,
+      detail: `scanimage gave no answer within ${config.commandTimeoutMs / 1000} s`,
+      atOpen: false,
+    });
   }
   const fault = findFault(stderr, code);
   if (fault) throw new SaneCommandError(fault);

@@ -34,7 +34,11 @@ export type SaneScannerSpec = z.input<typeof saneScannerSpecSchema>;
 export function createSaneScanner(input: SaneScannerSpec): PageSource {
   const spec = parseSpec(saneScannerSpecSchema, input);
   const id = spec.id ?? spec.device;
-  const config: ScanimageConfig = { scanimagePath: spec.scanimagePath, saneConfigDir: spec.saneConfigDir, commandTimeoutMs: spec.commandTimeoutMs };
+  const config: ScanimageConfig = {
+    scanimagePath: spec.scanimagePath,
+    saneConfigDir: spec.saneConfigDir,
+    commandTimeoutMs: spec.commandTimeoutMs,
+  };
   let known: Promise<SaneCapabilities> | undefined;
 
   function capabilities(): Promise<SaneCapabilities> {
@@ -59,7 +63,11 @@ export function createSaneScanner(input: SaneScannerSpec): PageSource {
     }
   }
 
-  async function scanBatch(request: ScanRequest, onPage: (page: ScannedPage) => Promise<void>, signal?: AbortSignal): Promise<BatchOutcome> {
+  async function scanBatch(
+    request: ScanRequest,
+    onPage: (page: ScannedPage) => Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<BatchOutcome> {
     const firstIndex = checkPageCounts(id, request);
     const transientFaults: TransientFault[] = [];
     let delivered = 0;
@@ -71,7 +79,13 @@ export function createSaneScanner(input: SaneScannerSpec): PageSource {
       nextIndex: firstIndex + delivered - (duplex && delivered % 2 === 1 ? 1 : 0),
       attempts,
     });
-    const outcome = (end: BatchOutcome['end']): BatchOutcome => ({ pagesDelivered: delivered, firstIndex, nextIndex: firstIndex + delivered, end, transientFaults });
+    const outcome = (end: BatchOutcome['end']): BatchOutcome => ({
+      pagesDelivered: delivered,
+      firstIndex,
+      nextIndex: firstIndex + delivered,
+      end,
+      transientFaults,
+    });
 
     for (;;) {
       attempts++;
@@ -91,7 +105,13 @@ export function createSaneScanner(input: SaneScannerSpec): PageSource {
       const caps = await capabilities().catch((err: unknown) => Promise.reject(deviceError(err, progress())));
       const plan = planScan(caps, request, spec.options);
       duplex = plan.duplex;
-      if (duplex && firstIndex % 2 === 0) throw new UnsupportedScanRequestError(id, 'duplex start index', firstIndex, 'duplex batches that start on the front of a sheet (an odd index)');
+      if (duplex && firstIndex % 2 === 0)
+        throw new UnsupportedScanRequestError(
+          id,
+          'duplex start index',
+          firstIndex,
+          'duplex batches that start on the front of a sheet (an odd index)',
+        );
       const limit = request.maxPages ?? (plan.source === 'flatbed' ? 1 : undefined);
       if (limit !== undefined && delivered >= limit) return 'page-limit';
 
