@@ -10,7 +10,7 @@ import type { Signer } from '../store/signing';
 import { captureItem, finishCapture, pagesArrived } from '../workflows/capture';
 import { untilCancelled } from './moves';
 import { nextPageNumber, slipCaseNumber, type PageFixer } from './page-fixer';
-import { inFonds } from '../workflows/search-attributes';
+import { inFonds } from '../contracts/search-attributes';
 
 export interface CaptureDeps {
   db: Db;

@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import { audit } from '../api/audit';
+import { audit } from '../catalogue/audit';
 import type { Config } from '../config';
 import { destructionCertificateToPdf, destructionListToPdf, loadCjkFont, type DestructionLine } from '../documents';
 import { isApproved, isRejected, type DestructionApproval } from '../domain/destruction';

@@ -7,6 +7,7 @@ import type { HandOverRound, Placement } from '../domain/hand-over';
 import { shelfBarcodeOf } from '../domain/volume';
 import type { Db, Prisma } from '../prisma/client';
 import { moveSelected } from './moves';
+import { HandOverError, shelfLabelsKey } from '../contracts/hand-over';
 import { itemsWhere } from '../catalogue/lifecycle';
 import { retainUntilDue } from '../catalogue/object-locks';
 
@@ -16,8 +17,6 @@ export interface HandOverDeps {
   store: ObjectStore;
   config: Config;
 }
-
-export const shelfLabelsKey = (handOverId: string) => `hand-overs/${handOverId}/shelf-labels.pdf`;
 
 export function createHandOverActivities({ db, log, store, config }: HandOverDeps) {
   return {
@@ -104,7 +103,7 @@ export function createHandOverActivities({ db, log, store, config }: HandOverDep
           if (taken)
             throw ApplicationFailure.nonRetryable(
               `room ${p.room} shelf ${p.shelf} place ${p.position} already holds box ${taken.barcode}`,
-              'PlacementConflict',
+              HandOverError.PlacementConflict,
             );
           await tx.box.update({
             where: { id: p.boxId },

@@ -10,7 +10,7 @@ import { verifyItem } from '../workflows/verify';
 import type { ImportProgress } from '../workflows/import';
 import { nextPageNumber, type PageFixer } from './page-fixer';
 import { parseImportIndex, type ImportRowInput } from './import-index';
-import { inFonds } from '../workflows/search-attributes';
+import { inFonds } from '../contracts/search-attributes';
 
 export interface ImportDeps {
   db: Db;

@@ -4,13 +4,12 @@ import { APPRAISAL_DECISIONS } from '../domain/appraisal';
 import { RETENTION_PERIODS } from '../domain/retention';
 import { appraisalQuery, appraiseExpiredRecords, recordAppraisal } from '../workflows';
 import type { Action, Actor } from './access';
-import { updateOrConflict } from './capture';
 import type { ApiContext } from './context';
 import { conflict, notFound } from './errors';
-import { requireInFonds } from './items';
 import { route, type Route } from './route';
-import { fondsFor } from './volumes';
-import { inFonds } from '../workflows/search-attributes';
+import { inFonds } from '../contracts/search-attributes';
+import { updateOrConflict } from '../use-cases/updates';
+import { fondsFor, requireInFonds } from './authorise';
 
 const isoDay = z.iso.date('must be a date, YYYY-MM-DD');
 const AppraisalOrder = z.object({

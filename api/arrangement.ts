@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { formatReferenceCode, parseTemplate, ReferenceCodeTemplateError } from '../domain/reference-code';
 import type { Actor } from './access';
-import { audit } from './audit';
+import { audit } from '../catalogue/audit';
 import type { ApiContext } from './context';
 import { badRequest, conflict } from './errors';
 import { route, type Route } from './route';
-import { fondsFor } from './volumes';
+import { fondsFor } from './authorise';
 
 const Arrangement = z.object({
   referenceCodeTemplate: z

@@ -3,7 +3,7 @@ import argon2 from 'argon2';
 import { userAccess, userAccessByToken, type UserAccess } from '../catalogue/users';
 import type { Db } from '../prisma/client';
 import type { Actor } from './access';
-import { audit } from './audit';
+import { audit } from '../catalogue/audit';
 import { unauthorised } from './errors';
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');

@@ -15,9 +15,10 @@ import {
 } from './capture';
 import type { ApiContext } from './context';
 import { notFound } from './errors';
-import { deny, authorisedItem } from './items';
+import { authorisedItem } from './items';
 import { route, type Route } from './route';
 import { waitingItems } from './waiting';
+import { deny } from './authorise';
 
 const ItemParams = z.object({ id: z.uuid('must be an item id (UUID)') });
 /** Media types a page image may be uploaded as. */

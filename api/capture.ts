@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { CaptureMode, Finding, ScanOrder, StagedPage } from '../domain/capture';
 import { openImage } from '../imaging';
 import type { Item } from '../prisma/client';
@@ -20,7 +20,8 @@ import {
 import type { Actor } from './access';
 import type { ApiContext } from './context';
 import { badRequest, conflict } from './errors';
-import { inFonds } from '../workflows/search-attributes';
+import { inFonds } from '../contracts/search-attributes';
+import { updateOrConflict } from '../use-cases/updates';
 
 export const captureWorkflowId = (itemId: string) => `capture-${itemId}`;
 export const verifyWorkflowId = (itemId: string) => `verify-${itemId}`;
@@ -238,25 +239,4 @@ export async function fixityOf(ctx: ApiContext, item: Item) {
     results.push({ pageNumber: p.pageNumber, ok: problems.length === 0, problems });
   }
   return { itemId: item.id, ok: results.every((r) => r.ok), pages: results };
-}
-
-export async function updateOrConflict<Ret, Arg>(
-  handle: WorkflowHandle,
-  update: import('@temporalio/client').UpdateDefinition<Ret, [Arg]>,
-  arg: Arg,
-): Promise<Ret> {
-  try {
-    return await handle.executeUpdate(update, { args: [arg] });
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw conflict(innermostMessage(err));
-    if ((err as Error).name === 'WorkflowNotFoundError') throw conflict('that step is not running (it finished, or never started)');
-    throw err;
-  }
-}
-
-/** An Update's failure as the person asking should read it: the deepest cause, past "Activity task failed". */
-function innermostMessage(err: Error): string {
-  let cause: Error = err;
-  while (cause.cause instanceof Error) cause = cause.cause;
-  return cause.message;
 }

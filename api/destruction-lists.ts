@@ -4,12 +4,12 @@ import { destructionDocumentKey } from '../activities/destruction';
 import type { StoredDocument } from '../activities/volume';
 import { decideDestruction, destroyRecords, destructionQuery } from '../workflows';
 import type { Action, Actor } from './access';
-import { updateOrConflict } from './capture';
 import type { ApiContext } from './context';
 import { badRequest, conflict, notFound } from './errors';
-import { requireInFonds } from './items';
 import { route, type Route } from './route';
-import { inFonds } from '../workflows/search-attributes';
+import { inFonds } from '../contracts/search-attributes';
+import { updateOrConflict } from '../use-cases/updates';
+import { requireInFonds } from './authorise';
 
 const Proposal = z.object({
   batch: z.uuid('must be an appraisal batch id (UUID)'),

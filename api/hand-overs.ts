@@ -1,16 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { LOCATION_CODE } from '../domain/volume';
-import { shelfLabelsKey } from '../activities/hand-over';
-import { decideHandOver, handOverQuery, handOverToArchiveRoom, resubmitHandOver } from '../workflows';
+import {
+  HAND_OVER_WORKFLOW,
+  decideHandOver,
+  handOverQuery,
+  handOverWorkflowId,
+  resubmitHandOver,
+  shelfLabelsKey,
+  type HandOverWorkflow,
+} from '../contracts/hand-over';
 import { defineAbilityFor, fondsSubject, type Action, type Actor } from './access';
-import { updateOrConflict } from './capture';
 import type { ApiContext } from './context';
 import { badRequest, notFound } from './errors';
-import { deny } from './items';
 import { route, type Route } from './route';
-import { boxView, fondsFor } from './volumes';
-import { inFonds } from '../workflows/search-attributes';
+import { boxView } from './volumes';
+import { inFonds } from '../contracts/search-attributes';
+import { updateOrConflict } from '../use-cases/updates';
+import { deny, fondsFor } from './authorise';
 
 const person = z.string().trim().min(1).max(64);
 const count = z.number().int().min(0);
@@ -55,7 +62,7 @@ async function submitHandOver(ctx: ApiContext, actor: Actor, list: z.infer<typeo
       { field: 'boxes', problem: 'other fonds' },
     ]);
   const id = randomUUID();
-  const workflowId = `hand-over-${id}`;
+  const workflowId = handOverWorkflowId(id);
   // One list per box: the conditional update claims boxes not already on a list, all or none.
   await ctx.db.$transaction(async (tx) => {
     await tx.handOver.create({
@@ -76,7 +83,7 @@ async function submitHandOver(ctx: ApiContext, actor: Actor, list: z.infer<typeo
     if (claimed.count !== list.boxes.length)
       throw badRequest('boxes: some are already on another hand-over list', [{ field: 'boxes', problem: 'already handed over' }]);
   });
-  await ctx.temporal.workflow.start(handOverToArchiveRoom, {
+  await ctx.temporal.workflow.start<HandOverWorkflow>(HAND_OVER_WORKFLOW, {
     workflowId,
     taskQueue: ctx.config.temporal.taskQueue,
     args: [{ handOverId: id, boxIds: list.boxes }],

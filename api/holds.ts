@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { liftHold, placeHold } from '../catalogue/holds';
 import type { Actor } from './access';
-import { audit } from './audit';
+import { audit } from '../catalogue/audit';
 import type { ApiContext } from './context';
 import { conflict, notFound } from './errors';
 import { authorisedItem } from './items';

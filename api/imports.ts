@@ -5,9 +5,9 @@ import { importBatch } from '../workflows';
 import { defineAbilityFor, itemSubject, type Actor } from './access';
 import type { ApiContext } from './context';
 import { badRequest, notFound } from './errors';
-import { deny } from './items';
 import { route, type Route } from './route';
-import { inFonds } from '../workflows/search-attributes';
+import { inFonds } from '../contracts/search-attributes';
+import { deny } from './authorise';
 
 const ImportOrder = z.object({
   fonds: z.string().min(1),

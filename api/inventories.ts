@@ -6,13 +6,12 @@ import type { InventoryOrder, RehashPlan } from '../domain/inventory';
 import { describeSchedule, ensureSchedule, inventoryScheduleId, inventoryScheduleOf, inventoryScheduleRequest } from '../worker/schedules';
 import { inventoryQuery, periodicInventory } from '../workflows';
 import type { Actor } from './access';
-import { audit } from './audit';
+import { audit } from '../catalogue/audit';
 import type { ApiContext } from './context';
 import { badRequest, conflict, notFound } from './errors';
-import { requireInFonds } from './items';
 import { route, type Route } from './route';
-import { fondsFor } from './volumes';
-import { inFonds } from '../workflows/search-attributes';
+import { inFonds } from '../contracts/search-attributes';
+import { fondsFor, requireInFonds } from './authorise';
 
 const FINDINGS_SHOWN = 1000;
 

@@ -10,15 +10,15 @@ import {
   defineAbilityFor,
   explainItemDenial,
   explainRegistrationDenial,
-  fondsSubject,
   itemSubject,
   type Action,
   type Actor,
   type ItemAccessFacts,
 } from './access';
-import { audit } from './audit';
+
 import type { ApiContext } from './context';
-import { AppError, forbidden, notFound } from './errors';
+import { AppError, notFound } from './errors';
+import { deny } from './authorise';
 
 export { ItemRegistration, RegistrationBatch } from '../catalogue/registration';
 
@@ -183,32 +183,4 @@ export async function viewOf(ctx: ApiContext, item: Item, actor: Actor): Promise
     },
     actor,
   );
-}
-
-/** Refuses, audited, unless the actor may take the action in the fonds; the refusal says whether the fonds or the role is wrong. */
-export async function requireInFonds(
-  ctx: ApiContext,
-  actor: Actor,
-  action: Action,
-  fondsId: string,
-  subject: string,
-  requestId: string,
-): Promise<void> {
-  if (defineAbilityFor(actor).can(action, fondsSubject(fondsId))) return;
-  const reason = actor.fondsIds.includes(fondsId)
-    ? `your roles (${actor.roles.join(', ')}) do not allow '${action}' in this fonds`
-    : `${subject} belongs to a fonds that is not among your fonds`;
-  await deny(ctx, actor, action, subject, reason, requestId);
-}
-
-export async function deny(
-  ctx: ApiContext,
-  actor: Actor,
-  action: string,
-  subject: string,
-  reason: string,
-  requestId: string,
-): Promise<never> {
-  await audit(ctx.db, { actorId: actor.id, actor: actor.username, action, subject, outcome: 'denied', reason, requestId });
-  throw forbidden(reason);
 }

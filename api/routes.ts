@@ -20,7 +20,6 @@ import {
   RegistrationBatch,
   RegistrationBatchReply,
   authorisedItem,
-  deny,
   itemHistory,
   registerBatch,
   registerItem,
@@ -32,6 +31,7 @@ import { importRoutes } from './imports';
 import { scanSessionRoutes } from './scan-session-routes';
 import { route, type Route } from './route';
 import { health, lifecycleCounts } from './status';
+import { deny } from './authorise';
 
 const ItemParams = z.object({ id: z.uuid('must be an item id (UUID)') });
 const Check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });

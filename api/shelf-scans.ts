@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { barcodeShape, type Reading } from '../domain/shelf-scan';
 import { defineAbilityFor, fondsSubject, type Actor } from './access';
-import { audit } from './audit';
+import { audit } from '../catalogue/audit';
 import type { ApiContext } from './context';
 import { badRequest, conflict, notFound } from './errors';
-import { deny } from './items';
 import { route, type Route } from './route';
-import { fondsFor } from './volumes';
+import { deny, fondsFor } from './authorise';
 
 const ScanOpening = z.object({
   reader: z.string().trim().min(1).max(100).describe('the barcode reader, as the workstation names it (serial port or keyboard wedge)'),

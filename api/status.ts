@@ -1,7 +1,7 @@
 import { countsOfEveryFonds } from '../catalogue/lifecycle-counts';
 import { defineAbilityFor, fondsStatusSubject, type Actor } from './access';
 import type { ApiContext } from './context';
-import { deny } from './items';
+import { deny } from './authorise';
 
 /** Counts of items by lifecycle state for each fonds the actor may see (or the one asked for). */
 export async function lifecycleCounts(ctx: ApiContext, actor: Actor, fondsCode: string | undefined, requestId: string) {

@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { defineAbilityFor, fondsSubject } from './access';
-import { audit } from './audit';
+import { audit } from '../catalogue/audit';
 import type { ApiContext } from './context';
 import { conflict, notFound } from './errors';
-import { deny, requireInFonds } from './items';
 import { route, type Route } from './route';
-import { fondsFor } from './volumes';
+import { deny, fondsFor, requireInFonds } from './authorise';
 
 const TaskQuery = z.object({
   status: z.enum(['open', 'resolved']).default('open'),

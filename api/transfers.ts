@@ -7,10 +7,9 @@ import { accessionQuery, receiveTransferPackage, transferQuery, transferToCityAr
 import { defineAbilityFor, type Actor } from './access';
 import type { ApiContext } from './context';
 import { badRequest, notFound } from './errors';
-import { deny } from './items';
 import { route, type Route } from './route';
-import { fondsFor } from './volumes';
-import { inFonds } from '../workflows/search-attributes';
+import { inFonds } from '../contracts/search-attributes';
+import { deny, fondsFor } from './authorise';
 
 const folder = z.string().min(1).max(500).describe('a folder under the transfer root (LANTAI_TRANSFER_ROOT)');
 

@@ -3,12 +3,13 @@ import { z } from 'zod';
 import type { StoredDocument } from '../activities/volume';
 import { RETENTION_PERIODS } from '../domain/retention';
 import { assembleVolumes, assemblyQuery } from '../workflows';
-import { defineAbilityFor, fondsSubject, type Action, type Actor } from './access';
+import { type Actor } from './access';
 import type { ApiContext } from './context';
-import { badRequest, notFound } from './errors';
-import { deny } from './items';
+import { notFound } from './errors';
 import { route, type Route } from './route';
-import { inFonds } from '../workflows/search-attributes';
+import { inFonds } from '../contracts/search-attributes';
+import { deny } from './authorise';
+import { fondsFor } from './authorise';
 
 const AssemblyOrder = z.object({
   fonds: z.string().min(1),
@@ -19,23 +20,6 @@ const AssemblyOrder = z.object({
     .describe('only items formed in these years; all years when absent'),
   retentionPeriods: z.array(z.enum(RETENTION_PERIODS)).optional().describe('only items of these retention periods; all when absent'),
 });
-
-/** The fonds named by code, if the actor may act on it; else a 400 (unknown) or an audited 403. */
-export async function fondsFor(ctx: ApiContext, actor: Actor, code: string, action: Action, requestId: string) {
-  const fonds = await ctx.db.fonds.findUnique({ where: { code } });
-  if (!fonds) throw badRequest(`fonds: no fonds has code ${code}`, [{ field: 'fonds', problem: 'unknown fonds' }]);
-  if (!defineAbilityFor(actor).can(action, fondsSubject(fonds.id))) {
-    await deny(
-      ctx,
-      actor,
-      action,
-      `fonds:${fonds.code}`,
-      `your roles (${actor.roles.join(', ')}) do not allow '${action}' in fonds ${fonds.code}`,
-      requestId,
-    );
-  }
-  return fonds;
-}
 
 async function startAssembly(ctx: ApiContext, actor: Actor, order: z.infer<typeof AssemblyOrder>, requestId: string) {
   const fonds = await fondsFor(ctx, actor, order.fonds, 'assemble', requestId);

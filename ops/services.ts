@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import pg from 'pg';
 import type { Config } from '../config';
-import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/search-attributes';
+import { SEARCH_ATTRIBUTE_TYPES } from '../contracts/search-attributes';
 import { requireFreePort, run, startProcess, waitUntilReady, type Managed } from './process';
 
 const PG_VERSION_DIRS = '/usr/lib/postgresql';

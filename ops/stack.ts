@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/search-attributes';
+import { SEARCH_ATTRIBUTE_TYPES } from '../contracts/search-attributes';
 import type { Config } from '../config';
 import { temporalConnectionOptions } from '../config/temporal';
 import { createDb } from '../prisma/client';

@@ -3,7 +3,7 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import { moveItems, movePages, type PagedMoveOutcome } from '../catalogue/lifecycle';
 import { registerCase } from '../catalogue/registration';
 import { ItemRegistration } from '../catalogue/registration';
-import { lifecycleStateKey } from '../workflows/search-attributes';
+import { lifecycleStateKey } from '../contracts/search-attributes';
 import { RETIRED_ITEM_WORKFLOW, retireItemLifecycleWorkflows } from '../worker/upgrade';
 import { verifiedItems } from './fixtures/holdings';
 import { renderPage } from '../ops/sample-pages';

@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import { audit } from '../api/audit';
+import { audit } from '../catalogue/audit';
 import type { Db } from '../prisma/client';
-import { lifecycleStateKey } from '../workflows/search-attributes';
+import { lifecycleStateKey } from '../contracts/search-attributes';
 
 /** Lantai before the catalogue kept item state ran one perpetual workflow of this type per item. */
 export const RETIRED_ITEM_WORKFLOW = 'itemLifecycle';

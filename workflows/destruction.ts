@@ -19,7 +19,7 @@ import {
   type ApprovalRequest,
   type DestructionApproval,
 } from '../domain/destruction';
-import { waitingOnKey } from './search-attributes';
+import { waitingOnKey } from '../contracts/search-attributes';
 import { enterStep } from './step';
 
 const { removeHeldItems, recordApproval, escalateApproval, produceDestructionDocuments, finishDestruction } = proxyActivities<

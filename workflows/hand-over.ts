@@ -1,45 +1,25 @@
-import { ApplicationFailure, condition, defineQuery, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { HandOverDecision, HandOverStage, Placement, Resubmission } from '../domain/hand-over';
+import {
+  HAND_OVER_ACTIVITIES,
+  HandOverError,
+  decideHandOver,
+  handOverQuery,
+  resubmitHandOver,
+  type HandOverView,
+  type HandOverWorkflow,
+} from '../contracts/hand-over';
+import type { HandOverDecision, Placement, Resubmission } from '../domain/hand-over';
 import { enterStep } from './step';
 
-const { checkHandOver, recordHandOverRound, placeBoxes, printShelfLabels, takeCustody } = proxyActivities<
-  ReturnType<typeof createActivities>
->({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: ['PlacementConflict', 'TransitionNotAllowed', 'CjkFontMissingError'],
-  },
-});
-
-export interface HandOverInput {
-  handOverId: string;
-  boxIds: string[];
-}
-
-export interface HandOverView {
-  handOverId: string;
-  stage: HandOverStage;
-  /** What the last count found wrong; an acceptance waits until it is empty. */
-  discrepancies: string[];
-  rounds: number;
-  shelfBarcodes: string[];
-}
-
-export const handOverQuery = defineQuery<HandOverView>('handOver');
-export const decideHandOver = defineUpdate<{ shelfBarcodes: string[] } | { returned: true }, [HandOverDecision]>('decideHandOver');
-export const resubmitHandOver = defineUpdate<{ resubmitted: true }, [Resubmission]>('resubmitHandOver');
+const { checkHandOver, recordHandOverRound, placeBoxes, printShelfLabels, takeCustody } =
+  proxyActivities<ReturnType<typeof createActivities>>(HAND_OVER_ACTIVITIES);
 
 /**
  * Hand-over to the archive room (移交): the list is counted against its boxes; the archive manager accepts it,
  * recording where each box is shelved, or returns it with reasons until the business unit resubmits it right.
  */
-export async function handOverToArchiveRoom(input: HandOverInput): Promise<HandOverView> {
+export const handOverToArchiveRoom: HandOverWorkflow = async (input) => {
   enterStep('hand_over');
   const view: HandOverView = { handOverId: input.handOverId, stage: 'checking', discrepancies: [], rounds: 0, shelfBarcodes: [] };
   let decision: HandOverDecision | undefined;
@@ -105,7 +85,7 @@ export async function handOverToArchiveRoom(input: HandOverInput): Promise<HandO
   await takeCustody({ handOverId: input.handOverId, actor: 'archive room' });
   view.stage = 'accepted';
   return view;
-}
+};
 
 function validateDecision(view: HandOverView, boxIds: string[], d: HandOverDecision): void {
   if (view.stage !== 'submitted') refuse(`the hand-over list is ${view.stage}, not waiting for a decision`);
@@ -133,5 +113,5 @@ function validateResubmission(view: HandOverView, r: Resubmission): void {
 }
 
 function refuse(message: string): never {
-  throw ApplicationFailure.nonRetryable(message, 'HandOverRefused');
+  throw ApplicationFailure.nonRetryable(message, HandOverError.Refused);
 }

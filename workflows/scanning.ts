@@ -10,7 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type { OperatorFaultDetails, createDeviceActivities } from '../activities/devices';
 import type { DeviceFault, ScanOrder, StagedPage, WaitingOn } from '../domain/capture';
-import { waitingOnKey } from './search-attributes';
+import { waitingOnKey } from '../contracts/search-attributes';
 
 /** What a scan shows while it runs: whether it is scanning, and a fault the operator must clear. */
 export interface ScanView {

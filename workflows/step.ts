@@ -1,5 +1,5 @@
 import { patched, upsertSearchAttributes } from '@temporalio/workflow';
-import { fondsKey, stepKey, type Step } from './search-attributes';
+import { fondsKey, stepKey, type Step } from '../contracts/search-attributes';
 
 /**
  * Marks the running workflow as this step (and, when it knows it, its fonds), so the Temporal UI lists what is in

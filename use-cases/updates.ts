@@ -1,0 +1,23 @@
+import { WorkflowUpdateFailedError, type UpdateDefinition, type WorkflowHandle } from '@temporalio/client';
+import { conflict } from '../api/errors';
+
+/**
+ * Runs a step's Update; a refusal by its validator or handler, or a step no longer running, is the caller's
+ * conflict (409) with the step's own words.
+ */
+export async function updateOrConflict<Ret, Arg>(handle: WorkflowHandle, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> {
+  try {
+    return await handle.executeUpdate(update, { args: [arg] });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw conflict(innermostMessage(err));
+    if ((err as Error).name === 'WorkflowNotFoundError') throw conflict('that step is not running (it finished, or never started)');
+    throw err;
+  }
+}
+
+/** An Update's failure as the person asking should read it: the deepest cause, past "Activity task failed". */
+function innermostMessage(err: Error): string {
+  let cause: Error = err;
+  while (cause.cause instanceof Error) cause = cause.cause;
+  return cause.message;
+}
