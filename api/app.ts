@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { pinoHttp } from 'pino-http';
-import { actorForToken } from './auth';
+import { actorForToken } from '../use-cases/sign-in';
 import type { ApiContext } from './context';
 import { errorHandler, notFound } from './errors';
 import { apiRoutes } from './routes';
@@ -41,7 +41,7 @@ export function createApp(ctx: ApiContext): express.Express {
   ];
   const doc = openApiDocument(documented, { version: '0.1.0' });
   const router = express.Router();
-  mountRoutes(router, documented, (req) => actorForToken(ctx.db, req.headers.authorization));
+  mountRoutes(router, documented, (req) => actorForToken(ctx, req.headers.authorization));
   app.use(router);
   app.use((req) => {
     throw notFound(`${req.method} ${req.path}`);

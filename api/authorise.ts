@@ -1,8 +1,10 @@
 import { audit } from '../catalogue/audit';
-import { fondsByCode } from '../catalogue/fonds';
-import { defineAbilityFor, fondsSubject, type Action, type Actor } from './access';
+import { fondsByCode, fondsCodeOf } from '../catalogue/fonds';
+import { itemById } from '../catalogue/items';
+import type { Item } from '../prisma/client';
+import { defineAbilityFor, explainItemDenial, fondsSubject, itemSubject, type Action, type Actor, type ItemAccessFacts } from './access';
 import type { ApiContext } from './context';
-import { badRequest, forbidden } from './errors';
+import { badRequest, forbidden, notFound } from './errors';
 
 /** Refuses, audited, unless the actor may take the action in the fonds; the refusal says whether the fonds or the role is wrong. */
 export async function requireInFonds(
@@ -47,4 +49,25 @@ export async function fondsFor(ctx: ApiContext, actor: Actor, code: string, acti
     );
   }
   return fonds;
+}
+
+/** Loads an item the actor may act on, or refuses with the reason (audited). */
+export async function authorisedItem(ctx: ApiContext, actor: Actor, itemId: string, action: Action, requestId: string): Promise<Item> {
+  const item = await itemById(ctx.db, itemId);
+  if (!item) throw notFound(`item ${itemId}`);
+  await requireOnItem(ctx, actor, item, action, requestId);
+  return item;
+}
+
+/** Refuses, audited, unless the actor may take the action on the item; the refusal says why. */
+export async function requireOnItem(
+  ctx: ApiContext,
+  actor: Actor,
+  item: ItemAccessFacts,
+  action: Action,
+  requestId: string,
+): Promise<void> {
+  if (defineAbilityFor(actor).can(action, itemSubject(item))) return;
+  const fondsCode = await fondsCodeOf(ctx.db, item.fondsId);
+  await deny(ctx, actor, action, `item:${item.id}`, explainItemDenial(actor, item, action, fondsCode), requestId);
 }

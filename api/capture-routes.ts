@@ -15,9 +15,9 @@ import {
 } from './capture';
 import type { ApiContext } from './context';
 import { notFound } from './errors';
-import { authorisedItem } from './items';
+import { authorisedItem } from './authorise';
 import { route, type Route } from './route';
-import { waitingItems } from './waiting';
+import { waitingItems } from '../use-cases/waiting';
 import { deny } from './authorise';
 
 const ItemParams = z.object({ id: z.uuid('must be an item id (UUID)') });

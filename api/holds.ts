@@ -4,7 +4,7 @@ import type { Actor } from './access';
 import { audit } from '../catalogue/audit';
 import type { ApiContext } from './context';
 import { conflict, notFound } from './errors';
-import { authorisedItem } from './items';
+import { authorisedItem } from './authorise';
 import { route, type Route } from './route';
 
 const reason = z.string().trim().min(1, 'say why: the court order, audit or inspection').max(1000);

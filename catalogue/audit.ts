@@ -15,3 +15,8 @@ export interface AuditEntry {
 export async function audit(db: Db, entry: AuditEntry): Promise<void> {
   await db.auditEvent.create({ data: { ...entry, details: entry.details } });
 }
+
+/** The newest entries of the audit trail, optionally of one subject. */
+export function auditTrail(db: Db, { subject, limit }: { subject?: string; limit: number }) {
+  return db.auditEvent.findMany({ where: subject ? { subject } : {}, orderBy: { id: 'desc' }, take: limit });
+}

@@ -217,3 +217,19 @@ export async function itemWithHistory(db: Db, itemId: string): Promise<ItemWithH
   const { events, ...item } = row;
   return { item, events };
 }
+
+/** The item a retired per-item workflow ran for: by the workflow id it recorded, or by the id in that workflow's name. */
+export function itemOfRetiredWorkflow(db: Db, workflowId: string, itemId: string | undefined) {
+  // An absent id must not become an empty condition, which would match any item.
+  return db.item.findFirst({ where: { OR: [{ workflowId }, ...(itemId ? [{ id: itemId }] : [])] } });
+}
+
+/** Gives an item without any history row its first one: its current state, as the catalogue holds it. */
+export async function giveFirstHistoryRow(
+  db: Db,
+  item: { id: string; lifecycleState: LifecycleState },
+  entry: { actor: string; reason: string; transitionId: string },
+): Promise<void> {
+  if ((await db.lifecycleEvent.count({ where: { itemId: item.id } })) > 0) return;
+  await db.lifecycleEvent.create({ data: { itemId: item.id, fromState: null, toState: item.lifecycleState, ...entry } });
+}

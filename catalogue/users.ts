@@ -39,3 +39,13 @@ function userAccessWhere<Extra = object>(db: Db, from: Prisma.Sql) {
       ARRAY(SELECT g.item_id::text FROM access_grant g WHERE g.user_id = u.id AND g.expires_at > now()) AS "grantedItemIds"
     ${from}`;
 }
+
+/** The account signing in by this username, with its password hash, or null. */
+export function userByUsername(db: Db, username: string) {
+  return db.user.findUnique({ where: { username }, select: { id: true, username: true, passwordHash: true, active: true } });
+}
+
+/** Records a bearer token by its hash; the token itself is never stored. */
+export async function recordAccessToken(db: Db, userId: string, tokenHash: string, expiresAt: Date): Promise<void> {
+  await db.accessToken.create({ data: { userId, tokenHash, expiresAt } });
+}

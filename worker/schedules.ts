@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { temporalConnectionOptions } from '../config/temporal';
 import type { InventoryOrder } from '../domain/inventory';
+import { everyFonds } from '../catalogue/fonds';
 import type { Db } from '../prisma/client';
 import type { AppraisalInput } from '../workflows/appraisal';
 
@@ -155,7 +156,7 @@ export function inventoryScheduleOf(description: ScheduleDescription): Inventory
  */
 export async function ensureInventorySchedules(client: Client, db: Db, config: Config): Promise<Record<string, string>> {
   const outcomes: Record<string, string> = {};
-  for (const fonds of await db.fonds.findMany({ orderBy: { code: 'asc' }, select: { code: true } })) {
+  for (const fonds of await everyFonds(db)) {
     const current = await describeSchedule(client, inventoryScheduleId(fonds.code));
     const chosen = current ? inventoryScheduleOf(current) : undefined;
     const settings = { cron: chosen?.cron || config.inventory.cron, rehashCycle: chosen?.rehashCycle ?? config.inventory.rehashCycle };
@@ -172,7 +173,7 @@ export const appraisalScheduleId = (fondsCode: string) => `appraisal-${fondsCode
  */
 export async function ensureAppraisalSchedules(client: Client, db: Db, config: Config): Promise<Record<string, string>> {
   const outcomes: Record<string, string> = {};
-  for (const fonds of await db.fonds.findMany({ orderBy: { code: 'asc' }, select: { code: true } })) {
+  for (const fonds of await everyFonds(db)) {
     const input: AppraisalInput = { fondsCode: fonds.code, rule: config.appraisal.rule, openedBy: 'schedule' };
     outcomes[fonds.code] = await ensureSchedule(client, {
       scheduleId: appraisalScheduleId(fonds.code),

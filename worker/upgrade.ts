@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { audit } from '../catalogue/audit';
+import { giveFirstHistoryRow, itemOfRetiredWorkflow } from '../catalogue/lifecycle';
 import type { Db } from '../prisma/client';
 import { lifecycleStateKey } from '../contracts/search-attributes';
 
@@ -34,9 +35,7 @@ export async function retireItemLifecycleWorkflows({
     closedThisPass = 0;
     for await (const workflow of temporal.workflow.list({ query, pageSize: 500 })) {
       const itemId = workflow.workflowId.replace(/^item-/, '');
-      const item = await db.item.findFirst({
-        where: { OR: [{ workflowId: workflow.workflowId }, { id: isUuid(itemId) ? itemId : undefined }] },
-      });
+      const item = await itemOfRetiredWorkflow(db, workflow.workflowId, isUuid(itemId) ? itemId : undefined);
       if (item) {
         const reported = workflow.typedSearchAttributes.get(lifecycleStateKey);
         if (reported && reported !== item.lifecycleState) {
@@ -46,19 +45,11 @@ export async function retireItemLifecycleWorkflows({
             'retired lifecycle workflow differed; the catalogue is kept',
           );
         }
-        const history = await db.lifecycleEvent.count({ where: { itemId: item.id } });
-        if (history === 0) {
-          await db.lifecycleEvent.create({
-            data: {
-              itemId: item.id,
-              fromState: null,
-              toState: item.lifecycleState,
-              actor: 'upgrade',
-              reason: 'state as the catalogue held it at upgrade',
-              transitionId: `upgrade/${item.id}`,
-            },
-          });
-        }
+        await giveFirstHistoryRow(db, item, {
+          actor: 'upgrade',
+          reason: 'state as the catalogue held it at upgrade',
+          transitionId: `upgrade/${item.id}`,
+        });
       }
       await temporal.workflow
         .getHandle(workflow.workflowId, workflow.runId)

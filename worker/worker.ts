@@ -6,6 +6,7 @@ import { temporalConnectionOptions } from '../config/temporal';
 import { createActivities } from '../activities';
 import { createDeviceActivities } from '../activities/devices';
 import { createPageSource, type PageSource } from '../devices';
+import { recordSigningKey } from '../catalogue/signing-keys';
 import type { Db } from '../prisma/client';
 import { createImagingPool } from '../imaging';
 import { createObjectStore } from '../store/object-store';
@@ -54,11 +55,7 @@ export async function createWorker(
   const store = createObjectStore(config.s3);
   const signer = loadOrCreateSigner(config.signingKeyPath);
   const imaging = createImagingPool();
-  await db.signingKey.upsert({
-    where: { id: signer.keyId },
-    update: {},
-    create: { id: signer.keyId, algorithm: SIGNATURE_ALGORITHM, publicKeyPem: signer.publicKeyPem },
-  });
+  await recordSigningKey(db, { id: signer.keyId, algorithm: SIGNATURE_ALGORITHM, publicKeyPem: signer.publicKeyPem });
 
   const workers = [
     await Worker.create({

@@ -1,21 +1,22 @@
 import { createHash, randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
-import { userAccess, userAccessByToken, type UserAccess } from '../catalogue/users';
-import type { Db } from '../prisma/client';
-import type { Actor } from './access';
+import { recordAccessToken, userAccess, userAccessByToken, userByUsername, type UserAccess } from '../catalogue/users';
+import type { ApiContext } from '../api/context';
+import type { Actor } from '../api/access';
 import { audit } from '../catalogue/audit';
-import { unauthorised } from './errors';
+import { unauthorised } from '../api/errors';
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 // Verifying against a real hash when the user is unknown keeps the reply time the same either way.
 let decoyHash: Promise<string> | undefined;
 
+/** Signs a user in with their password: a bearer token valid for the configured time, every attempt audited. */
 export async function login(
-  db: Db,
-  { username, password, ttlMinutes, requestId }: { username: string; password: string; ttlMinutes: number; requestId: string },
+  { db, config }: ApiContext,
+  { username, password, requestId }: { username: string; password: string; requestId: string },
 ): Promise<{ token: string; expiresAt: Date; actor: Actor }> {
-  const user = await db.user.findUnique({ where: { username } });
+  const user = await userByUsername(db, username);
   const ok = user?.active
     ? await argon2.verify(user.passwordHash, password)
     : await argon2.verify(await (decoyHash ??= argon2.hash(randomBytes(16))), password).then(() => false);
@@ -24,14 +25,14 @@ export async function login(
     throw unauthorised('the username or password is wrong');
   }
   const token = randomBytes(32).toString('base64url');
-  const expiresAt = new Date(Date.now() + ttlMinutes * 60_000);
-  await db.accessToken.create({ data: { userId: user.id, tokenHash: hashToken(token), expiresAt } });
+  const expiresAt = new Date(Date.now() + config.api.tokenTtlMinutes * 60_000);
+  await recordAccessToken(db, user.id, hashToken(token), expiresAt);
   await audit(db, { actorId: user.id, actor: user.username, action: 'auth.login', outcome: 'done', requestId });
   return { token, expiresAt, actor: actorOf(await userAccess(db, user.id))! };
 }
 
 /** The actor behind a bearer token, or a 401 naming what is wrong with it. */
-export async function actorForToken(db: Db, header: string | undefined): Promise<Actor> {
+export async function actorForToken({ db }: ApiContext, header: string | undefined): Promise<Actor> {
   const match = /^Bearer\s+([A-Za-z0-9_-]{20,})$/.exec(header ?? '');
   if (!match?.[1]) throw unauthorised();
   const user = await userAccessByToken(db, hashToken(match[1]));

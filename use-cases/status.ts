@@ -1,7 +1,8 @@
 import { countsOfEveryFonds } from '../catalogue/lifecycle-counts';
-import { defineAbilityFor, fondsStatusSubject, type Actor } from './access';
-import type { ApiContext } from './context';
-import { deny } from './authorise';
+import { catalogueAnswers } from '../catalogue/connection';
+import { defineAbilityFor, fondsStatusSubject, type Actor } from '../api/access';
+import { deny } from '../api/authorise';
+import type { ApiContext } from '../api/context';
 
 /** Counts of items by lifecycle state for each fonds the actor may see (or the one asked for). */
 export async function lifecycleCounts(ctx: ApiContext, actor: Actor, fondsCode: string | undefined, requestId: string) {
@@ -37,7 +38,7 @@ async function timed(probe: () => Promise<unknown>): Promise<Check> {
 /** Each dependency checked on its own, so a failing one is named. */
 export async function health(ctx: ApiContext) {
   const [postgres, temporal, objectStore] = await Promise.all([
-    timed(() => ctx.db.$queryRaw`SELECT 1`),
+    timed(() => catalogueAnswers(ctx.db)),
     timed(() => ctx.temporal.workflowService.describeNamespace({ namespace: ctx.config.temporal.namespace })),
     timed(() => ctx.store.ping()),
   ]);

@@ -1,6 +1,7 @@
 import type { WaitingOn } from '../domain/capture';
-import type { Actor } from './access';
-import type { ApiContext } from './context';
+import { itemsInFonds } from '../catalogue/items';
+import type { Actor } from '../api/access';
+import type { ApiContext } from '../api/context';
 
 /** Lists running step workflows by their LantaiWaitingOn search attribute, limited to the actor's fonds. */
 export async function waitingItems(ctx: ApiContext, actor: Actor, on: Exclude<WaitingOn, 'none' | 'capture'> | undefined) {
@@ -12,10 +13,11 @@ export async function waitingItems(ctx: ApiContext, actor: Actor, on: Exclude<Wa
     found.push({ workflowId: wf.workflowId, itemId, waitingOn: String(waitingOn), since: wf.startTime.toISOString() });
     if (found.length >= 1000) break;
   }
-  const items = await ctx.db.item.findMany({
-    where: { id: { in: found.map((f) => f.itemId) }, fondsId: { in: actor.fondsIds } },
-    include: { fonds: true },
-  });
+  const items = await itemsInFonds(
+    ctx.db,
+    found.map((f) => f.itemId),
+    actor.fondsIds,
+  );
   const byId = new Map(items.map((i) => [i.id, i]));
   return found.flatMap((f) => {
     const item = byId.get(f.itemId);

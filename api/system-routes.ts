@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { LIFECYCLE_STATES } from '../domain/lifecycle';
+import { auditEntries, currentUser, fondsOf } from '../use-cases/account';
+import { login } from '../use-cases/sign-in';
+import { health, lifecycleCounts } from '../use-cases/status';
+import { defineAbilityFor } from './access';
+import { deny } from './authorise';
+import type { ApiContext } from './context';
+import { route, type Route } from './route';
+
+const Check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
+const StateCounts = z.object(Object.fromEntries(LIFECYCLE_STATES.map((s) => [s, z.number()])));
+const requestId = (req: { id: unknown }) => String(req.id);
+
+/** Health, sign-in, the caller's account and fonds, lifecycle counts and the audit trail. */
+export function systemRoutes(ctx: ApiContext): Route[] {
+  return [
+    route({
+      method: 'get',
+      path: '/health',
+      tag: 'system',
+      auth: false,
+      summary: 'Health of PostgreSQL, Temporal and the object store, each reported on its own',
+      response: {
+        status: 200,
+        description: 'All dependencies answer (503 with the same body when one does not)',
+        schema: z.object({ status: z.enum(['ok', 'degraded']), checks: z.record(z.string(), Check) }),
+      },
+      errors: [503],
+      async handle({ res }) {
+        const result = await health(ctx);
+        res.status(result.status === 'ok' ? 200 : 503).json(result);
+        return result;
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/auth/login',
+      tag: 'access',
+      auth: false,
+      summary: 'Log in with username and password; returns a bearer token with its expiry',
+      body: z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) }),
+      response: {
+        status: 200,
+        description: 'Logged in',
+        schema: z.object({
+          token: z.string(),
+          expiresAt: z.string(),
+          user: z.object({ username: z.string(), displayName: z.string(), roles: z.array(z.string()) }),
+        }),
+      },
+      errors: [401],
+      async handle({ req, body }) {
+        const { token, expiresAt, actor } = await login(ctx, { ...body, requestId: requestId(req) });
+        return {
+          token,
+          expiresAt: expiresAt.toISOString(),
+          user: { username: actor.username, displayName: actor.displayName, roles: actor.roles },
+        };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/me',
+      tag: 'access',
+      auth: true,
+      summary: 'The logged-in user, their roles, fonds and clearance',
+      response: { status: 200, description: 'The current user' },
+      async handle({ actor }) {
+        return currentUser(ctx, actor);
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/fonds',
+      tag: 'catalogue',
+      auth: true,
+      summary: 'The fonds the user works in',
+      response: {
+        status: 200,
+        description: 'Fonds',
+        schema: z.array(z.object({ code: z.string(), name: z.string(), orgCode: z.string() })),
+      },
+      handle: ({ actor }) => fondsOf(ctx, actor),
+    }),
+    route({
+      method: 'get',
+      path: '/lifecycle/counts',
+      tag: 'lifecycle',
+      auth: true,
+      summary: 'Counts of items by lifecycle state, per fonds',
+      query: z.object({ fonds: z.string().min(1).optional() }),
+      response: {
+        status: 200,
+        description: 'One entry per fonds',
+        schema: z.array(z.object({ fonds: z.string(), name: z.string(), total: z.number(), byState: StateCounts })),
+      },
+      handle: ({ req, actor, query }) => lifecycleCounts(ctx, actor, query.fonds, requestId(req)),
+    }),
+    route({
+      method: 'get',
+      path: '/audit',
+      tag: 'audit',
+      auth: true,
+      summary: 'The audit trail, newest first',
+      query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), subject: z.string().optional() }),
+      response: { status: 200, description: 'Audit events' },
+      async handle({ req, actor, query }) {
+        if (!defineAbilityFor(actor).can('read', 'AuditTrail'))
+          await deny(ctx, actor, 'read', 'audit', 'only auditors read the audit trail', requestId(req));
+        return auditEntries(ctx, query);
+      },
+    }),
+  ];
+}
