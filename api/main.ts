@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadConfigOrExit } from '../config';
-import { temporalConnectionOptions } from '../config/temporal';
+import { temporalApiConnectionOptions } from '../config/temporal';
 import { createDb } from '../prisma/client';
 import { createObjectStore } from '../store/object-store';
 import { createApp, keepIdleConnections } from './app';
@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger(config.logLevel).child({ component: 'api' });
   const db = createDb(config.postgres.url);
-  const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
+  const connection = await Connection.connect(temporalApiConnectionOptions(config.temporal));
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const store = createObjectStore(config.s3);
   const server = createApp({ config, db, temporal, store, log }).listen(config.api.port, config.api.host, () => {

@@ -1,7 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import type { Actor } from './access';
-import { ErrorBody } from './errors';
+import { badRequest, ErrorBody } from './errors';
 
 export interface RouteContext<P, Q, B> {
   req: Request;
@@ -38,6 +38,7 @@ export function mountRoutes(router: Router, routes: Route[], authenticate: (req:
   for (const r of routes) {
     const raw = r.rawBody ? [express.raw({ type: r.rawBody.types, limit: r.rawBody.limit })] : [];
     router[r.method](r.path, express.json({ limit: r.jsonLimit ?? '1mb' }), ...raw, async (req, res) => {
+      refuseUnsafeText({ body: r.rawBody ? undefined : req.body, query: req.query, params: req.params });
       const actor = r.auth ? await authenticate(req) : (undefined as unknown as Actor);
       const params = r.params ? r.params.parse(req.params) : req.params;
       const query = r.query ? r.query.parse(req.query) : req.query;
@@ -46,6 +47,35 @@ export function mountRoutes(router: Router, routes: Route[], authenticate: (req:
       if (!res.headersSent) res.status(r.response.status).json(result);
     });
   }
+}
+
+/**
+ * Refuses any string a client sends, anywhere in the body, query or path, that PostgreSQL or a reader could not take
+ * as text: a NUL character, which a text column refuses, or half of a UTF-16 surrogate pair, which is no character.
+ */
+function refuseUnsafeText(input: Record<string, unknown>): void {
+  const found = unsafeTextIn(input, '', 0);
+  if (found) throw badRequest(`${found.path}: ${found.problem}`, [{ field: found.path, problem: found.problem }]);
+}
+
+// With the u flag a whole surrogate pair is one code point, so only a lone half is of category Cs.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function unsafeTextIn(value: unknown, at: string, depth: number): { path: string; problem: string } | undefined {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) return { path: at, problem: 'contains a NUL character, which no text may hold' };
+    if (LONE_SURROGATE.test(value)) return { path: at, problem: 'contains half of a surrogate pair, which is not a character' };
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object' || depth > 32) return undefined;
+  for (const [key, v] of Object.entries(value)) {
+    const path = at ? `${at}.${key}` : key;
+    const inKey = unsafeTextIn(key, path, depth + 1);
+    if (inKey) return { ...inKey, problem: `its name ${inKey.problem}` };
+    const found = unsafeTextIn(v, path, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 const STATUS_TEXT: Record<number, string> = {

@@ -459,8 +459,34 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+// Failures of the connection or of the store itself, not of the request: the store is down, not the object.
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  'TimeoutError',
+  'ServiceUnavailable',
+  'SlowDown',
+  'InternalError',
+]);
+
+function unreachable(err: unknown): boolean {
+  // The SDK wraps a socket's error (ECONNREFUSED) in an error of its own; the code is on the cause.
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
+    const code = (e as { code?: string }).code;
+    if (UNREACHABLE.has(code ?? '') || UNREACHABLE.has(e.name) || /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH)\b/.test(e.message))
+      return true;
+  }
+  return false;
+}
+
 function storeFailure(context: string, err: unknown): StoreError {
   if (err instanceof StoreError) return err;
+  if (unreachable(err))
+    return new StoreUnavailableError(`${context}: the object store does not answer (${messageOf(err)})`, { cause: err });
   if (NOT_FOUND.has(errorName(err) ?? '')) return new ObjectNotFoundError(`${context}: not found (${errorName(err)})`, { cause: err });
   return new StoreError(`${context}: ${messageOf(err)}`, { cause: err });
 }
