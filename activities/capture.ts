@@ -5,11 +5,14 @@ import type { Config } from '../config';
 import type { StackReport, StagedPage } from '../domain/capture';
 import type { ImagingPool } from '../imaging';
 import type { Db } from '../prisma/client';
+import { caseAwaitingCapture, itemWithFonds, recordCaptureMode } from '../catalogue/captures';
+import { nextPageNumber, pageFromSource } from '../catalogue/pages';
 import type { ObjectStore } from '../store/object-store';
 import type { Signer } from '../store/signing';
-import { captureItem, finishCapture, pagesArrived } from '../workflows/capture';
+import { CAPTURE_WORKFLOW, captureWorkflowId, finishCapture, pagesArrived, type CaptureWorkflow } from '../contracts/capture';
 import { untilCancelled } from './moves';
-import { nextPageNumber, slipCaseNumber, type PageFixer } from './page-fixer';
+import type { PageFixer } from './page-fixer';
+import { slipCaseNumber } from '../domain/slip';
 import { inFonds } from '../contracts/search-attributes';
 
 export interface CaptureDeps {
@@ -32,12 +35,12 @@ export function createCaptureActivities({ db, store, temporal, log, config, imag
      * in the item's history. Idempotent per staged object, so a retry stores nothing twice.
      */
     async storePages({ itemId, pages }: { itemId: string; pages: StagedPage[] }): Promise<{ pageNumbers: number[] }> {
-      const item = await db.item.findUniqueOrThrow({ where: { id: itemId }, include: { fonds: { include: { scheme: true } } } });
+      const item = await itemWithFonds(db, itemId);
       const pageNumbers: number[] = [];
       for (const [i, staged] of pages.entries()) {
         Context.current().heartbeat({ done: i, of: pages.length });
         const source = `${staged.source} ${staged.bucket}/${staged.key}${staged.versionId ? `@${staged.versionId}` : ''}`;
-        const already = await db.page.findFirst({ where: { itemId, source } });
+        const already = await pageFromSource(db, itemId, source);
         if (already) {
           pageNumbers.push(already.pageNumber);
           continue;
@@ -65,16 +68,7 @@ export function createCaptureActivities({ db, store, temporal, log, config, imag
       }
       const report: StackReport = { cases: [], unlinked: [] };
       for (const group of groups) {
-        const item = group.caseNumber
-          ? await db.item.findFirst({
-              where: {
-                caseNumber: group.caseNumber,
-                fondsId: { in: fondsIds },
-                lifecycleState: { in: ['registered', 'pending_initial_review'] },
-              },
-              include: { fonds: { select: { code: true } } },
-            })
-          : null;
+        const item = group.caseNumber ? await caseAwaitingCapture(db, group.caseNumber, fondsIds) : null;
         if (!item) {
           const reason = group.caseNumber
             ? `the slip names ${group.caseNumber}, which is no business case awaiting capture in these fonds`
@@ -82,11 +76,11 @@ export function createCaptureActivities({ db, store, temporal, log, config, imag
           report.unlinked.push({ caseNumber: group.caseNumber, pages: group.pages.length, reason });
           continue;
         }
-        await db.item.update({ where: { id: item.id }, data: { captureMode: 'batch' } });
-        const handle = await temporal.workflow.signalWithStart(captureItem, {
-          workflowId: `capture-${item.id}`,
+        await recordCaptureMode(db, item.id, 'batch');
+        const handle = await temporal.workflow.signalWithStart<CaptureWorkflow, [StagedPage[]]>(CAPTURE_WORKFLOW, {
+          workflowId: captureWorkflowId(item.id),
           taskQueue: config.temporal.taskQueue,
-          typedSearchAttributes: inFonds(item.fonds.code),
+          typedSearchAttributes: inFonds(item.fondsCode),
           args: [{ itemId: item.id, mode: 'batch', actor }],
           signal: pagesArrived,
           signalArgs: [group.pages],

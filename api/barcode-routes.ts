@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseWedgeInput } from '../devices/keyboard-wedge';
-import { parseSlipPayload } from '../activities/quality';
+import { parseSlipPayload } from '../domain/slip';
 import type { ApiContext } from './context';
 import { AppError, badRequest } from './errors';
 import { route, type Route } from './route';

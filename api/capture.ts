@@ -5,32 +5,36 @@ import { openImage } from '../imaging';
 import type { Item } from '../prisma/client';
 import { fixityStatement, verifySignature } from '../store/signing';
 import {
-  captureItem,
+  CAPTURE_WORKFLOW,
   captureQuery,
-  decideQuality,
+  captureWorkflowId,
   finishCapture,
   initialReview,
   operatorReady,
   pagesArrived,
-  reviewSample,
   scanRequested,
+  type CaptureInput,
+  type CaptureWorkflow,
+} from '../contracts/capture';
+import {
+  VERIFY_WORKFLOW,
+  decideQuality,
+  reviewSample,
   verificationQuery,
-  verifyItem,
-} from '../workflows';
+  verifyWorkflowId,
+  type VerifyWorkflow,
+} from '../contracts/verification';
 import type { Actor } from './access';
 import type { ApiContext } from './context';
 import { badRequest, conflict } from './errors';
 import { inFonds } from '../contracts/search-attributes';
 import { updateOrConflict } from '../use-cases/updates';
 
-export const captureWorkflowId = (itemId: string) => `capture-${itemId}`;
-export const verifyWorkflowId = (itemId: string) => `verify-${itemId}`;
-
 async function captureStart(ctx: ApiContext, item: Item, mode: CaptureMode, actor: Actor) {
   return {
     workflowId: captureWorkflowId(item.id),
     taskQueue: ctx.config.temporal.taskQueue,
-    args: [{ itemId: item.id, mode, actor: actor.username }] as [Parameters<typeof captureItem>[0]],
+    args: [{ itemId: item.id, mode, actor: actor.username }] as [CaptureInput],
     typedSearchAttributes: await fondsOf(ctx, item),
   };
 }
@@ -54,7 +58,7 @@ function modeFor(actor: Actor): CaptureMode {
 export async function orderScan(ctx: ApiContext, actor: Actor, item: Item, order: ScanOrder, finish: boolean) {
   requireCapturable(item);
   await ctx.db.item.update({ where: { id: item.id }, data: { captureMode: 'window' } });
-  const handle = await ctx.temporal.workflow.signalWithStart(captureItem, {
+  const handle = await ctx.temporal.workflow.signalWithStart<CaptureWorkflow, [ScanOrder]>(CAPTURE_WORKFLOW, {
     ...(await captureStart(ctx, item, 'window', actor)),
     signal: scanRequested,
     signalArgs: [order],
@@ -102,7 +106,7 @@ export async function uploadPage(ctx: ApiContext, actor: Actor, item: Item, body
   }
   const mode = modeFor(actor);
   await ctx.db.item.update({ where: { id: item.id }, data: { captureMode: mode } });
-  const handle = await ctx.temporal.workflow.signalWithStart(captureItem, {
+  const handle = await ctx.temporal.workflow.signalWithStart<CaptureWorkflow, [StagedPage[]]>(CAPTURE_WORKFLOW, {
     ...(await captureStart(ctx, item, mode, actor)),
     signal: pagesArrived,
     signalArgs: [[page]],
@@ -167,7 +171,7 @@ export async function sampleReview(
   if (item.boxId) throw conflict('the item is already numbered and boxed; a boxed item is not sent back');
   if (review.outcome === 'pass') return { accepted: true };
   try {
-    await ctx.temporal.workflow.start(verifyItem, {
+    await ctx.temporal.workflow.start<VerifyWorkflow>(VERIFY_WORKFLOW, {
       workflowId: verifyWorkflowId(item.id),
       taskQueue: ctx.config.temporal.taskQueue,
       typedSearchAttributes: await fondsOf(ctx, item),

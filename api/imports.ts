@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { importBatch } from '../workflows';
+import { IMPORT_WORKFLOW, importWorkflowId, type ImportWorkflow } from '../contracts/import';
 import { defineAbilityFor, itemSubject, type Actor } from './access';
 import type { ApiContext } from './context';
 import { badRequest, notFound } from './errors';
@@ -39,8 +39,8 @@ async function startImport(ctx: ApiContext, actor: Actor, order: z.infer<typeof 
   const batch = await ctx.db.importBatch.create({
     data: { fondsId: fonds.id, sourceDir: dir, indexFile: order.indexFile, status: 'loading', createdBy: actor.username },
   });
-  const workflowId = `import-${batch.id}`;
-  await ctx.temporal.workflow.start(importBatch, {
+  const workflowId = importWorkflowId(batch.id);
+  await ctx.temporal.workflow.start<ImportWorkflow>(IMPORT_WORKFLOW, {
     workflowId,
     taskQueue: ctx.config.temporal.taskQueue,
     args: [{ batchId: batch.id, chunkSize: order.chunkSize }],

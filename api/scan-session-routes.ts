@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
-import { finishCapture, operatorReady, pagesArrived, scanRequested, scanSession, scanSessionQuery } from '../workflows';
+import {
+  SCAN_SESSION_WORKFLOW,
+  finishCapture,
+  operatorReady,
+  pagesArrived,
+  scanRequested,
+  scanSessionQuery,
+  scanSessionWorkflowId,
+  sessionStagingId,
+  type ScanSessionWorkflow,
+} from '../contracts/scan-session';
 import { stageUpload } from './capture';
 import { IMAGE_TYPES, ScanOrderBody } from './capture-routes';
 import type { ApiContext } from './context';
@@ -10,7 +20,6 @@ import { route, type Route } from './route';
 import type { Actor } from './access';
 
 const SessionParams = z.object({ id: z.uuid('must be a scan session id (UUID)') });
-const sessionWorkflowId = (id: string) => `scan-session-${id}`;
 
 function requireScanningRole(actor: Actor): void {
   if (!actor.roles.some((r) => r === 'clerk' || r === 'archivist')) throw forbidden('only clerks and archivists run scan sessions');
@@ -18,7 +27,7 @@ function requireScanningRole(actor: Actor): void {
 
 /** Batch scanning afterwards (事后): a stack of several cases, sorted into cases by their processing slips. */
 export function scanSessionRoutes(ctx: ApiContext): Route[] {
-  const handle = (id: string) => ctx.temporal.workflow.getHandle(sessionWorkflowId(id));
+  const handle = (id: string) => ctx.temporal.workflow.getHandle(scanSessionWorkflowId(id));
   const describe = async (id: string) => {
     const h = handle(id);
     const description = await h.describe().catch(() => undefined);
@@ -37,8 +46,8 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
       async handle({ res, actor }) {
         requireScanningRole(actor);
         const sessionId = randomUUID();
-        await ctx.temporal.workflow.start(scanSession, {
-          workflowId: sessionWorkflowId(sessionId),
+        await ctx.temporal.workflow.start<ScanSessionWorkflow>(SCAN_SESSION_WORKFLOW, {
+          workflowId: scanSessionWorkflowId(sessionId),
           taskQueue: ctx.config.temporal.taskQueue,
           args: [{ sessionId, actor: actor.username, fondsIds: actor.fondsIds }],
         });
@@ -77,7 +86,7 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
       async handle({ actor, params, body }) {
         requireScanningRole(actor);
         await describe(params.id);
-        await handle(params.id).signal(pagesArrived, [await stageUpload(ctx, actor, body, `session-${params.id}`)]);
+        await handle(params.id).signal(pagesArrived, [await stageUpload(ctx, actor, body, sessionStagingId(params.id))]);
         return { staged: 1 };
       },
     }),
