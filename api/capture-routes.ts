@@ -1,20 +1,10 @@
 import { z } from 'zod';
 import { DEFECT_TYPES } from '../domain/capture';
 import { defineAbilityFor } from './access';
-import {
-  captureStatus,
-  finishItemCapture,
-  fixityOf,
-  operatorIsBack,
-  orderScan,
-  overrideQuality,
-  pagesOf,
-  reviewUpload,
-  sampleReview,
-  uploadPage,
-} from './capture';
+import { captureStatus, finishItemCapture, operatorIsBack, orderScan, reviewUpload, uploadPage } from '../use-cases/capture';
+import { fixityOf, pagesOf, signingKeyView } from '../use-cases/pages';
+import { overrideQuality, sampleReview } from '../use-cases/verification';
 import type { ApiContext } from './context';
-import { notFound } from './errors';
 import { authorisedItem } from './items';
 import { route, type Route } from './route';
 import { waitingItems } from './waiting';
@@ -211,11 +201,7 @@ export function captureRoutes(ctx: ApiContext): Route[] {
       params: z.object({ id: z.string().regex(/^[0-9a-f]{64}$/, 'must be a key id (64 hex digits)') }),
       errors: [404],
       response: { status: 200, description: 'The public key' },
-      async handle({ params }) {
-        const key = await ctx.db.signingKey.findUnique({ where: { id: params.id } });
-        if (!key) throw notFound(`signing key ${params.id}`);
-        return { id: key.id, algorithm: key.algorithm, publicKeyPem: key.publicKeyPem, createdAt: key.createdAt.toISOString() };
-      },
+      handle: ({ params }) => signingKeyView(ctx, params.id),
     }),
     route({
       method: 'get',
