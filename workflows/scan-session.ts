@@ -1,5 +1,5 @@
 import { proxyActivities, setHandler } from '@temporalio/workflow';
-import type { createCaptureActivities } from '../activities/capture';
+import type { createStackSortingActivities } from '../activities/stack-sorting';
 import type { StagedPage } from '../domain/capture';
 import {
   SCAN_SESSION_ACTIVITIES,
@@ -11,7 +11,7 @@ import {
 import { gatherPages, setWaiting } from './scanning';
 import { enterStep } from './step';
 
-const { sortStack } = proxyActivities<ReturnType<typeof createCaptureActivities>>(SCAN_SESSION_ACTIVITIES);
+const { sortStack } = proxyActivities<ReturnType<typeof createStackSortingActivities>>(SCAN_SESSION_ACTIVITIES);
 
 /**
  * Scanning afterwards (事后扫描): a stack of several business cases goes through the feeder in one session;
