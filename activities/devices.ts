@@ -1,7 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import type { ScanOrder, StagedPage } from '../domain/capture';
+import type { StagedPage } from '../domain/capture';
+import type { OperatorFaultDetails, ScanPagesInput } from '../contracts/scanning';
 import type { PageSource } from '../devices/types';
 import type { ObjectStore } from '../store/object-store';
 
@@ -10,11 +11,6 @@ export interface DeviceDeps {
   config: Config;
   log: Logger;
   pageSourceFor: (device: string) => PageSource;
-}
-
-export interface OperatorFaultDetails {
-  pages: StagedPage[];
-  nextIndex: number;
 }
 
 interface ScanProgress {
@@ -29,7 +25,7 @@ export function createDeviceActivities({ store, config, log, pageSourceFor }: De
      * retry after a crash continues after the last page it kept; a fault the operator must clear ends the
      * activity with the pages kept so far, so none is lost or staged twice.
      */
-    async scanPages({ itemId, order, startIndex }: { itemId: string; order: ScanOrder; startIndex: number }): Promise<StagedPage[]> {
+    async scanPages({ itemId, order, startIndex }: ScanPagesInput): Promise<StagedPage[]> {
       const ctx = Context.current();
       const staged = [...((ctx.info.heartbeatDetails as ScanProgress | undefined)?.staged ?? [])];
       const source = pageSourceFor(order.device);

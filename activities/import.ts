@@ -4,11 +4,24 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { ItemRegistration, registerCase } from '../catalogue/registration';
+import { fondsCodeOf, itemWithFonds, recordCaptureMode } from '../catalogue/captures';
+import {
+  failImportBatch,
+  finishImportBatch,
+  importBatchOrThrow,
+  importRowCounts,
+  indexLoaded,
+  loadIndexRows,
+  pendingRows,
+  rowFailed,
+  rowImported,
+} from '../catalogue/imports';
+import { nextPageNumber, pageFromSource } from '../catalogue/pages';
 import type { Config } from '../config';
 import type { Db } from '../prisma/client';
-import { verifyItem } from '../workflows/verify';
-import type { ImportProgress } from '../workflows/import';
-import { nextPageNumber, type PageFixer } from './page-fixer';
+import { VERIFY_WORKFLOW, verifyWorkflowId, type VerifyWorkflow } from '../contracts/verification';
+import { ImportError, ROW_FAILURES, type ImportProgress } from '../contracts/import';
+import type { PageFixer } from './page-fixer';
 import { parseImportIndex, type ImportRowInput } from './import-index';
 import { inFonds } from '../contracts/search-attributes';
 
@@ -25,68 +38,40 @@ export function createImportActivities({ db, temporal, log, config, fixPage, mov
   return {
     /** Reads the batch's CSV or JSON index into rows, once; a row with bad index data is failed with the reason. */
     async loadImportIndex({ batchId }: { batchId: string }): Promise<ImportProgress> {
-      const batch = await db.importBatch.findUniqueOrThrow({ where: { id: batchId } });
-      if ((await db.importRow.count({ where: { batchId } })) === 0) {
+      const batch = await importBatchOrThrow(db, batchId);
+      if (!(await indexLoaded(db, batchId))) {
         let rows: ImportRowInput[];
         try {
           rows = parseImportIndex(await fs.readFile(path.join(batch.sourceDir, batch.indexFile), 'utf8'), batch.indexFile);
         } catch (err) {
-          await db.importBatch.update({
-            where: { id: batchId },
-            data: { status: 'failed', error: (err as Error).message, finishedAt: new Date() },
-          });
-          throw ApplicationFailure.nonRetryable(`import index ${batch.indexFile}: ${(err as Error).message}`, 'ImportIndexError');
+          await failImportBatch(db, batchId, (err as Error).message);
+          throw ApplicationFailure.nonRetryable(`import index ${batch.indexFile}: ${(err as Error).message}`, ImportError.IndexUnreadable);
         }
-        await db.importRow.createMany({
-          data: rows.map((r) => ({
-            batchId,
-            rowNumber: r.rowNumber,
-            caseNumber: r.caseNumber,
-            data: r.data,
-            status: r.problem ? 'failed' : 'pending',
-            error: r.problem,
-          })),
-          skipDuplicates: true,
-        });
-        await db.importBatch.update({ where: { id: batchId }, data: { total: rows.length, status: 'running' } });
+        await loadIndexRows(db, batchId, rows);
       }
-      return progressOf(db, batchId);
+      return importRowCounts(db, batchId);
     },
 
     /** Imports the next `size` unfinished rows; each row is idempotent, so one cut short by a crash is simply done again. */
     async importChunk({ batchId, size }: { batchId: string; size: number }): Promise<ImportProgress> {
-      const batch = await db.importBatch.findUniqueOrThrow({
-        where: { id: batchId },
-        include: { rows: { where: { status: 'pending' }, orderBy: { rowNumber: 'asc' }, take: size } },
-      });
-      const fonds = await db.fonds.findUniqueOrThrow({ where: { id: batch.fondsId } });
+      const batch = await pendingRows(db, batchId, size);
+      const fondsCode = await fondsCodeOf(db, batch.fondsId);
       for (const row of batch.rows) {
         Context.current().heartbeat({ row: row.rowNumber });
         try {
-          const itemId = await importRow(row.data as unknown as ImportRowInput['data'], fonds.code, batch.sourceDir, `import:${batchId}`);
-          await db.importRow.update({
-            where: { batchId_rowNumber: { batchId, rowNumber: row.rowNumber } },
-            data: { status: 'done', itemId, error: null },
-          });
+          const itemId = await importRow(row.data as unknown as ImportRowInput['data'], fondsCode, batch.sourceDir, `import:${batchId}`);
+          await rowImported(db, batchId, row.rowNumber, itemId);
         } catch (err) {
-          if (
-            (err as Error).name !== 'RowError' &&
-            (err as Error).name !== 'UnreadableImageError' &&
-            (err as Error).name !== 'RegistrationError'
-          )
-            throw err;
-          await db.importRow.update({
-            where: { batchId_rowNumber: { batchId, rowNumber: row.rowNumber } },
-            data: { status: 'failed', error: (err as Error).message },
-          });
+          if (!ROW_FAILURES.includes((err as Error).name)) throw err;
+          await rowFailed(db, batchId, row.rowNumber, (err as Error).message);
         }
       }
-      return progressOf(db, batchId);
+      return importRowCounts(db, batchId);
     },
 
     async finishImport({ batchId }: { batchId: string }): Promise<ImportProgress> {
-      const progress = await progressOf(db, batchId);
-      await db.importBatch.update({ where: { id: batchId }, data: { status: 'done', finishedAt: new Date() } });
+      const progress = await importRowCounts(db, batchId);
+      await finishImportBatch(db, batchId);
       log.info({ batchId, ...progress }, 'import finished');
       return progress;
     },
@@ -95,18 +80,18 @@ export function createImportActivities({ db, temporal, log, config, fixPage, mov
   async function importRow(data: ImportRowInput['data'], fondsCode: string, sourceDir: string, source: string): Promise<string> {
     const registration = ItemRegistration.parse({ ...data.index, fonds: fondsCode });
     const { item } = await registerCase(db, registration, { name: source });
-    await db.item.update({ where: { id: item.id }, data: { captureMode: 'historical' } });
-    const withFonds = await db.item.findUniqueOrThrow({ where: { id: item.id }, include: { fonds: { include: { scheme: true } } } });
+    await recordCaptureMode(db, item.id, 'historical');
+    const withFonds = await itemWithFonds(db, item.id);
     for (const image of data.images) {
       const pageSource = `${source} ${image}`;
-      if (await db.page.findFirst({ where: { itemId: item.id, source: pageSource } })) continue;
+      if (await pageFromSource(db, item.id, pageSource)) continue;
       const raw = await readImage(sourceDir, image);
       await fixPage({ item: withFonds, raw, source: pageSource, pageNumber: await nextPageNumber(db, item.id) });
     }
     await moveItem({ itemId: item.id, to: 'captured', actor: source });
     try {
-      await temporal.workflow.start(verifyItem, {
-        workflowId: `verify-${item.id}`,
+      await temporal.workflow.start<VerifyWorkflow>(VERIFY_WORKFLOW, {
+        workflowId: verifyWorkflowId(item.id),
         taskQueue: config.temporal.taskQueue,
         args: [{ itemId: item.id }],
         typedSearchAttributes: inFonds(fondsCode),
@@ -119,7 +104,7 @@ export function createImportActivities({ db, temporal, log, config, fixPage, mov
 }
 
 class RowError extends Error {
-  override name = 'RowError';
+  override name = ImportError.RowRefused;
 }
 
 async function readImage(sourceDir: string, relative: string): Promise<Buffer> {
@@ -130,10 +115,4 @@ async function readImage(sourceDir: string, relative: string): Promise<Buffer> {
   } catch {
     throw new RowError(`image ${relative} was not found in the batch folder`);
   }
-}
-
-async function progressOf(db: Db, batchId: string): Promise<ImportProgress> {
-  const counts = await db.importRow.groupBy({ by: ['status'], where: { batchId }, _count: { _all: true } });
-  const n = (s: string) => counts.find((c) => c.status === s)?._count._all ?? 0;
-  return { total: n('pending') + n('done') + n('failed'), done: n('done'), failed: n('failed'), remaining: n('pending') };
 }

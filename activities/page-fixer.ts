@@ -1,10 +1,12 @@
 import type { ImagingPool } from '../imaging';
-import type { ClassificationScheme, Db, Fonds, Item } from '../prisma/client';
+import type { Db } from '../prisma/client';
+import type { ItemWithFonds } from '../catalogue/captures';
+import { recordFixedPage, slipAlreadyRead } from '../catalogue/pages';
 import type { ObjectStore } from '../store/object-store';
 import { fixityStatement, type Signer } from '../store/signing';
 import type { Config } from '../config';
 import { pageObjectKey } from './page-keys';
-import { parseSlipPayload, type QualityRules } from './quality';
+import type { QualityRules } from './quality';
 
 export type PageFixer = ReturnType<typeof pageFixer>;
 
@@ -63,64 +65,34 @@ export function pageFixer({
         sm3: stored.sm3,
       }),
     );
-    await db.$transaction(async (tx) => {
-      await tx.page.updateMany({ where: { itemId: item.id, pageNumber, supersededAt: null }, data: { supersededAt: new Date() } });
-      await tx.page.create({
-        data: {
-          itemId: item.id,
-          pageNumber,
-          bucket: stored.bucket,
-          key: stored.key,
-          versionId: stored.versionId,
-          size: stored.size,
-          format: prepared.format,
-          dpi: analysis.dpi ?? deviceDpi ?? prepared.dpi ?? null,
-          sha256: stored.sha256,
-          sm3: stored.sm3,
-          signature,
-          signingKeyId: signer.keyId,
-          source,
-          analysis: {
-            skewDegrees: analysis.skewDegrees,
-            rotationApplied: prepared.rotationApplied,
-            sharpness: analysis.sharpness,
-            blurred: analysis.blurred,
-            blank: analysis.blank,
-            inkRatio: analysis.inkRatio,
-            redRatio: analysis.redRatio,
-            redMarkPresent: analysis.redMarkPresent,
-            colour: analysis.colour,
-            width: prepared.width,
-            height: prepared.height,
-            barcodes: barcodes.map((b) => ({ format: b.format, text: b.text })),
-          },
-        },
-      });
+    await recordFixedPage(db, {
+      itemId: item.id,
+      pageNumber,
+      bucket: stored.bucket,
+      key: stored.key,
+      versionId: stored.versionId,
+      size: stored.size,
+      format: prepared.format,
+      dpi: analysis.dpi ?? deviceDpi ?? prepared.dpi ?? null,
+      sha256: stored.sha256,
+      sm3: stored.sm3,
+      signature,
+      signingKeyId: signer.keyId,
+      source,
+      analysis: {
+        skewDegrees: analysis.skewDegrees,
+        rotationApplied: prepared.rotationApplied,
+        sharpness: analysis.sharpness,
+        blurred: analysis.blurred,
+        blank: analysis.blank,
+        inkRatio: analysis.inkRatio,
+        redRatio: analysis.redRatio,
+        redMarkPresent: analysis.redMarkPresent,
+        colour: analysis.colour,
+        width: prepared.width,
+        height: prepared.height,
+        barcodes: barcodes.map((b) => ({ format: b.format, text: b.text })),
+      },
     });
   };
-}
-
-/** A slip barcode carries the business case number, plainly (Code 128) or as `caseNumber` in a QR payload. */
-export function slipCaseNumber(text: string): string | undefined {
-  const fields = parseSlipPayload(text);
-  if (fields) return fields.caseNumber;
-  const plain = text.trim();
-  return /^[\p{L}\p{N}._/-]{4,64}$/u.test(plain) ? plain : undefined;
-}
-
-async function slipAlreadyRead(db: Db, item: Item, replacing: number): Promise<boolean> {
-  const pages = await db.page.findMany({
-    where: { itemId: item.id, supersededAt: null, pageNumber: { not: replacing } },
-    select: { analysis: true },
-  });
-  return pages.some((p) =>
-    ((p.analysis as { barcodes?: { text: string }[] } | null)?.barcodes ?? []).some((b) => b.text.includes(item.caseNumber)),
-  );
-}
-
-export type ItemWithFonds = Item & { fonds: Fonds & { scheme: ClassificationScheme } };
-
-export async function nextPageNumber(db: Db, itemId: string): Promise<number> {
-  const last = await db.page.aggregate({ where: { itemId }, _max: { pageNumber: true } });
-  return (last._max.pageNumber ?? 0) + 1;
 }

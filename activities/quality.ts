@@ -1,4 +1,5 @@
 import type { Finding } from '../domain/capture';
+import { parseSlipPayload } from '../domain/slip';
 
 export interface QualityRules {
   /** Pages skewed more than this are rejected for a rescan; smaller skew is corrected at capture. */
@@ -90,24 +91,4 @@ function checkSlip(item: ItemUnderCheck, barcodes: { format: string; text: strin
   const expected: Record<string, string> = { citizenId: item.citizenId, businessType: item.businessType.code };
   const wrong = Object.entries(expected).filter(([k, v]) => slip[k] !== v);
   return wrong.length ? `the processing slip's ${wrong.map(([k]) => k).join(', ')} differ from the index data` : undefined;
-}
-
-/** A slip QR payload: a JSON object, or `key=value` pairs separated by ';', '&' or new lines. */
-export function parseSlipPayload(text: string): Record<string, string> | undefined {
-  const t = text.trim();
-  if (t.startsWith('{')) {
-    try {
-      const parsed = JSON.parse(t) as Record<string, unknown>;
-      return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
-    } catch {
-      return undefined;
-    }
-  }
-  if (!t.includes('=')) return undefined;
-  return Object.fromEntries(
-    t
-      .split(/[;&\n]/)
-      .map((pair) => pair.split('=').map((s) => s.trim()))
-      .filter((kv) => kv.length === 2 && kv[0]) as [string, string][],
-  );
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { parseWedgeInput } from '../devices/keyboard-wedge';
-import { parseSlipPayload } from '../activities/quality';
+import { casesForScans } from '../use-cases/barcodes';
 import type { ApiContext } from './context';
-import { AppError, badRequest } from './errors';
+import { badRequest } from './errors';
 import { route, type Route } from './route';
 
 /** Finds the items the scanned slip barcodes name: a plain case number (Code 128) or a QR slip with `caseNumber`. */
@@ -28,29 +28,7 @@ export function barcodeRoutes(ctx: ApiContext): Route[] {
         } catch (err) {
           throw badRequest(`text: ${(err as Error).message}`, [{ field: 'text', problem: (err as Error).message }]);
         }
-        const caseNumbers = scans.map((s) => parseSlipPayload(s.text)?.caseNumber ?? s.text.trim());
-        const items = await ctx.db.item.findMany({
-          where: { caseNumber: { in: caseNumbers }, fondsId: { in: actor.fondsIds } },
-          select: { id: true, caseNumber: true, lifecycleState: true, fonds: { select: { code: true } } },
-        });
-        const results = scans.map((s, i) => {
-          const item = items.find((it) => it.caseNumber === caseNumbers[i]);
-          return {
-            code: s.text,
-            caseNumber: caseNumbers[i]!,
-            item: item ? { id: item.id, fonds: item.fonds.code, lifecycleState: item.lifecycleState } : null,
-          };
-        });
-        const unknown = results.filter((r) => !r.item);
-        if (unknown.length) {
-          throw new AppError(
-            422,
-            'unknown_barcode',
-            `no business case in your fonds matches ${unknown.map((u) => JSON.stringify(u.code)).join(', ')}`,
-            results,
-          );
-        }
-        return results;
+        return casesForScans(ctx, actor, scans);
       },
     }),
   ];

@@ -1,16 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
-import { finishCapture, operatorReady, pagesArrived, scanRequested, scanSession, scanSessionQuery } from '../workflows';
-import { stageUpload } from './capture';
+import { addSessionPage, describeSession, finishSession, openSession, orderSessionScan, resumeSession } from '../use-cases/scan-sessions';
 import { IMAGE_TYPES, ScanOrderBody } from './capture-routes';
 import type { ApiContext } from './context';
-import { conflict, forbidden, notFound } from './errors';
+import { forbidden } from './errors';
 import { route, type Route } from './route';
 import type { Actor } from './access';
 
 const SessionParams = z.object({ id: z.uuid('must be a scan session id (UUID)') });
-const sessionWorkflowId = (id: string) => `scan-session-${id}`;
 
 function requireScanningRole(actor: Actor): void {
   if (!actor.roles.some((r) => r === 'clerk' || r === 'archivist')) throw forbidden('only clerks and archivists run scan sessions');
@@ -18,14 +14,6 @@ function requireScanningRole(actor: Actor): void {
 
 /** Batch scanning afterwards (事后): a stack of several cases, sorted into cases by their processing slips. */
 export function scanSessionRoutes(ctx: ApiContext): Route[] {
-  const handle = (id: string) => ctx.temporal.workflow.getHandle(sessionWorkflowId(id));
-  const describe = async (id: string) => {
-    const h = handle(id);
-    const description = await h.describe().catch(() => undefined);
-    if (!description) throw notFound(`scan session ${id}`);
-    const view = await h.query(scanSessionQuery);
-    return { ...view, status: description.status.name };
-  };
   return [
     route({
       method: 'post',
@@ -36,13 +24,7 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
       response: { status: 201, description: 'The session' },
       async handle({ res, actor }) {
         requireScanningRole(actor);
-        const sessionId = randomUUID();
-        await ctx.temporal.workflow.start(scanSession, {
-          workflowId: sessionWorkflowId(sessionId),
-          taskQueue: ctx.config.temporal.taskQueue,
-          args: [{ sessionId, actor: actor.username, fondsIds: actor.fondsIds }],
-        });
-        const session = await describe(sessionId);
+        const session = await openSession(ctx, actor);
         res.status(201).json(session);
         return session;
       },
@@ -59,9 +41,7 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
       response: { status: 202, description: 'Scan ordered' },
       async handle({ actor, params, body }) {
         requireScanningRole(actor);
-        await describe(params.id);
-        await handle(params.id).signal(scanRequested, body);
-        return describe(params.id);
+        return orderSessionScan(ctx, params.id, body);
       },
     }),
     route({
@@ -76,9 +56,7 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
       response: { status: 202, description: 'The page is staged' },
       async handle({ actor, params, body }) {
         requireScanningRole(actor);
-        await describe(params.id);
-        await handle(params.id).signal(pagesArrived, [await stageUpload(ctx, actor, body, `session-${params.id}`)]);
-        return { staged: 1 };
+        return addSessionPage(ctx, actor, params.id, body);
       },
     }),
     route({
@@ -92,13 +70,7 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
       response: { status: 200, description: 'Sorting started' },
       async handle({ actor, params }) {
         requireScanningRole(actor);
-        await describe(params.id);
-        try {
-          return await handle(params.id).executeUpdate(finishCapture, { args: [{ actor: actor.username }] });
-        } catch (err) {
-          if (err instanceof WorkflowUpdateFailedError) throw conflict(err.cause?.message ?? err.message);
-          throw err;
-        }
+        return finishSession(ctx, actor, params.id);
       },
     }),
     route({
@@ -112,8 +84,7 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
       response: { status: 200, description: 'Resumed' },
       async handle({ actor, params }) {
         requireScanningRole(actor);
-        await handle(params.id).signal(operatorReady, { actor: actor.username });
-        return describe(params.id);
+        return resumeSession(ctx, actor, params.id);
       },
     }),
     route({
@@ -125,7 +96,7 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
       params: SessionParams,
       errors: [404],
       response: { status: 200, description: 'The session' },
-      handle: ({ params }) => describe(params.id),
+      handle: ({ params }) => describeSession(ctx, params.id),
     }),
   ];
 }

@@ -9,7 +9,8 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { registerCase } from '../catalogue/registration';
 import { renderPage } from '../ops/sample-pages';
-import { captureItem, finishCapture, pagesArrived } from '../workflows';
+import { captureItem } from '../workflows';
+import { finishCapture, pagesArrived } from '../contracts/capture';
 import { benchStack } from './stack';
 
 const { values } = parseArgs({ options: { items: { type: 'string', default: '20' }, pages: { type: 'string', default: '5' } } });

@@ -168,10 +168,17 @@ describe('capture and verification through the API', () => {
       ['image_blurred', 2],
       ['image_skewed', 3],
     ]);
-    const waiting = (
-      await client.call<{ itemId: string; waitingOn: string }[]>('GET', '/waiting?on=quality_decision', { token: tokens.manager })
-    ).body;
-    expect(waiting.find((w) => w.itemId === item.id)?.waitingOn).toBe('quality_decision');
+    // The work queue is read from Temporal's visibility store, which may lag the catalogue by a moment.
+    const waiting = await eventually(
+      async () => {
+        const list = (
+          await client.call<{ itemId: string; waitingOn: string }[]>('GET', '/waiting?on=quality_decision', { token: tokens.manager })
+        ).body;
+        return list.find((w) => w.itemId === item.id);
+      },
+      { what: 'the item in the quality decision queue' },
+    );
+    expect(waiting.waitingOn).toBe('quality_decision');
 
     const assembly = await client.call<{ id: string }>('POST', '/volume-assemblies', {
       token: tokens.archivist,
@@ -247,7 +254,14 @@ describe('capture and verification through the API', () => {
     const item = await registerCase({ employerCreditCode: '91110000600037341L', employerName: '示范科技有限公司' });
     await captureAll(item.id, [await slip(item.caseNumber), await textPage(14), await sealedPage(15)], tokens.employer);
     await itemState(h.db, item.id, 'pending_initial_review');
-    const waiting = (await client.call<{ itemId: string }[]>('GET', '/waiting?on=initial_review', { token: tokens.clerk })).body;
+    // The work queue is read from Temporal's visibility store, which may lag the catalogue by a moment.
+    const waiting = await eventually(
+      async () => {
+        const list = (await client.call<{ itemId: string }[]>('GET', '/waiting?on=initial_review', { token: tokens.clerk })).body;
+        return list.some((w) => w.itemId === item.id) ? list : undefined;
+      },
+      { what: 'the upload in the initial review queue' },
+    );
     expect(waiting.map((w) => w.itemId)).toContain(item.id);
     const noReason = await client.call<{ error: { message: string } }>('POST', `/items/${item.id}/initial-review`, {
       token: tokens.clerk,

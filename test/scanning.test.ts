@@ -108,7 +108,14 @@ describe('scanning at the window with a real SANE scanner', () => {
     );
     expect(stopped.fault).toMatchObject({ name: 'PaperJamError', pagesDelivered: 4 });
     expect(stopped.fault!.message).toMatch(/jam/i);
-    const waiting = (await client.call<{ itemId: string }[]>('GET', '/waiting?on=operator', { token: manager })).body;
+    // The work queue is read from Temporal's visibility store, which may lag the workflow by a moment.
+    const waiting = await eventually(
+      async () => {
+        const list = (await client.call<{ itemId: string }[]>('GET', '/waiting?on=operator', { token: manager })).body;
+        return list.some((w) => w.itemId === itemId) ? list : undefined;
+      },
+      { what: 'the item in the operator queue' },
+    );
     expect(waiting.map((w) => w.itemId)).toContain(itemId);
     expect(await h.db.page.count({ where: { itemId } })).toBe(0);
 

@@ -2,55 +2,34 @@ import {
   ApplicationFailure,
   ParentClosePolicy,
   condition,
-  defineQuery,
-  defineUpdate,
   proxyActivities,
   setHandler,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { CaptureMode, StagedPage } from '../domain/capture';
-import { gatherPages, setWaiting, type ScanView } from './scanning';
-
-export { finishCapture, operatorReady, pagesArrived, scanRequested } from './scanning';
-import { verifyItem } from './verify';
+import type { StagedPage } from '../domain/capture';
+import {
+  CAPTURE_ACTIVITIES,
+  CaptureError,
+  captureQuery,
+  initialReview,
+  type CaptureView,
+  type CaptureWorkflow,
+  type InitialReview,
+} from '../contracts/capture';
+import { VERIFY_WORKFLOW, verifyWorkflowId, type VerifyWorkflow } from '../contracts/verification';
+import { gatherPages, setWaiting } from './scanning';
 import { enterStep } from './step';
 
-const { storePages, moveItem } = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: ['UnreadableImageError', 'TransitionNotAllowed', 'CatalogueConflict'],
-  },
-});
-
-export interface CaptureInput {
-  itemId: string;
-  mode: CaptureMode;
-  actor: string;
-}
-
-export interface CaptureView extends ScanView {
-  itemId: string;
-  mode: CaptureMode;
-  stagedPages: number;
-  review: { approved: boolean; actor: string; reason?: string } | null;
-}
-
-export const initialReview = defineUpdate<void, [{ actor: string; approved: boolean; reason?: string }]>('initialReview');
-export const captureQuery = defineQuery<CaptureView>('capture');
+const { storePages, moveItem } = proxyActivities<ReturnType<typeof createActivities>>(CAPTURE_ACTIVITIES);
 
 /**
  * Collect (采集): pages arrive from a device at the window, an upload or an import; employer uploads
  * wait for a clerk's initial review (初审); then the pages are prepared, stored and fixed, the item is
  * captured, and verification begins.
  */
-export async function captureItem(input: CaptureInput): Promise<{ pages: number }> {
+export const captureItem: CaptureWorkflow = async (input) => {
   enterStep('capture');
   const staged: StagedPage[] = [];
   const view: CaptureView = {
@@ -64,7 +43,7 @@ export async function captureItem(input: CaptureInput): Promise<{ pages: number 
   };
   setHandler(captureQuery, () => ({ ...view, stagedPages: staged.length }));
   setHandler(initialReview, (review) => void (view.review = review), {
-    validator: (r: { approved: boolean; reason?: string }) => {
+    validator: (r: InitialReview) => {
       refuseUnless(view.waitingOn === 'initial_review', 'this item is not waiting for an initial review');
       refuseUnless(r.approved || Boolean(r.reason?.trim()), 'a rejection needs a reason');
     },
@@ -79,7 +58,10 @@ export async function captureItem(input: CaptureInput): Promise<{ pages: number 
     if (!view.review!.approved) {
       await moveItem({ itemId: input.itemId, to: 'registered', actor: view.review!.actor, reason: view.review!.reason });
       setWaiting(view, 'none');
-      throw ApplicationFailure.nonRetryable(`initial review rejected the upload: ${view.review!.reason}`, 'InitialReviewRejected');
+      throw ApplicationFailure.nonRetryable(
+        `initial review rejected the upload: ${view.review!.reason}`,
+        CaptureError.InitialReviewRejected,
+      );
     }
   }
 
@@ -87,15 +69,15 @@ export async function captureItem(input: CaptureInput): Promise<{ pages: number 
   await moveItem({ itemId: input.itemId, to: 'captured', actor: view.review?.actor ?? input.actor });
   setWaiting(view, 'none');
   // The fonds the capture was started in carries over; the child marks its own step.
-  await startChild(verifyItem, {
-    workflowId: `verify-${input.itemId}`,
+  await startChild<VerifyWorkflow>(VERIFY_WORKFLOW, {
+    workflowId: verifyWorkflowId(input.itemId),
     args: [{ itemId: input.itemId }],
     parentClosePolicy: ParentClosePolicy.ABANDON,
     typedSearchAttributes: workflowInfo().typedSearchAttributes,
   });
   return { pages: pageNumbers.length };
-}
+};
 
 function refuseUnless(ok: boolean, message: string): void {
-  if (!ok) throw ApplicationFailure.nonRetryable(message, 'CaptureRefused');
+  if (!ok) throw ApplicationFailure.nonRetryable(message, CaptureError.Refused);
 }

@@ -1,35 +1,23 @@
-import { defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { createCaptureActivities } from '../activities/capture';
-import type { StackReport, StagedPage } from '../domain/capture';
-import { gatherPages, setWaiting, type ScanView } from './scanning';
+import { proxyActivities, setHandler } from '@temporalio/workflow';
+import type { createStackSortingActivities } from '../activities/stack-sorting';
+import type { StagedPage } from '../domain/capture';
+import {
+  SCAN_SESSION_ACTIVITIES,
+  scanSessionQuery,
+  sessionStagingId,
+  type ScanSessionView,
+  type ScanSessionWorkflow,
+} from '../contracts/scan-session';
+import { gatherPages, setWaiting } from './scanning';
 import { enterStep } from './step';
 
-const { sortStack } = proxyActivities<ReturnType<typeof createCaptureActivities>>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
-});
-
-export interface ScanSessionInput {
-  sessionId: string;
-  actor: string;
-  /** Fonds whose business cases the stack may hold. */
-  fondsIds: string[];
-}
-
-export interface ScanSessionView extends ScanView {
-  sessionId: string;
-  stagedPages: number;
-  report: StackReport | null;
-}
-
-export const scanSessionQuery = defineQuery<ScanSessionView>('scanSession');
+const { sortStack } = proxyActivities<ReturnType<typeof createStackSortingActivities>>(SCAN_SESSION_ACTIVITIES);
 
 /**
  * Scanning afterwards (事后扫描): a stack of several business cases goes through the feeder in one session;
  * each processing slip's barcode starts a new case, and each case's pages go on to that case's capture.
  */
-export async function scanSession(input: ScanSessionInput): Promise<StackReport> {
+export const scanSession: ScanSessionWorkflow = async (input) => {
   enterStep('scan_session');
   const staged: StagedPage[] = [];
   const view: ScanSessionView = {
@@ -41,8 +29,8 @@ export async function scanSession(input: ScanSessionInput): Promise<StackReport>
     report: null,
   };
   setHandler(scanSessionQuery, () => ({ ...view, stagedPages: staged.length }));
-  await gatherPages(`session-${input.sessionId}`, view, staged);
+  await gatherPages(sessionStagingId(input.sessionId), view, staged);
   view.report = await sortStack({ pages: staged, actor: input.actor, fondsIds: input.fondsIds });
   setWaiting(view, 'none');
   return view.report;
-}
+};

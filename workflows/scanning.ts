@@ -1,28 +1,18 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  condition,
-  defineSignal,
-  defineUpdate,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
-import type { OperatorFaultDetails, createDeviceActivities } from '../activities/devices';
+import { ActivityFailure, ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { createDeviceActivities } from '../activities/devices';
 import type { DeviceFault, ScanOrder, StagedPage, WaitingOn } from '../domain/capture';
 import { waitingOnKey } from '../contracts/search-attributes';
-
-/** What a scan shows while it runs: whether it is scanning, and a fault the operator must clear. */
-export interface ScanView {
-  waitingOn: WaitingOn;
-  scanning: boolean;
-  fault: DeviceFault | null;
-}
-
-export const pagesArrived = defineSignal<[StagedPage[]]>('pagesArrived');
-export const scanRequested = defineSignal<[ScanOrder]>('scanRequested');
-export const operatorReady = defineSignal<[{ actor: string }]>('operatorReady');
-export const finishCapture = defineUpdate<{ pages: number }, [{ actor: string }]>('finishCapture');
+import {
+  OPERATOR_FAULTS,
+  ScanningError,
+  finishCapture,
+  operatorReady,
+  pagesArrived,
+  scanActivities,
+  scanRequested,
+  type OperatorFaultDetails,
+  type ScanView,
+} from '../contracts/scanning';
 
 /**
  * Takes pages as they arrive (uploads, or scans ordered from a workstation) until someone says all pages are in;
@@ -44,7 +34,7 @@ export async function gatherPages(stagingId: string, view: ScanView, staged: Sta
     {
       validator: (_request: { actor: string }) => {
         if (!(staged.length > 0 || scans.length > 0 || view.scanning))
-          throw ApplicationFailure.nonRetryable('no pages have arrived yet', 'CaptureRefused');
+          throw ApplicationFailure.nonRetryable('no pages have arrived yet', ScanningError.NothingToFinish);
       },
     },
   );
@@ -61,8 +51,6 @@ export async function gatherPages(stagingId: string, view: ScanView, staged: Sta
   }
 }
 
-const OPERATOR_FAULTS = ['PaperJamError', 'FeederEmptyError', 'CoverOpenError', 'ScanStalledError'];
-
 /**
  * Scans on the workstation until the batch ends, staging pages under `stagingId`. A fault the operator must clear
  * (jam, cover, empty feeder) keeps the pages before it and waits for the operator, then resumes after them;
@@ -75,13 +63,7 @@ export async function scanUntilDone(
   view: ScanView,
   operatorCameBack: () => boolean,
 ): Promise<void> {
-  const { scanPages } = proxyActivities<ReturnType<typeof createDeviceActivities>>({
-    taskQueue: `workstation-${order.workstation}`,
-    startToCloseTimeout: '30 minutes',
-    scheduleToStartTimeout: '5 minutes',
-    heartbeatTimeout: '30 seconds',
-    retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: [...OPERATOR_FAULTS, 'UnsupportedScanRequestError'] },
-  });
+  const { scanPages } = proxyActivities<ReturnType<typeof createDeviceActivities>>(scanActivities(order.workstation));
   view.scanning = true;
   let nextIndex = 1;
   try {
@@ -123,7 +105,9 @@ function operatorFault(err: unknown): (DeviceFault & OperatorFaultDetails) | und
 }
 
 function failureType(err: unknown): string {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? (err.cause.type ?? 'ScanFailed') : 'ScanFailed';
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure
+    ? (err.cause.type ?? ScanningError.ScanFailed)
+    : ScanningError.ScanFailed;
 }
 
 function failureMessage(err: unknown): string {

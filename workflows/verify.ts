@@ -1,54 +1,28 @@
-import { ApplicationFailure, condition, continueAsNew, defineQuery, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { Finding, StagedPage, WaitingOn } from '../domain/capture';
+import type { Finding } from '../domain/capture';
+import {
+  VERIFICATION_ACTIVITIES,
+  VerificationError,
+  decideQuality,
+  reviewSample,
+  verificationQuery,
+  type QualityDecision,
+  type SampleReview,
+  type VerificationView,
+  type VerifyWorkflow,
+} from '../contracts/verification';
 import { setWaiting } from './scanning';
 import { enterStep } from './step';
 
-const { checkItem, recordFindings, raiseAlarm, resolveFindings, storePages, chooseForSampling, passSampling, moveItem } = proxyActivities<
-  ReturnType<typeof createActivities>
->({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: ['UnreadableImageError', 'TransitionNotAllowed', 'CatalogueConflict'],
-  },
-});
-
-export interface VerifyInput {
-  itemId: string;
-  /** Findings of a sampling check that sent a verified item back. */
-  sentBack?: { findings: Finding[]; actor: string };
-}
-
-export type QualityDecision = { kind: 'rescan'; actor: string; pages: StagedPage[] } | { kind: 'override'; actor: string; reason: string };
-
-export interface SampleReview {
-  actor: string;
-  outcome: 'pass' | 'send_back';
-  findings?: Finding[];
-  reason?: string;
-}
-
-export interface VerificationView {
-  itemId: string;
-  waitingOn: WaitingOn;
-  findings: Finding[];
-  rounds: number;
-}
-
-export const decideQuality = defineUpdate<{ accepted: true }, [QualityDecision]>('decideQuality');
-export const reviewSample = defineUpdate<{ accepted: true }, [SampleReview]>('reviewSample');
-export const verificationQuery = defineQuery<VerificationView>('verification');
+const { checkItem, recordFindings, raiseAlarm, resolveFindings, storePages, chooseForSampling, passSampling, moveItem } =
+  proxyActivities<ReturnType<typeof createActivities>>(VERIFICATION_ACTIVITIES);
 
 /**
  * Verify (质检): automatic checks per page and per item; a failure raises an alarm and waits for a
  * rescan or an archivist's override with a reason; a share of verified items goes to a sampling check.
  */
-export async function verifyItem(input: VerifyInput): Promise<{ outcome: 'verified' | 'overridden' }> {
+export const verifyItem: VerifyWorkflow = async (input) => {
   enterStep('verification');
   const view: VerificationView = { itemId: input.itemId, waitingOn: 'none', findings: [], rounds: 0 };
   let decision: QualityDecision | undefined;
@@ -102,12 +76,12 @@ export async function verifyItem(input: VerifyInput): Promise<{ outcome: 'verifi
     await condition(() => review !== undefined);
     setWaiting(view, 'none');
     if (review!.outcome === 'send_back') {
-      await continueAsNew<typeof verifyItem>({ itemId: input.itemId, sentBack: { findings: review!.findings!, actor: review!.actor } });
+      await continueAsNew<VerifyWorkflow>({ itemId: input.itemId, sentBack: { findings: review!.findings!, actor: review!.actor } });
     }
     await passSampling({ itemId: input.itemId });
   }
   return { outcome: overridden ? 'overridden' : 'verified' };
-}
+};
 
 function validateDecision(view: VerificationView, d: QualityDecision): void {
   if (view.waitingOn !== 'quality_decision') fail('this item is not waiting for a quality decision');
@@ -130,7 +104,7 @@ function validateReview(view: VerificationView, r: SampleReview): void {
 }
 
 function fail(message: string): never {
-  throw ApplicationFailure.nonRetryable(message, 'DecisionRefused');
+  throw ApplicationFailure.nonRetryable(message, VerificationError.DecisionRefused);
 }
 
 function summary(findings: Finding[]): string {

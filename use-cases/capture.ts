@@ -1,0 +1,115 @@
+import { AWAITING_CAPTURE, fondsCodeOf, recordCaptureMode } from '../catalogue/captures';
+import { defectsOf } from '../catalogue/quality';
+import type { Actor } from '../api/access';
+import type { ApiContext } from '../api/context';
+import { conflict } from '../api/errors';
+import {
+  CAPTURE_WORKFLOW,
+  captureQuery,
+  captureWorkflowId,
+  finishCapture,
+  initialReview,
+  operatorReady,
+  pagesArrived,
+  scanRequested,
+  type CaptureInput,
+  type CaptureWorkflow,
+} from '../contracts/capture';
+import { inFonds } from '../contracts/search-attributes';
+import { decideQuality, verificationQuery, verifyWorkflowId } from '../contracts/verification';
+import type { CaptureMode, ScanOrder, StagedPage } from '../domain/capture';
+import type { Item } from '../prisma/client';
+import { stageUpload } from './staging';
+import { updateOrConflict } from './updates';
+
+/** Collect (采集) of one business case, as the API asks it: scans, uploads, the end of capture, the initial review. */
+
+async function captureStart(ctx: ApiContext, item: Item, mode: CaptureMode, actor: Actor) {
+  return {
+    workflowId: captureWorkflowId(item.id),
+    taskQueue: ctx.config.temporal.taskQueue,
+    args: [{ itemId: item.id, mode, actor: actor.username }] as [CaptureInput],
+    typedSearchAttributes: inFonds(await fondsCodeOf(ctx.db, item.fondsId)),
+  };
+}
+
+function requireCapturable(item: Item): void {
+  if (!(AWAITING_CAPTURE as readonly string[]).includes(item.lifecycleState))
+    throw conflict(`the item is ${item.lifecycleState}; pages can be captured only while it is registered`);
+}
+
+function modeFor(actor: Actor): CaptureMode {
+  return actor.roles.includes('employer') ? 'employer_upload' : 'window';
+}
+
+/** Asks a workstation to scan the item's pages; the capture workflow starts if it is not running yet. */
+export async function orderScan(ctx: ApiContext, actor: Actor, item: Item, order: ScanOrder, finish: boolean) {
+  requireCapturable(item);
+  await recordCaptureMode(ctx.db, item.id, 'window');
+  const handle = await ctx.temporal.workflow.signalWithStart<CaptureWorkflow, [ScanOrder]>(CAPTURE_WORKFLOW, {
+    ...(await captureStart(ctx, item, 'window', actor)),
+    signal: scanRequested,
+    signalArgs: [order],
+  });
+  if (finish) await updateOrConflict(handle, finishCapture, { actor: actor.username });
+  return { workflowId: handle.workflowId, ...(await handle.query(captureQuery)) };
+}
+
+/**
+ * Takes one uploaded page image: checked to be a decodable image, staged, and handed to the item's capture
+ * (or, for a rescan, to its verification as the page it replaces). A bad image stores nothing.
+ */
+export async function uploadPage(ctx: ApiContext, actor: Actor, item: Item, body: unknown, replaces: number | undefined) {
+  if (replaces !== undefined && item.lifecycleState !== 'verification_failed')
+    throw conflict(`the item is ${item.lifecycleState}; pages are replaced only after a failed verification`);
+  if (replaces === undefined) requireCapturable(item);
+  const page: StagedPage = { ...(await stageUpload(ctx, actor, body, item.id)), replaces };
+  if (replaces !== undefined) {
+    await updateOrConflict(ctx.temporal.workflow.getHandle(verifyWorkflowId(item.id)), decideQuality, {
+      kind: 'rescan',
+      actor: actor.username,
+      pages: [page],
+    });
+    return { staged: 1, replaces };
+  }
+  const mode = modeFor(actor);
+  await recordCaptureMode(ctx.db, item.id, mode);
+  const handle = await ctx.temporal.workflow.signalWithStart<CaptureWorkflow, [StagedPage[]]>(CAPTURE_WORKFLOW, {
+    ...(await captureStart(ctx, item, mode, actor)),
+    signal: pagesArrived,
+    signalArgs: [[page]],
+  });
+  return { staged: 1, workflowId: handle.workflowId };
+}
+
+export async function finishItemCapture(ctx: ApiContext, actor: Actor, item: Item) {
+  return updateOrConflict(ctx.temporal.workflow.getHandle(captureWorkflowId(item.id)), finishCapture, { actor: actor.username });
+}
+
+export async function captureStatus(ctx: ApiContext, item: Item) {
+  const [capture, verification] = await Promise.all([
+    ctx.temporal.workflow
+      .getHandle(captureWorkflowId(item.id))
+      .query(captureQuery)
+      .catch(() => null),
+    ctx.temporal.workflow
+      .getHandle(verifyWorkflowId(item.id))
+      .query(verificationQuery)
+      .catch(() => null),
+  ]);
+  const defects = await defectsOf(ctx.db, item.id);
+  return { lifecycleState: item.lifecycleState, capture, verification, defects };
+}
+
+export async function operatorIsBack(ctx: ApiContext, actor: Actor, item: Item) {
+  await ctx.temporal.workflow.getHandle(captureWorkflowId(item.id)).signal(operatorReady, { actor: actor.username });
+  return { resumed: true };
+}
+
+export async function reviewUpload(ctx: ApiContext, actor: Actor, item: Item, decision: { approved: boolean; reason?: string }) {
+  await updateOrConflict(ctx.temporal.workflow.getHandle(captureWorkflowId(item.id)), initialReview, {
+    actor: actor.username,
+    ...decision,
+  });
+  return { recorded: true };
+}
