@@ -1,7 +1,14 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import { keptUntil, outcomeOf, type AppraisalDecisionKind, type OutcomeRule } from '../domain/appraisal';
-import type { RetentionPeriod } from '../domain/retention';
+import { keptUntil, outcomeOf, type OutcomeRule } from '../domain/appraisal';
+import {
+  AppraisalError,
+  type AppraisalBatchOpened,
+  type AppraisalDecisionRequest,
+  type AppraisalSettled,
+  type OpenAppraisalInput,
+} from '../contracts/appraisal';
+import { StepError } from '../contracts/errors';
 import { retainUntilDue } from '../catalogue/object-locks';
 import type { ItemPage } from '../catalogue/lifecycle';
 import type { Db, Prisma } from '../prisma/client';
@@ -14,49 +21,10 @@ export interface AppraisalDeps {
   log: Logger;
 }
 
-export interface OpenAppraisalInput {
-  workflowId: string;
-  fondsCode: string;
-  /** Retention counted up to this day (YYYY-MM-DD); today when omitted. */
-  asOf?: string;
-  /** The committee's usernames; the fonds' appraisal members when omitted. */
-  members?: string[];
-  rule: OutcomeRule;
-  openedBy: string;
-}
-
-export interface AppraisalBatchOpened {
-  batchId: string;
-  asOf: string;
-  items: number;
-  members: string[];
-  rule: OutcomeRule;
-}
-
-/** Items of a batch one member decides together: listed, or a group by retention period and year. */
-export interface AppraisalSelection {
-  items?: string[];
-  group?: { retentionPeriod?: RetentionPeriod; year?: number };
-}
-
-export interface AppraisalDecisionRequest extends AppraisalSelection {
-  member: string;
-  decision: AppraisalDecisionKind;
-  newPeriod?: RetentionPeriod;
-  reason: string;
-}
-
-export interface AppraisalSettled {
-  batchId: string;
-  destroy: number;
-  keep: number;
-  permanent: number;
-}
-
 // Entries settled per transaction.
 const SETTLE_PAGE = 1000;
 
-const refused = (message: string) => ApplicationFailure.nonRetryable(message, 'AppraisalDecisionRefused');
+const refused = (message: string) => ApplicationFailure.nonRetryable(message, AppraisalError.DecisionRefused);
 
 export function createAppraisalActivities({ db, store, log }: AppraisalDeps) {
   return {
@@ -123,7 +91,8 @@ export function createAppraisalActivities({ db, store, log }: AppraisalDeps) {
         for (const d of decisions) byItem.set(d.itemId, [...(byItem.get(d.itemId) ?? []), d]);
         const settled = ids.map((itemId) => {
           const outcome = outcomeOf(byItem.get(itemId) ?? [], batch.members.length, batch.rule as OutcomeRule);
-          if (!outcome) throw ApplicationFailure.nonRetryable(`item ${itemId} is not yet decided by every member`, 'AppraisalIncomplete');
+          if (!outcome)
+            throw ApplicationFailure.nonRetryable(`item ${itemId} is not yet decided by every member`, AppraisalError.Incomplete);
           counts[outcome.outcome] += 1;
           return {
             itemId,
@@ -188,12 +157,12 @@ export function createAppraisalActivities({ db, store, log }: AppraisalDeps) {
 
   async function createBatch(input: OpenAppraisalInput) {
     const fonds = await db.fonds.findUnique({ where: { code: input.fondsCode } });
-    if (!fonds) throw ApplicationFailure.nonRetryable(`fonds ${input.fondsCode} is not in the catalogue`, 'UnknownFonds');
+    if (!fonds) throw ApplicationFailure.nonRetryable(`fonds ${input.fondsCode} is not in the catalogue`, StepError.UnknownFonds);
     const members = input.members?.length ? input.members : await committeeOf(fonds.id);
     if (members.length === 0)
       throw ApplicationFailure.nonRetryable(
         `fonds ${input.fondsCode} has no appraisal committee: give users the appraisal_member role in it`,
-        'AppraisalCommitteeMissing',
+        AppraisalError.CommitteeMissing,
       );
     const asOf = input.asOf ?? new Date().toISOString().slice(0, 10);
     return db.$transaction(async (tx) => {

@@ -8,6 +8,7 @@ import type { Db, Prisma } from '../prisma/client';
 import type { ObjectStore } from '../store/object-store';
 import type { MoveActivities } from './moves';
 import type { StoredDocument } from './volume';
+import { DestructionError, destructionDocumentKey, type DestructionOutcome, type HoldCheckStage } from '../contracts/destruction';
 import { checkPage, finishPage, takeOffHeld, type PageTally } from './destruction-page';
 
 export interface DestructionDeps {
@@ -16,14 +17,6 @@ export interface DestructionDeps {
   config: Config;
   log: Logger;
   moves: MoveActivities;
-}
-
-export type HoldCheckStage = 'proposal' | 'approval' | 'execution';
-
-export interface DestructionOutcome {
-  destroyed: number;
-  failed: number;
-  removed: number;
 }
 
 export function createDestructionActivities({ db, store, config, log, moves }: DestructionDeps) {
@@ -112,7 +105,7 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
     async destroyListedItems({ listId, actor }: { listId: string; actor: string }): Promise<DestructionOutcome> {
       const list = await db.destructionList.findUniqueOrThrow({ where: { id: listId } });
       if (list.status !== 'approved' && list.status !== 'executing')
-        throw ApplicationFailure.nonRetryable(`destruction list ${listId} is ${list.status}, not approved`, 'DestructionNotApproved');
+        throw ApplicationFailure.nonRetryable(`destruction list ${listId} is ${list.status}, not approved`, DestructionError.NotApproved);
       await db.destructionList.update({ where: { id: listId }, data: { status: 'executing' } });
       const tally = { destroyed: 0, failed: 0, removed: 0, unsettled: 0 };
       const add = (page: PageTally) => {
@@ -145,7 +138,7 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
       if (tally.unsettled)
         throw ApplicationFailure.retryable(
           `${tally.unsettled} item(s) of destruction list ${listId} could not be deleted yet`,
-          'DestructionUnsettled',
+          DestructionError.Unsettled,
         );
       return { destroyed: tally.destroyed, failed: tally.failed, removed: tally.removed };
     },
@@ -245,5 +238,3 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
 function chinaDate(at: Date): string {
   return new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
 }
-
-export const destructionDocumentKey = (listId: string, name: string) => `destruction/${listId}/${name}`;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { APPRAISAL_DECISIONS } from '../domain/appraisal';
 import { RETENTION_PERIODS } from '../domain/retention';
-import { appraisalQuery, appraiseExpiredRecords, recordAppraisal } from '../workflows';
+import { APPRAISAL_WORKFLOW, appraisalQuery, appraisalWorkflowId, recordAppraisal, type AppraisalWorkflow } from '../contracts/appraisal';
 import type { Action, Actor } from './access';
 import type { ApiContext } from './context';
 import { conflict, notFound } from './errors';
@@ -90,8 +90,8 @@ export function appraisalRoutes(ctx: ApiContext): Route[] {
       response: { status: 202, description: 'Batch opening; its items are listed once it is open' },
       async handle({ req, res, actor, body }) {
         const fonds = await fondsFor(ctx, actor, body.fonds, 'appraise', req.id as string);
-        const workflowId = `appraisal-${fonds.code}-${randomUUID()}`;
-        await ctx.temporal.workflow.start(appraiseExpiredRecords, {
+        const workflowId = appraisalWorkflowId(fonds.code, randomUUID());
+        await ctx.temporal.workflow.start<AppraisalWorkflow>(APPRAISAL_WORKFLOW, {
           typedSearchAttributes: inFonds(fonds.code),
           workflowId,
           taskQueue: ctx.config.temporal.taskQueue,

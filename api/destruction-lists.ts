@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { destructionDocumentKey } from '../activities/destruction';
 import type { StoredDocument } from '../activities/volume';
-import { decideDestruction, destroyRecords, destructionQuery } from '../workflows';
+import {
+  DESTRUCTION_DOCUMENTS,
+  DESTRUCTION_WORKFLOW,
+  decideDestruction,
+  destructionDocumentKey,
+  destructionQuery,
+  destructionWorkflowId,
+  type DestructionWorkflow,
+} from '../contracts/destruction';
 import type { Action, Actor } from './access';
 import type { ApiContext } from './context';
 import { badRequest, conflict, notFound } from './errors';
@@ -30,7 +37,7 @@ async function propose(ctx: ApiContext, actor: Actor, proposal: z.infer<typeof P
   await requireInFonds(ctx, actor, 'propose_destruction', batch.fondsId, `appraisal_batch:${batch.id}`, requestId);
   if (batch.status !== 'decided') throw conflict(`appraisal batch ${batch.id} is still open: every member must decide every item first`);
   const id = randomUUID();
-  const workflowId = `destruction-${id}`;
+  const workflowId = destructionWorkflowId(id);
   await ctx.db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`destruction:${batch.id}`}))`;
     // Items the committee decided to destroy, still under appraisal and not on another list that may yet run.
@@ -55,7 +62,7 @@ async function propose(ctx: ApiContext, actor: Actor, proposal: z.infer<typeof P
     await tx.destructionEntry.createMany({ data: items.map((i) => ({ listId: id, itemId: i.item_id })) });
   });
   const fonds = await ctx.db.fonds.findUniqueOrThrow({ where: { id: batch.fondsId }, select: { code: true } });
-  await ctx.temporal.workflow.start(destroyRecords, {
+  await ctx.temporal.workflow.start<DestructionWorkflow>(DESTRUCTION_WORKFLOW, {
     workflowId,
     taskQueue: ctx.config.temporal.taskQueue,
     typedSearchAttributes: inFonds(fonds.code),
@@ -181,7 +188,7 @@ export function destructionRoutes(ctx: ApiContext): Route[] {
       tag: 'destruction',
       auth: true,
       summary: 'The destruction list or certificate (PDF), kept permanently once the destruction has run',
-      params: z.object({ id: z.uuid(), name: z.enum(['destruction-list.pdf', 'destruction-certificate.pdf']) }),
+      params: z.object({ id: z.uuid(), name: z.enum(DESTRUCTION_DOCUMENTS) }),
       errors: [404],
       response: { status: 200, description: 'The document (PDF)' },
       async handle({ req, res, actor, params }) {

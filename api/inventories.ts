@@ -4,7 +4,7 @@ import { findingCounts, openInventoryRunRecord } from '../activities/inventory';
 import { cronProblem } from '../domain/cron';
 import type { InventoryOrder, RehashPlan } from '../domain/inventory';
 import { describeSchedule, ensureSchedule, inventoryScheduleId, inventoryScheduleOf, inventoryScheduleRequest } from '../worker/schedules';
-import { inventoryQuery, periodicInventory } from '../workflows';
+import { INVENTORY_WORKFLOW, inventoryQuery, inventoryWorkflowId, type InventoryWorkflow } from '../contracts/inventory';
 import type { Actor } from './access';
 import { audit } from '../catalogue/audit';
 import type { ApiContext } from './context';
@@ -56,7 +56,7 @@ async function startInventory(ctx: ApiContext, actor: Actor, request: z.infer<ty
   if (running && (await workflowRunning(ctx, running.workflowId)))
     throw conflict(`inventory ${running.id} of fonds ${fonds.code} is still running`, { runId: running.id });
 
-  const workflowId = `inventory-${fonds.code}-${randomUUID()}`;
+  const workflowId = inventoryWorkflowId(fonds.code, randomUUID());
   const order: InventoryOrder = {
     fonds: fonds.code,
     trigger: 'on_demand',
@@ -66,7 +66,7 @@ async function startInventory(ctx: ApiContext, actor: Actor, request: z.infer<ty
     shelfScanIds: request.shelfScans,
   };
   const runId = await openInventoryRunRecord(ctx.db, workflowId, order);
-  await ctx.temporal.workflow.start(periodicInventory, {
+  await ctx.temporal.workflow.start<InventoryWorkflow>(INVENTORY_WORKFLOW, {
     workflowId,
     taskQueue: ctx.config.temporal.taskQueue,
     args: [{ runId }],

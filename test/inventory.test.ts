@@ -8,7 +8,7 @@ import { createBarcodeReader, type ReaderStatus } from '../devices';
 import { readShelfBarcodes } from '../devices/shelf-scan';
 import { openInventoryRunRecord } from '../activities/inventory';
 import { createS3Client } from '../store/object-store';
-import { periodicInventory } from '../workflows';
+import { INVENTORY_WORKFLOW, type InventoryWorkflow } from '../contracts/inventory';
 import { describeSchedule, ensureSchedule, inventoryScheduleOf } from '../worker/schedules';
 import { verifiedItems } from './fixtures/holdings';
 import { ptyPair } from './fixtures/pty';
@@ -385,7 +385,7 @@ describe('periodic inventory', () => {
       rehash: 'all',
       rehashCycle: 1,
     });
-    const handle = await h.temporal.workflow.start(periodicInventory, {
+    const handle = await h.temporal.workflow.start<InventoryWorkflow>(INVENTORY_WORKFLOW, {
       workflowId,
       taskQueue: h.config.temporal.taskQueue,
       args: [{ runId, pacing: { itemsPerPage: 4, pagesPerExecution: 2 } }],

@@ -3,7 +3,8 @@ import { CUSTODY_STATES, missingMetadata, rehashDue, type FindingKind, type Reha
 import type { Db } from '../../prisma/client';
 import { digestsOf } from '../../store/digest';
 import type { ObjectStore } from '../../store/object-store';
-import { progressOf, type InventoryProgress } from './run';
+import { InventoryError, type InventoryProgress } from '../../contracts/inventory';
+import { progressOf } from './run';
 
 // Items per activity: a retry repeats at most one chunk of it, and the workflow's history grows by a few events per page.
 // Items per transaction: findings, page timestamps, counters and cursor commit together, so a crash loses at most one chunk.
@@ -112,7 +113,7 @@ export function createItemChecks({ db, store }: { db: Db; store: ObjectStore }) 
       if (moved !== 1)
         throw ApplicationFailure.retryable(
           `inventory run ${runId} moved on from ${from ?? 'the start'} under this attempt`,
-          'InventoryCursorMoved',
+          InventoryError.CursorMoved,
         );
       if (findings.length) await tx.inventoryFinding.createMany({ data: findings });
       if (found.length) {
@@ -132,7 +133,7 @@ export function createItemChecks({ db, store }: { db: Db; store: ObjectStore }) 
      */
     async checkInventoryItems({ runId, itemsPerPage }: { runId: string; itemsPerPage: number }): Promise<InventoryProgress> {
       const run = await db.inventoryRun.findUnique({ where: { id: runId } });
-      if (!run) throw ApplicationFailure.nonRetryable(`inventory run ${runId} is not in the catalogue`, 'InventoryRunNotFound');
+      if (!run) throw ApplicationFailure.nonRetryable(`inventory run ${runId} is not in the catalogue`, InventoryError.RunNotFound);
       if (run.status !== 'running') return progressOf(db, runId, false);
       const plan = run.rehash as unknown as RehashPlan;
       const items = await db.item.findMany({

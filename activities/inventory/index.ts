@@ -7,7 +7,7 @@ import { openInventoryRunRecord } from './run';
 import { createShelfJudgement } from './shelves';
 import { createInventoryTasks } from './tasks';
 
-export { findingCounts, openInventoryRunRecord, type InventoryProgress, type InventoryReport } from './run';
+export { findingCounts, openInventoryRunRecord } from './run';
 
 export interface InventoryDeps {
   db: Db;

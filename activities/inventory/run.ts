@@ -8,28 +8,8 @@ import {
   type RehashPlan,
 } from '../../domain/inventory';
 import type { Db, Prisma } from '../../prisma/client';
-
-export interface InventoryProgress {
-  runId: string;
-  itemsTotal: number;
-  itemsChecked: number;
-  objectsChecked: number;
-  objectsRehashed: number;
-  findingCount: number;
-  /** Whether items remain after the cursor. */
-  more: boolean;
-}
-
-export interface InventoryReport {
-  runId: string;
-  status: 'running' | 'completed' | 'failed';
-  itemsTotal: number;
-  itemsChecked: number;
-  objectsChecked: number;
-  objectsRehashed: number;
-  counts: Record<FindingKind, number>;
-  tasksCreated: number;
-}
+import { StepError } from '../../contracts/errors';
+import type { InventoryProgress, InventoryReport } from '../../contracts/inventory';
 
 /**
  * Opens the run a workflow stands for, once: a retried or continued workflow finds its run by workflow id. The
@@ -39,7 +19,7 @@ export async function openInventoryRunRecord(db: Db, workflowId: string, order: 
   const existing = await db.inventoryRun.findUnique({ where: { workflowId }, select: { id: true } });
   if (existing) return existing.id;
   const fonds = await db.fonds.findUnique({ where: { code: order.fonds } });
-  if (!fonds) throw ApplicationFailure.nonRetryable(`no fonds has code ${order.fonds}`, 'UnknownFonds');
+  if (!fonds) throw ApplicationFailure.nonRetryable(`no fonds has code ${order.fonds}`, StepError.UnknownFonds);
   return db.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT id FROM fonds WHERE id = ${fonds.id}::uuid FOR UPDATE`;
     const again = await tx.inventoryRun.findUnique({ where: { workflowId }, select: { id: true } });

@@ -3,7 +3,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { FindingKind } from '../../domain/inventory';
 import type { Db } from '../../prisma/client';
-import { reportOf, type InventoryReport } from './run';
+import { InventoryError, type InventoryReport } from '../../contracts/inventory';
+import { reportOf } from './run';
 
 const TASKS_PER_TRANSACTION = 500;
 
@@ -78,7 +79,7 @@ export function createInventoryTasks({ db, log }: { db: Db; log: Logger }) {
           if (linked !== findings.length)
             throw ApplicationFailure.retryable(
               `findings of inventory run ${runId} were given tasks by another attempt`,
-              'InventoryTasksRaced',
+              InventoryError.TasksRaced,
             );
         });
         created += tasks.length;
