@@ -10,6 +10,7 @@ import {
 } from '../contracts/appraisal';
 import { StepError } from '../contracts/errors';
 import { retainUntilDue } from '../catalogue/object-locks';
+import { RETENTION_RUNS_OUT } from '../catalogue/retention';
 import type { ItemPage } from '../catalogue/lifecycle';
 import type { Db, Prisma } from '../prisma/client';
 import type { ObjectStore } from '../store/object-store';
@@ -181,8 +182,7 @@ export function createAppraisalActivities({ db, store, log }: AppraisalDeps) {
       await tx.$executeRaw`
         INSERT INTO appraisal_entry (batch_id, item_id)
         SELECT ${batch.id}::uuid, i.id FROM item i
-        WHERE i.fonds_id = ${fonds.id}::uuid AND i.lifecycle_state = 'in_archive_room' AND NOT i.made_permanent AND i.retention_period <> 'Y'
-          AND COALESCE(i.kept_until, make_date(i.year + 1 + substr(i.retention_period::text, 2)::int, 1, 1)) <= ${asOf}::date
+        WHERE i.fonds_id = ${fonds.id}::uuid AND i.lifecycle_state = 'in_archive_room' AND ${RETENTION_RUNS_OUT} <= ${asOf}::date
           AND NOT EXISTS (SELECT 1 FROM appraisal_entry e JOIN appraisal_batch b ON b.id = e.batch_id WHERE e.item_id = i.id AND b.status = 'open')`;
       return batch;
     });
