@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { findingCounts, openInventoryRunRecord } from '../activities/inventory';
+import { findingCounts, openInventoryRunRecord } from '../catalogue/inventory-runs';
 import { cronProblem } from '../domain/cron';
 import type { InventoryOrder, RehashPlan } from '../domain/inventory';
 import { describeSchedule, ensureSchedule, inventoryScheduleId, inventoryScheduleOf, inventoryScheduleRequest } from '../worker/schedules';
@@ -65,7 +65,7 @@ async function startInventory(ctx: ApiContext, actor: Actor, request: z.infer<ty
     rehashCycle: await rehashCycleOf(ctx, fonds.code),
     shelfScanIds: request.shelfScans,
   };
-  const runId = await openInventoryRunRecord(ctx.db, workflowId, order);
+  const runId = (await openInventoryRunRecord(ctx.db, workflowId, order))!;
   await ctx.temporal.workflow.start<InventoryWorkflow>(INVENTORY_WORKFLOW, {
     workflowId,
     taskQueue: ctx.config.temporal.taskQueue,
