@@ -1,19 +1,16 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
+import { decidedByMember, decisionsOn, outstandingDecisions, recordMemberDecisions } from '../catalogue/appraisal-decisions';
 import {
   appraisalBatch,
   appraisalBatchOfWorkflow,
   appraisalCommitteeOf,
   batchItems,
-  decidedByMember,
-  decisionsOn,
   entryCount,
   itemsInBatch,
   itemsOfGroup,
   markBatchDecided,
   openAppraisalBatchRecord,
-  outstandingDecisions,
-  recordMemberDecisions,
   returningOutcomes,
   settleEntries,
   type AppraisalBatch,

@@ -12,7 +12,7 @@ import {
   pagesToDelete,
   removeEntries,
   type StoredPage,
-} from '../catalogue/destruction-lists';
+} from '../catalogue/destruction-entries';
 import { DELETE_BATCH, isRefusalCode, type ObjectLockedError, type ObjectStore } from '../store/object-store';
 import type { MoveActivities } from './moves';
 import { groupBy } from '../domain/collections';

@@ -5,7 +5,7 @@ import type { Config } from '../config';
 import { destructionCertificateToPdf, destructionListToPdf, loadCjkFont, type DestructionLine } from '../documents';
 import { isApproved, isRejected, type DestructionApproval } from '../domain/destruction';
 import type { Db } from '../prisma/client';
-import { destroyReasons } from '../catalogue/appraisals';
+import { destroyReasons } from '../catalogue/appraisal-decisions';
 import {
   destructionList,
   entryCounts,

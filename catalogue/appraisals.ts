@@ -112,46 +112,6 @@ export async function itemsOfGroup(
   return rows.map((r) => r.item_id);
 }
 
-/** Of the given items, those the member has already decided on. */
-export async function decidedByMember(db: Db, batchId: string, member: string, itemIds: string[]): Promise<Set<string>> {
-  const rows = await db.appraisalDecision.findMany({
-    where: { batchId, member, itemId: { in: itemIds } },
-    select: { itemId: true },
-  });
-  return new Set(rows.map((d) => d.itemId));
-}
-
-export interface MemberDecisionRecord {
-  member: string;
-  decision: AppraisalDecisionKind;
-  newPeriod: RetentionPeriod | null;
-  reason: string;
-}
-
-/** Records one member's decision on each item; an item the member already decided keeps that decision. */
-export async function recordMemberDecisions(db: Db, batchId: string, itemIds: string[], decision: MemberDecisionRecord): Promise<void> {
-  await db.appraisalDecision.createMany({
-    data: itemIds.map((itemId) => ({ batchId, itemId, ...decision })),
-    skipDuplicates: true,
-  });
-}
-
-/** Decisions the committee still owes: every member on every item, less those recorded. */
-export async function outstandingDecisions(db: Db, batchId: string): Promise<number> {
-  const batch = await db.appraisalBatch.findUniqueOrThrow({ where: { id: batchId }, select: { members: true } });
-  const items = await db.appraisalEntry.count({ where: { batchId } });
-  const decided = await db.appraisalDecision.count({ where: { batchId, member: { in: batch.members } } });
-  return items * batch.members.length - decided;
-}
-
-/** The members' decisions on the given items, by item. */
-export async function decisionsOn(db: Db, batchId: string, itemIds: string[]): Promise<Map<string, MemberDecisionRecord[]>> {
-  const decisions = await db.appraisalDecision.findMany({ where: { batchId, itemId: { in: itemIds } } });
-  const byItem = new Map<string, MemberDecisionRecord[]>();
-  for (const d of decisions) byItem.set(d.itemId, [...(byItem.get(d.itemId) ?? []), d]);
-  return byItem;
-}
-
 export interface SettledEntry {
   itemId: string;
   outcome: AppraisalDecisionKind;
@@ -190,10 +150,24 @@ export async function markBatchDecided(db: Db, batchId: string, decidedAt: Date)
   await db.appraisalBatch.update({ where: { id: batchId }, data: { status: 'decided', decidedAt } });
 }
 
-/** The reasons the members gave for destroying each item, joined, by item. */
-export async function destroyReasons(db: Db, batchId: string): Promise<Map<string, string>> {
-  const decisions = await db.appraisalDecision.findMany({ where: { batchId, decision: 'destroy' }, orderBy: { id: 'asc' } });
-  const reasons = new Map<string, string>();
-  for (const d of decisions) reasons.set(d.itemId, reasons.has(d.itemId) ? `${reasons.get(d.itemId)}; ${d.reason}` : d.reason);
-  return reasons;
+/** The batch as the committee sees it: each item with its outcome, and how many decisions each member has recorded. */
+export async function appraisalBatchReport(db: Db, id: string) {
+  const batch = batchOf(await db.appraisalBatch.findUniqueOrThrow({ where: { id } }));
+  const entries = await db.appraisalEntry.findMany({ where: { batchId: id } });
+  const items = await db.item.findMany({
+    where: { id: { in: entries.map((e) => e.itemId) } },
+    select: { id: true, archivalCode: true, title: true, year: true, retentionPeriod: true, lifecycleState: true },
+  });
+  const decisions = await db.appraisalDecision.groupBy({ by: ['member'], where: { batchId: id }, _count: true });
+  const entryOf = new Map(entries.map((e) => [e.itemId, e]));
+  return {
+    batch,
+    decidedByMember: Object.fromEntries(batch.members.map((m) => [m, decisions.find((d) => d.member === m)?._count ?? 0])),
+    items: items
+      .sort((a, b) => (a.archivalCode ?? '').localeCompare(b.archivalCode ?? ''))
+      .map((i) => {
+        const e = entryOf.get(i.id)!;
+        return { ...i, outcome: e.outcome, newPeriod: e.newPeriod, keptUntil: e.keptUntil?.toISOString().slice(0, 10) ?? null };
+      }),
+  };
 }
