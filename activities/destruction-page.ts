@@ -3,7 +3,16 @@ import type { Logger } from 'pino';
 import { activeHolds, describeHold } from '../catalogue/holds';
 import { versionsOfPages } from '../catalogue/object-locks';
 import { eachInFlight } from '../domain/in-flight';
-import type { Db, Prisma } from '../prisma/client';
+import type { Db } from '../prisma/client';
+import {
+  countAttempt,
+  failEntries,
+  leaveTombstones,
+  markEntriesDestroyed,
+  pagesToDelete,
+  removeEntries,
+  type StoredPage,
+} from '../catalogue/destruction-entries';
 import { DELETE_BATCH, isRefusalCode, type ObjectLockedError, type ObjectStore } from '../store/object-store';
 import type { MoveActivities } from './moves';
 import { groupBy } from '../domain/collections';
@@ -37,8 +46,7 @@ interface CheckedItem {
   rest: StoredVersion[];
 }
 
-type PageRow = Prisma.PageGetPayload<{ select: typeof pageColumns }>;
-const pageColumns = { itemId: true, bucket: true, key: true } as const;
+type PageRow = StoredPage;
 
 export interface DestructionPageDeps {
   db: Db;
@@ -79,10 +87,7 @@ export async function checkPage(
   let ids = await takeOffHeld(db, listId, itemIds, 'execution', page.tally);
   page.attempts = await countAttempt(db, listId, ids);
   ids = ids.filter((id) => page.attempts.has(id));
-  page.pagesOf = groupBy(
-    await db.page.findMany({ where: { itemId: { in: ids } }, select: pageColumns, orderBy: [{ pageNumber: 'asc' }, { createdAt: 'asc' }] }),
-    (p) => p.itemId,
-  );
+  page.pagesOf = groupBy(await pagesToDelete(db, ids), (p) => p.itemId);
   await eachInFlight(ids, ITEMS_IN_FLIGHT, async (itemId) => {
     // A worker shutting down cancels the activity: stop before anything is deleted, and another worker carries on.
     Context.current().cancellationSignal.throwIfAborted();
@@ -140,10 +145,7 @@ export async function finishPage({ db, store, log, moves }: DestructionPageDeps,
   for (const r of moved.refused)
     failed.set(r.itemId, `its objects are deleted, but its lifecycle refused the move: it is ${r.state ?? 'not in the catalogue'}`);
   destroyed = destroyed.filter((id) => !failed.has(id));
-  await db.destructionEntry.updateMany({
-    where: { listId, itemId: { in: destroyed }, status: 'listed' },
-    data: { status: 'destroyed', destroyedAt: new Date(), reason: null },
-  });
+  await markEntriesDestroyed(db, listId, destroyed);
   tally.destroyed += destroyed.length;
 
   for (const [itemId, message] of unsettled) {
@@ -151,7 +153,8 @@ export async function finishPage({ db, store, log, moves }: DestructionPageDeps,
     if (tries >= MAX_ATTEMPTS) failed.set(itemId, `deletion failed after ${tries} attempt(s): ${message}`);
     else tally.unsettled += 1;
   }
-  await settleFailed(db, log, listId, failed);
+  await failEntries(db, listId, failed);
+  for (const [itemId, reason] of failed) log.warn({ listId, itemId, reason }, 'item not destroyed');
   tally.failed += failed.size;
   return tally;
 }
@@ -166,7 +169,7 @@ export async function takeOffHeld(
 ): Promise<string[]> {
   const holds = await activeHolds(db, itemIds);
   if (holds.size) {
-    await setEntries(db, listId, 'removed', new Map([...holds.values()].map((h) => [h.itemId, `held at ${stage}: ${describeHold(h)}`])));
+    await removeEntries(db, listId, new Map([...holds.values()].map((h) => [h.itemId, `held at ${stage}: ${describeHold(h)}`])));
     if (tally) tally.removed += holds.size;
   }
   return itemIds.filter((id) => !holds.has(id));
@@ -204,78 +207,6 @@ async function deleteVersions<V extends StoredVersion & { itemId: string }>(
     Context.current().heartbeat();
   });
   return refused;
-}
-
-async function countAttempt(db: Db, listId: string, itemIds: string[]): Promise<Map<string, number>> {
-  if (itemIds.length === 0) return new Map();
-  const rows = await db.$queryRaw<{ item_id: string; attempts: number }[]>`
-    UPDATE destruction_entry SET attempts = attempts + 1
-    WHERE list_id = ${listId}::uuid AND item_id = ANY(${itemIds}::uuid[]) AND status = 'listed'
-    RETURNING item_id::text, attempts`;
-  return new Map(rows.map((r) => [r.item_id, r.attempts]));
-}
-
-/** A tombstone (item_tombstone) of each destroyed item's metadata and every object deleted, and its pages marked destroyed. */
-async function leaveTombstones(db: Db, listId: string, itemIds: string[]): Promise<void> {
-  if (itemIds.length === 0) return;
-  await db.$transaction([
-    // A retry after a crash finds some tombstones written: they stay as they are (the table is append-only).
-    db.$executeRaw`
-      INSERT INTO item_tombstone (item_id, list_id, archival_code, metadata, objects)
-      SELECT i.id, ${listId}::uuid, i.archival_code,
-        jsonb_build_object(
-          'archivalCode', i.archival_code, 'itemNumber', i.item_number, 'title', i.title, 'year', i.year, 'retentionPeriod', i.retention_period,
-          'securityLevel', i.security_level, 'caseNumber', i.case_number, 'citizenId', i.citizen_id, 'personName', i.person_name,
-          'employerName', i.employer_name, 'employerCreditCode', i.employer_credit_code, 'clerkName', i.clerk_name,
-          'handledOn', to_char(i.handled_on, 'YYYY-MM-DD'), 'businessType', bt.code, 'handlingOffice', ho.code, 'box', b.barcode,
-          'pageCount', coalesce(p.page_count, 0)),
-        coalesce(p.objects, '[]'::jsonb)
-      FROM item i
-      JOIN business_type bt ON bt.id = i.business_type_id
-      JOIN handling_office ho ON ho.id = i.handling_office_id
-      LEFT JOIN box b ON b.id = i.box_id
-      LEFT JOIN (
-        SELECT item_id, count(*) FILTER (WHERE superseded_at IS NULL) AS page_count,
-          jsonb_agg(jsonb_build_object('pageNumber', page_number, 'bucket', bucket, 'key', key, 'versionId', version_id, 'size', size, 'sha256', sha256, 'sm3', sm3)
-            ORDER BY page_number, created_at) AS objects
-        FROM page WHERE item_id = ANY(${itemIds}::uuid[]) GROUP BY item_id
-      ) p ON p.item_id = i.id
-      WHERE i.id = ANY(${itemIds}::uuid[])
-      ON CONFLICT (item_id) DO NOTHING`,
-    db.page.updateMany({ where: { itemId: { in: itemIds }, destroyedAt: null }, data: { destroyedAt: new Date() } }),
-  ]);
-}
-
-/** Failed entries, with their reasons, and an archivist task for each, together. */
-async function settleFailed(db: Db, log: Logger, listId: string, reasons: Map<string, string>): Promise<void> {
-  if (reasons.size === 0) return;
-  const list = await db.destructionList.findUniqueOrThrow({ where: { id: listId }, select: { fondsId: true } });
-  const items = await db.item.findMany({
-    where: { id: { in: [...reasons.keys()] } },
-    select: { id: true, archivalCode: true, caseNumber: true },
-  });
-  await db.$transaction([
-    setEntries(db, listId, 'failed', reasons),
-    db.archivistTask.createMany({
-      data: items.map((item) => ({
-        fondsId: list.fondsId,
-        kind: 'destruction_failed',
-        itemId: item.id,
-        source: `destruction_list:${listId}`,
-        title: `Destruction of ${item.archivalCode ?? item.caseNumber} failed`,
-        detail: reasons.get(item.id)!,
-      })),
-    }),
-  ]);
-  for (const [itemId, reason] of reasons) log.warn({ listId, itemId, reason }, 'item not destroyed');
-}
-
-/** Sets listed entries to `status`, each with its own reason, in one statement. */
-function setEntries(db: Db, listId: string, status: 'removed' | 'failed', reasons: Map<string, string>) {
-  return db.$executeRaw`
-    UPDATE destruction_entry e SET status = ${status}::"DestructionEntryStatus", reason = r.reason
-    FROM unnest(${[...reasons.keys()]}::uuid[], ${[...reasons.values()]}::text[]) AS r(item_id, reason)
-    WHERE e.list_id = ${listId}::uuid AND e.item_id = r.item_id AND e.status = 'listed'`;
 }
 
 function describeLock(v: { key: string; versionId: string }, lock: ObjectLockedError['lock']): string {

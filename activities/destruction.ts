@@ -4,10 +4,22 @@ import { audit } from '../catalogue/audit';
 import type { Config } from '../config';
 import { destructionCertificateToPdf, destructionListToPdf, loadCjkFont, type DestructionLine } from '../documents';
 import { isApproved, isRejected, type DestructionApproval } from '../domain/destruction';
-import type { Db, Prisma } from '../prisma/client';
+import type { Db } from '../prisma/client';
+import { destroyReasons } from '../catalogue/appraisal-decisions';
+import {
+  destructionList,
+  entryCounts,
+  escalateList,
+  listForDocuments,
+  listedItems,
+  recordApprovals,
+  recordDocuments,
+  setListStatus,
+} from '../catalogue/destruction-lists';
 import type { ObjectStore } from '../store/object-store';
 import type { MoveActivities } from './moves';
 import type { StoredDocument } from './volume';
+import { DestructionError, destructionDocumentKey, type DestructionOutcome, type HoldCheckStage } from '../contracts/destruction';
 import { checkPage, finishPage, takeOffHeld, type PageTally } from './destruction-page';
 
 export interface DestructionDeps {
@@ -18,13 +30,8 @@ export interface DestructionDeps {
   moves: MoveActivities;
 }
 
-export type HoldCheckStage = 'proposal' | 'approval' | 'execution';
-
-export interface DestructionOutcome {
-  destroyed: number;
-  failed: number;
-  removed: number;
-}
+// Entries checked for holds at once.
+const HOLD_CHECK_PAGE = 1000;
 
 export function createDestructionActivities({ db, store, config, log, moves }: DestructionDeps) {
   /** Takes held items (冻结) off the list, recording the hold as the reason. */
@@ -35,17 +42,17 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
     listId: string;
     stage: HoldCheckStage;
   }): Promise<{ removed: number; listed: number }> {
-    const listed = await db.destructionEntry.findMany({ where: { listId, status: 'listed' }, select: { itemId: true } });
     const tally = { removed: 0 };
-    const rest = await takeOffHeld(
-      db,
-      listId,
-      listed.map((e) => e.itemId),
-      stage,
-      tally,
-    );
+    let listed = 0;
+    // A page of entries at a time: a list may name hundreds of thousands of items.
+    for (let after: string | null = null; ;) {
+      const itemIds = await listedItems(db, listId, after, HOLD_CHECK_PAGE);
+      if (itemIds.length === 0) break;
+      after = itemIds.at(-1)!;
+      listed += (await takeOffHeld(db, listId, itemIds, stage, tally)).length;
+    }
     if (tally.removed) log.info({ listId, stage, removed: tally.removed }, 'held items taken off the destruction list');
-    return { removed: tally.removed, listed: rest.length };
+    return { removed: tally.removed, listed };
   }
 
   return {
@@ -53,12 +60,10 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
 
     /** Records one approval or rejection on the list; the list is approved once the head and both witnesses agree. */
     async recordApproval({ listId, approval }: { listId: string; approval: DestructionApproval }): Promise<void> {
-      const list = await db.destructionList.findUniqueOrThrow({ where: { id: listId } });
-      const approvals = list.approvals as unknown as DestructionApproval[];
+      const { approvals } = await destructionList(db, listId);
       if (approvals.some((a) => a.username === approval.username)) return;
       const next = [...approvals, approval];
-      const status = isRejected(next) ? 'rejected' : isApproved(next) ? 'approved' : 'proposed';
-      await db.destructionList.update({ where: { id: listId }, data: { approvals: next as unknown as Prisma.InputJsonValue, status } });
+      await recordApprovals(db, listId, next, isRejected(next) ? 'rejected' : isApproved(next) ? 'approved' : 'proposed');
       await audit(db, {
         actor: approval.username,
         action: `destruction_${approval.decision}`,
@@ -79,21 +84,10 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
       escalation: number;
       waitingFor: string[];
     }): Promise<void> {
-      const list = await db.destructionList.findUniqueOrThrow({ where: { id: listId } });
+      const list = await destructionList(db, listId);
       if (list.escalations >= escalation) return;
       const detail = `destruction list ${listId} still waits for ${waitingFor.join(', ')} (escalation ${escalation})`;
-      await db.$transaction([
-        db.destructionList.update({ where: { id: listId }, data: { escalations: escalation } }),
-        db.archivistTask.create({
-          data: {
-            fondsId: list.fondsId,
-            kind: 'approval_overdue',
-            source: `destruction_list:${listId}`,
-            title: `Destruction list waits for approval`,
-            detail,
-          },
-        }),
-      ]);
+      await escalateList(db, list, escalation, detail);
       await audit(db, {
         actor: 'lantai',
         action: 'destruction_approval_escalated',
@@ -110,10 +104,10 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
      * of this list are ever touched, and a retry skips what is done.
      */
     async destroyListedItems({ listId, actor }: { listId: string; actor: string }): Promise<DestructionOutcome> {
-      const list = await db.destructionList.findUniqueOrThrow({ where: { id: listId } });
+      const list = await destructionList(db, listId);
       if (list.status !== 'approved' && list.status !== 'executing')
-        throw ApplicationFailure.nonRetryable(`destruction list ${listId} is ${list.status}, not approved`, 'DestructionNotApproved');
-      await db.destructionList.update({ where: { id: listId }, data: { status: 'executing' } });
+        throw ApplicationFailure.nonRetryable(`destruction list ${listId} is ${list.status}, not approved`, DestructionError.NotApproved);
+      await setListStatus(db, listId, 'executing');
       const tally = { destroyed: 0, failed: 0, removed: 0, unsettled: 0 };
       const add = (page: PageTally) => {
         for (const k of ['destroyed', 'failed', 'removed', 'unsettled'] as const) tally[k] += page[k];
@@ -123,16 +117,11 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
       let finishing: Promise<PageTally> | undefined;
       try {
         // By item id, so items left listed after a passing failure wait for the retry instead of holding up the rest.
-        for (let after = ''; ;) {
-          const entries = await db.destructionEntry.findMany({
-            where: { listId, status: 'listed', ...(after && { itemId: { gt: after } }) },
-            orderBy: { itemId: 'asc' },
-            take: config.destruction.itemsPerPage,
-            select: { itemId: true },
-          });
-          if (entries.length === 0) break;
-          after = entries.at(-1)!.itemId;
-          const checked = await checkPage({ db, store }, { listId, itemIds: entries.map((e) => e.itemId) });
+        for (let after: string | null = null; ;) {
+          const itemIds = await listedItems(db, listId, after, config.destruction.itemsPerPage);
+          if (itemIds.length === 0) break;
+          after = itemIds.at(-1)!;
+          const checked = await checkPage({ db, store }, { listId, itemIds });
           if (finishing) add(await finishing);
           finishing = finishPage({ db, store, log, moves }, checked, actor);
           // Its failure is met when it is awaited; until then it must not count as unhandled.
@@ -145,20 +134,15 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
       if (tally.unsettled)
         throw ApplicationFailure.retryable(
           `${tally.unsettled} item(s) of destruction list ${listId} could not be deleted yet`,
-          'DestructionUnsettled',
+          DestructionError.Unsettled,
         );
       return { destroyed: tally.destroyed, failed: tally.failed, removed: tally.removed };
     },
 
     /** The destruction list (销毁清册) and certificate (销毁证明) as PDF, kept under an Object Lock legal hold: permanently. */
     async produceDestructionDocuments({ listId }: { listId: string }): Promise<StoredDocument[]> {
-      const list = await db.destructionList.findUniqueOrThrow({ where: { id: listId }, include: { fonds: true, entries: true } });
-      const items = await db.item.findMany({
-        where: { id: { in: list.entries.map((e) => e.itemId) } },
-        include: { pages: true },
-        orderBy: [{ archivalCode: 'asc' }],
-      });
-      const reasons = await appraisalReasons(list.batchId);
+      const { list, items } = await listForDocuments(db, listId);
+      const reasons = await destroyReasons(db, list.batchId);
       const entryOf = new Map(list.entries.map((e) => [e.itemId, e]));
       const lines: DestructionLine[] = items.map((item) => {
         const entry = entryOf.get(item.id)!;
@@ -185,7 +169,7 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
         place: list.place,
         date: chinaDate(executedAt),
         lines,
-        approvals: (list.approvals as unknown as DestructionApproval[]).map((a) => ({ ...a, name: a.displayName })),
+        approvals: list.approvals.map((a) => ({ ...a, name: a.displayName })),
       };
       const font = loadCjkFont(config.volumes.cjkFont);
       const made: [string, Promise<Buffer>][] = [
@@ -210,18 +194,14 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
           contentType: 'application/pdf',
         });
       }
-      await db.destructionList.update({
-        where: { id: listId },
-        data: { documents: documents as unknown as Prisma.InputJsonValue, executedAt },
-      });
+      await recordDocuments(db, listId, documents, executedAt);
       return documents;
     },
 
     async finishDestruction({ listId }: { listId: string }): Promise<DestructionOutcome> {
-      const counts = await db.destructionEntry.groupBy({ by: ['status'], where: { listId }, _count: true });
-      const count = (status: string) => counts.find((c) => c.status === status)?._count ?? 0;
-      const outcome = { destroyed: count('destroyed'), failed: count('failed'), removed: count('removed') };
-      await db.destructionList.update({ where: { id: listId }, data: { status: outcome.failed ? 'executed_with_failures' : 'executed' } });
+      const { destroyed, failed, removed } = await entryCounts(db, listId);
+      const outcome = { destroyed, failed, removed };
+      await setListStatus(db, listId, outcome.failed ? 'executed_with_failures' : 'executed');
       await audit(db, {
         actor: 'lantai',
         action: 'destruction_executed',
@@ -232,18 +212,9 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
       return outcome;
     },
   };
-
-  async function appraisalReasons(batchId: string): Promise<Map<string, string>> {
-    const decisions = await db.appraisalDecision.findMany({ where: { batchId, decision: 'destroy' }, orderBy: { id: 'asc' } });
-    const reasons = new Map<string, string>();
-    for (const d of decisions) reasons.set(d.itemId, reasons.has(d.itemId) ? `${reasons.get(d.itemId)}; ${d.reason}` : d.reason);
-    return reasons;
-  }
 }
 
 /** The calendar day in China Standard Time (UTC+8), whatever the server's time zone. */
 function chinaDate(at: Date): string {
   return new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
 }
-
-export const destructionDocumentKey = (listId: string, name: string) => `destruction/${listId}/${name}`;

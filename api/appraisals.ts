@@ -1,14 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { APPRAISAL_DECISIONS } from '../domain/appraisal';
 import { RETENTION_PERIODS } from '../domain/retention';
-import { appraisalQuery, appraiseExpiredRecords, recordAppraisal } from '../workflows';
+import { appraisalView, decideAppraisal, findAppraisalBatch, openAppraisal } from '../use-cases/appraisals';
 import type { Action, Actor } from './access';
 import type { ApiContext } from './context';
-import { conflict, notFound } from './errors';
 import { route, type Route } from './route';
-import { inFonds } from '../contracts/search-attributes';
-import { updateOrConflict } from '../use-cases/updates';
 import { fondsFor, requireInFonds } from './authorise';
 
 const isoDay = z.iso.date('must be a date, YYYY-MM-DD');
@@ -39,41 +35,9 @@ const Decision = z
   });
 
 async function batchFor(ctx: ApiContext, actor: Actor, id: string, requestId: string, action: Action = 'read') {
-  const batch = await ctx.db.appraisalBatch.findUnique({ where: { id } });
-  if (!batch) throw notFound(`appraisal batch ${id}`);
+  const batch = await findAppraisalBatch(ctx, id);
   await requireInFonds(ctx, actor, action, batch.fondsId, `appraisal_batch:${id}`, requestId);
   return batch;
-}
-
-export async function appraisalView(ctx: ApiContext, id: string) {
-  const batch = await ctx.db.appraisalBatch.findUniqueOrThrow({ where: { id } });
-  const entries = await ctx.db.appraisalEntry.findMany({ where: { batchId: id } });
-  const items = await ctx.db.item.findMany({
-    where: { id: { in: entries.map((e) => e.itemId) } },
-    select: { id: true, archivalCode: true, title: true, year: true, retentionPeriod: true, lifecycleState: true },
-  });
-  const decisions = await ctx.db.appraisalDecision.groupBy({ by: ['member'], where: { batchId: id }, _count: true });
-  const live = await ctx.temporal.workflow
-    .getHandle(batch.workflowId)
-    .query(appraisalQuery)
-    .catch(() => undefined);
-  const entryOf = new Map(entries.map((e) => [e.itemId, e]));
-  return {
-    id: batch.id,
-    workflowId: batch.workflowId,
-    status: batch.status,
-    asOf: batch.asOf.toISOString().slice(0, 10),
-    rule: batch.rule,
-    members: batch.members,
-    decidedByMember: Object.fromEntries(batch.members.map((m) => [m, decisions.find((d) => d.member === m)?._count ?? 0])),
-    outstanding: live?.outstanding ?? null,
-    items: items
-      .sort((a, b) => (a.archivalCode ?? '').localeCompare(b.archivalCode ?? ''))
-      .map((i) => {
-        const e = entryOf.get(i.id)!;
-        return { ...i, outcome: e.outcome, newPeriod: e.newPeriod, keptUntil: e.keptUntil?.toISOString().slice(0, 10) ?? null };
-      }),
-  };
 }
 
 export function appraisalRoutes(ctx: ApiContext): Route[] {
@@ -90,17 +54,7 @@ export function appraisalRoutes(ctx: ApiContext): Route[] {
       response: { status: 202, description: 'Batch opening; its items are listed once it is open' },
       async handle({ req, res, actor, body }) {
         const fonds = await fondsFor(ctx, actor, body.fonds, 'appraise', req.id as string);
-        const workflowId = `appraisal-${fonds.code}-${randomUUID()}`;
-        await ctx.temporal.workflow.start(appraiseExpiredRecords, {
-          typedSearchAttributes: inFonds(fonds.code),
-          workflowId,
-          taskQueue: ctx.config.temporal.taskQueue,
-          args: [
-            { fondsCode: fonds.code, rule: ctx.config.appraisal.rule, openedBy: actor.username, asOf: body.asOf, members: body.members },
-          ],
-        });
-        const batch = await waitForBatch(ctx, workflowId);
-        const view = await appraisalView(ctx, batch.id);
+        const view = await openAppraisal(ctx, { fondsCode: fonds.code, openedBy: actor.username, asOf: body.asOf, members: body.members });
         res.status(202).json(view);
         return view;
       },
@@ -132,28 +86,8 @@ export function appraisalRoutes(ctx: ApiContext): Route[] {
       response: { status: 200, description: 'Decisions recorded; how many remain for the whole committee' },
       async handle({ req, actor, params, body }) {
         const batch = await batchFor(ctx, actor, params.id, req.id as string, 'decide_appraisal');
-        return updateOrConflict(ctx.temporal.workflow.getHandle(batch.workflowId), recordAppraisal, { ...body, member: actor.username });
+        return decideAppraisal(ctx, batch, { ...body, member: actor.username });
       },
     }),
   ];
-}
-
-/**
- * The batch row appears once the workflow's first activity has run; a workflow that fails first says why. Its state
- * is polled rather than awaited, so no long poll outlives the request.
- */
-async function waitForBatch(ctx: ApiContext, workflowId: string) {
-  const handle = ctx.temporal.workflow.getHandle(workflowId);
-  for (;;) {
-    const batch = await ctx.db.appraisalBatch.findUnique({ where: { workflowId } });
-    if (batch) return batch;
-    if ((await handle.describe()).status.name !== 'RUNNING') {
-      const failure = await handle.result().then(
-        () => 'it ended without opening one',
-        (err: Error & { cause?: Error }) => err.cause?.message ?? err.message,
-      );
-      throw conflict(`the appraisal batch could not be opened: ${failure}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }

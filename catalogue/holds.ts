@@ -41,3 +41,29 @@ export async function liftHold(db: Db, store: ObjectStore, input: { holdId: stri
   if (remaining === 0) await setLegalHolds(db, store, hold.itemId, false);
   return hold;
 }
+
+export async function findHold(db: Db, holdId: string) {
+  return db.legalHold.findUnique({ where: { id: holdId } });
+}
+
+/** The hold with who placed and who lifted it. */
+export async function holdRecord(db: Db, holdId: string) {
+  const h = await db.legalHold.findUniqueOrThrow({ where: { id: holdId }, include: { placedBy: true, liftedBy: true } });
+  return {
+    id: h.id,
+    itemId: h.itemId,
+    kind: h.kind,
+    reason: h.reason,
+    placedBy: h.placedBy.username,
+    placedAt: h.placedAt.toISOString(),
+    liftedBy: h.liftedBy?.username ?? null,
+    liftedAt: h.liftedAt?.toISOString() ?? null,
+    liftReason: h.liftReason,
+  };
+}
+
+/** The item's holds, lifted and not, newest first. */
+export async function holdsOfItem(db: Db, itemId: string) {
+  const holds = await db.legalHold.findMany({ where: { itemId }, orderBy: { placedAt: 'desc' }, select: { id: true } });
+  return Promise.all(holds.map((h) => holdRecord(db, h.id)));
+}

@@ -1,7 +1,7 @@
-import { appraisalDueOn } from '../domain/appraisal';
 import { eachInFlight } from '../domain/in-flight';
 import type { Db } from '../prisma/client';
 import type { ObjectStore } from '../store/object-store';
+import { retainedAfter } from './retention';
 
 // Items handled at once; each is a listing and one request per stored version.
 const ITEMS_IN_FLIGHT = 8;
@@ -58,15 +58,9 @@ export async function retainUntilDue(
   itemIds: string[],
   today = new Date().toISOString().slice(0, 10),
 ): Promise<number> {
-  const items = await db.item.findMany({
-    where: { id: { in: itemIds } },
-    select: { id: true, retentionPeriod: true, year: true, keptUntil: true, madePermanent: true },
+  const due = await retainedAfter(db, itemIds, today);
+  await eachInFlight(due, ITEMS_IN_FLIGHT, async (item) => {
+    for (const version of await storedVersionsOf(db, store, item.id)) await store.setRetention(version, new Date(`${item.due}T00:00:00Z`));
   });
-  const locked = await eachInFlight(items, ITEMS_IN_FLIGHT, async (item) => {
-    const due = appraisalDueOn({ ...item, keptUntil: item.keptUntil?.toISOString().slice(0, 10) ?? null });
-    if (due === null || due <= today) return false;
-    for (const version of await storedVersionsOf(db, store, item.id)) await store.setRetention(version, new Date(`${due}T00:00:00Z`));
-    return true;
-  });
-  return locked.filter(Boolean).length;
+  return due.length;
 }

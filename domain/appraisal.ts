@@ -1,4 +1,4 @@
-import { retentionExpiresOn, retentionYears, type RetentionPeriod } from './retention';
+import { retentionYears, type RetentionPeriod } from './retention';
 
 /** 鉴定: what a committee member decides for an item whose retention ran out. */
 export const APPRAISAL_DECISIONS = ['destroy', 'keep', 'permanent'] as const;
@@ -39,23 +39,6 @@ function longestKept(decisions: MemberDecision[]): RetentionPeriod {
   // Only destroy votes without a majority: keep for the shortest fixed period, to come back to the committee.
   if (periods.length === 0) return 'D5';
   return periods.reduce((a, b) => ((retentionYears(b) ?? 0) > (retentionYears(a) ?? 0) ? b : a));
-}
-
-/** The item's first day of eligibility for appraisal: the committee's new date if it kept the item, else from its period. */
-export function appraisalDueOn(item: {
-  retentionPeriod: RetentionPeriod;
-  year: number;
-  keptUntil: string | null;
-  madePermanent: boolean;
-}): string | null {
-  if (item.madePermanent) return null;
-  return item.keptUntil ?? retentionExpiresOn(item.retentionPeriod, item.year);
-}
-
-/** Whether the item's retention has run out on `asOf` (YYYY-MM-DD). */
-export function retentionRanOut(item: Parameters<typeof appraisalDueOn>[0], asOf: string): boolean {
-  const due = appraisalDueOn(item);
-  return due !== null && due <= asOf;
 }
 
 /** A kept item comes up again after its new period, counted from 1 January of the appraisal's year. */

@@ -1,4 +1,4 @@
-import { appraisalDueOn, keptUntil, outcomeOf, retentionRanOut, type MemberDecision } from '../domain/appraisal';
+import { keptUntil, outcomeOf, type MemberDecision } from '../domain/appraisal';
 import { approvalRoleFor, approvalsWanted, isApproved, type DestructionApproval } from '../domain/destruction';
 
 const votes = (...decisions: (MemberDecision['decision'] | [MemberDecision['decision'], string])[]): MemberDecision[] =>
@@ -27,26 +27,11 @@ describe('appraisal outcome', () => {
   });
 });
 
-describe('retention', () => {
-  const item = (year: number, keptUntilDay: string | null = null, madePermanent = false) => ({
-    retentionPeriod: 'D10' as const,
-    year,
-    keptUntil: keptUntilDay,
-    madePermanent,
-  });
-
-  it('runs out on 1 January of the year after formation plus the period', () => {
-    expect(appraisalDueOn(item(2015))).toBe('2026-01-01');
-    expect(retentionRanOut(item(2015), '2025-12-31')).toBe(false);
-    expect(retentionRanOut(item(2015), '2026-01-01')).toBe(true);
-    expect(retentionRanOut(item(2016), '2026-01-01')).toBe(false);
-  });
-
-  it('follows the committee: a kept item comes back at its new date, a permanent one never', () => {
+describe('keeping', () => {
+  it('brings a kept item back after its new period, counted from 1 January of the appraisal year', () => {
     expect(keptUntil('2026-01-02', 'D30')).toBe('2056-01-01');
-    expect(retentionRanOut(item(2015, '2056-01-01'), '2055-12-31')).toBe(false);
-    expect(retentionRanOut(item(2015, null, true), '2999-01-01')).toBe(false);
-    expect(appraisalDueOn({ retentionPeriod: 'Y', year: 1990, keptUntil: null, madePermanent: false })).toBeNull();
+    expect(keptUntil('2026-12-31', 'D5')).toBe('2031-01-01');
+    expect(keptUntil('2026-01-02', 'Y')).toBeNull();
   });
 });
 

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createBarcodeReader, type ReaderStatus } from '../devices';
 import { readShelfBarcodes } from '../devices/shelf-scan';
-import { openInventoryRunRecord } from '../activities/inventory';
+import { openInventoryRunRecord } from '../catalogue/inventory-runs';
 import { createS3Client } from '../store/object-store';
-import { periodicInventory } from '../workflows';
+import { INVENTORY_WORKFLOW, type InventoryWorkflow } from '../contracts/inventory';
 import { describeSchedule, ensureSchedule, inventoryScheduleOf } from '../worker/schedules';
 import { verifiedItems } from './fixtures/holdings';
 import { ptyPair } from './fixtures/pty';
@@ -378,14 +378,14 @@ describe('periodic inventory', () => {
     const fonds = await ownFonds();
     await verifiedItems(h, { fonds: fonds.code, count: 23, year, retention: 'D30', pages: 1, state: 'in_archive_room' });
     const workflowId = `inventory-${fonds.code}-long-${randomInt(1e6)}`;
-    const runId = await openInventoryRunRecord(h.db, workflowId, {
+    const runId = (await openInventoryRunRecord(h.db, workflowId, {
       fonds: fonds.code,
       trigger: 'on_demand',
       requestedBy: 'archivist',
       rehash: 'all',
       rehashCycle: 1,
-    });
-    const handle = await h.temporal.workflow.start(periodicInventory, {
+    }))!;
+    const handle = await h.temporal.workflow.start<InventoryWorkflow>(INVENTORY_WORKFLOW, {
       workflowId,
       taskQueue: h.config.temporal.taskQueue,
       args: [{ runId, pacing: { itemsPerPage: 4, pagesPerExecution: 2 } }],

@@ -12,7 +12,8 @@ import { temporalConnectionOptions } from '../config/temporal';
 import type { InventoryOrder } from '../domain/inventory';
 import { everyFonds } from '../catalogue/fonds';
 import type { Db } from '../prisma/client';
-import type { AppraisalInput } from '../workflows/appraisal';
+import { APPRAISAL_WORKFLOW, type AppraisalInput } from '../contracts/appraisal';
+import { INVENTORY_WORKFLOW } from '../contracts/inventory';
 
 export interface ScheduleRequest {
   scheduleId: string;
@@ -135,7 +136,7 @@ export function inventoryScheduleRequest(fondsCode: string, taskQueue: string, s
   return {
     scheduleId: inventoryScheduleId(fondsCode),
     cron: schedule.cron,
-    workflowType: 'periodicInventory',
+    workflowType: INVENTORY_WORKFLOW,
     args: [order],
     taskQueue,
     paused: schedule.paused,
@@ -178,7 +179,7 @@ export async function ensureAppraisalSchedules(client: Client, db: Db, config: C
     outcomes[fonds.code] = await ensureSchedule(client, {
       scheduleId: appraisalScheduleId(fonds.code),
       cron: config.appraisal.cron,
-      workflowType: 'appraiseExpiredRecords',
+      workflowType: APPRAISAL_WORKFLOW,
       args: [input],
       taskQueue: config.temporal.taskQueue,
     });

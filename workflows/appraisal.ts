@@ -3,54 +3,32 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  defineQuery,
-  defineUpdate,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { AppraisalBatchOpened, AppraisalDecisionRequest, AppraisalSettled } from '../activities/appraisal';
-import { APPRAISAL_DECISIONS, type OutcomeRule } from '../domain/appraisal';
+import {
+  APPRAISAL_ACTIVITIES,
+  AppraisalError,
+  appraisalQuery,
+  recordAppraisal,
+  type AppraisalBatchOpened,
+  type AppraisalDecisionRequest,
+  type AppraisalView,
+  type AppraisalWorkflow,
+} from '../contracts/appraisal';
+import { APPRAISAL_DECISIONS } from '../domain/appraisal';
 import { enterStep } from './step';
 
-const { openAppraisalBatch, recordAppraisalDecisions, settleAppraisal } = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '2 minutes',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: ['AppraisalDecisionRefused', 'AppraisalCommitteeMissing', 'UnknownFonds', 'TransitionNotAllowed'],
-  },
-});
-
-export interface AppraisalInput {
-  fondsCode: string;
-  rule: OutcomeRule;
-  openedBy: string;
-  asOf?: string;
-  members?: string[];
-  /** Set when the batch continues as new: it is already open, with this many decisions outstanding. */
-  opened?: AppraisalBatchOpened;
-  outstanding?: number;
-}
-
-export interface AppraisalView {
-  batch: AppraisalBatchOpened | null;
-  outstanding: number;
-  settled: AppraisalSettled | null;
-}
-
-export const appraisalQuery = defineQuery<AppraisalView>('appraisal');
-export const recordAppraisal = defineUpdate<{ recorded: number; outstanding: number }, [AppraisalDecisionRequest]>('recordAppraisal');
+const { openAppraisalBatch, recordAppraisalDecisions, settleAppraisal } =
+  proxyActivities<ReturnType<typeof createActivities>>(APPRAISAL_ACTIVITIES);
 
 /**
  * Appraisal (鉴定): the items whose retention ran out go before the committee; each member decides every item,
  * alone or by group, with a reason; then the outcome rule settles each item.
  */
-export async function appraiseExpiredRecords(input: AppraisalInput): Promise<AppraisalSettled> {
+export const appraiseExpiredRecords: AppraisalWorkflow = async (input) => {
   enterStep('appraisal', input.fondsCode);
   const view: AppraisalView = { batch: input.opened ?? null, outstanding: Number.POSITIVE_INFINITY, settled: null };
   setHandler(appraisalQuery, () => view);
@@ -79,11 +57,11 @@ export async function appraiseExpiredRecords(input: AppraisalInput): Promise<App
   const settled = await settleAppraisal({ batchId: batch.batchId });
   view.settled = settled;
   return settled;
-}
+};
 
 function validateDecision(batch: AppraisalBatchOpened | null, request: AppraisalDecisionRequest): void {
   const refuse = (message: string) => {
-    throw ApplicationFailure.nonRetryable(message, 'AppraisalDecisionRefused');
+    throw ApplicationFailure.nonRetryable(message, AppraisalError.DecisionRefused);
   };
   if (batch && !batch.members.includes(request.member))
     refuse(`${request.member} is not on the committee of this batch (${batch.members.join(', ')})`);

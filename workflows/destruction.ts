@@ -2,80 +2,36 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  defineQuery,
-  defineUpdate,
   proxyActivities,
   setHandler,
   sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { DestructionOutcome } from '../activities/destruction';
 import {
-  approvalRoleFor,
-  approvalsWanted,
-  isApproved,
-  isRejected,
-  type ApprovalRequest,
-  type DestructionApproval,
-} from '../domain/destruction';
+  DESTROY_ITEMS_ACTIVITY,
+  DESTRUCTION_ACTIVITIES,
+  DestructionError,
+  decideDestruction,
+  destructionQuery,
+  type DestructionDecision,
+  type DestructionView,
+  type DestructionWorkflow,
+} from '../contracts/destruction';
+import { approvalRoleFor, approvalsWanted, isApproved, isRejected, type DestructionApproval } from '../domain/destruction';
 import { waitingOnKey } from '../contracts/search-attributes';
 import { enterStep } from './step';
 
-const { removeHeldItems, recordApproval, escalateApproval, produceDestructionDocuments, finishDestruction } = proxyActivities<
-  ReturnType<typeof createActivities>
->({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 20,
-    nonRetryableErrorTypes: ['CjkFontMissingError'],
-  },
-});
+const { removeHeldItems, recordApproval, escalateApproval, produceDestructionDocuments, finishDestruction } =
+  proxyActivities<ReturnType<typeof createActivities>>(DESTRUCTION_ACTIVITIES);
 
-// Deleting a long list takes a while; each page of items heartbeats, and a retry carries on with what is still listed.
-const { destroyListedItems } = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '12 hours',
-  heartbeatTimeout: '20 seconds',
-  retry: {
-    initialInterval: '5 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '5 minutes',
-    nonRetryableErrorTypes: ['DestructionNotApproved'],
-  },
-});
-
-export interface DestructionInput {
-  listId: string;
-  proposedBy: string;
-  /** How long approvals may wait before the list is escalated; again after each further wait. */
-  approvalTimeoutMs: number;
-  /** When the destruction is carried out (ISO time), with the witnesses present; at once on approval when absent. */
-  scheduledFor?: string;
-}
-
-export type DestructionStage = 'awaiting_approval' | 'rejected' | 'scheduled' | 'executing' | 'executed';
-
-export interface DestructionView {
-  listId: string;
-  stage: DestructionStage;
-  approvals: DestructionApproval[];
-  waitingFor: string[];
-  escalations: number;
-  outcome: DestructionOutcome | null;
-}
-
-export const destructionQuery = defineQuery<DestructionView>('destruction');
-export const decideDestruction = defineUpdate<DestructionApproval, [ApprovalRequest & { at: string }]>('decideDestruction');
+const { destroyListedItems } = proxyActivities<ReturnType<typeof createActivities>>(DESTROY_ITEMS_ACTIVITY);
 
 /**
  * Destruction (销毁): the list waits for the agency head and two witnesses, holds are checked at proposal, at
  * approval and again at execution, then every listed item's objects are deleted and a certificate is kept.
  */
-export async function destroyRecords(input: DestructionInput): Promise<DestructionView> {
+export const destroyRecords: DestructionWorkflow = async (input) => {
   enterStep('destruction');
   const view: DestructionView = {
     listId: input.listId,
@@ -101,7 +57,7 @@ export async function destroyRecords(input: DestructionInput): Promise<Destructi
       view.waitingFor = approvalsWanted(view.approvals);
       return approval;
     },
-    { validator: (request: ApprovalRequest & { at: string }) => void approvalFor(request, view.approvals, input.proposedBy) },
+    { validator: (request: DestructionDecision) => void approvalFor(request, view.approvals, input.proposedBy) },
   );
 
   await removeHeldItems({ listId: input.listId, stage: 'proposal' });
@@ -127,13 +83,13 @@ export async function destroyRecords(input: DestructionInput): Promise<Destructi
   view.outcome = await finishDestruction({ listId: input.listId });
   view.stage = 'executed';
   return view;
-}
+};
 
-function approvalFor(request: ApprovalRequest & { at: string }, approvals: DestructionApproval[], proposedBy: string): DestructionApproval {
+function approvalFor(request: DestructionDecision, approvals: DestructionApproval[], proposedBy: string): DestructionApproval {
   const slot = approvalRoleFor(request, approvals, proposedBy);
-  if ('refusal' in slot) throw ApplicationFailure.nonRetryable(slot.refusal, 'ApprovalRefused');
+  if ('refusal' in slot) throw ApplicationFailure.nonRetryable(slot.refusal, DestructionError.ApprovalRefused);
   if (request.decision === 'reject' && !request.comment?.trim())
-    throw ApplicationFailure.nonRetryable('a rejection needs its reason', 'ApprovalRefused');
+    throw ApplicationFailure.nonRetryable('a rejection needs its reason', DestructionError.ApprovalRefused);
   return {
     role: slot.role,
     username: request.username,

@@ -1,59 +1,29 @@
-import { CancellationScope, continueAsNew, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { createInventoryActivities, InventoryReport } from '../activities/inventory';
-import type { InventoryOrder } from '../domain/inventory';
+import { CancellationScope, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { createInventoryActivities } from '../activities/inventory';
+import {
+  CHECK_ITEMS_ACTIVITY,
+  INVENTORY_ACTIVITIES,
+  inventoryQuery,
+  type InventoryPacing,
+  type InventoryView,
+  type InventoryWorkflow,
+} from '../contracts/inventory';
 import { enterStep } from './step';
 
 type Activities = ReturnType<typeof createInventoryActivities>;
 
-const retry = {
-  initialInterval: '2 seconds',
-  backoffCoefficient: 2,
-  maximumInterval: '1 minute',
-  maximumAttempts: 20,
-  nonRetryableErrorTypes: ['UnknownFonds', 'InventoryRunNotFound'],
-};
-
-const { openInventoryRun, judgeShelves, finishInventoryRun } = proxyActivities<Activities>({ startToCloseTimeout: '10 minutes', retry });
-
-const { checkInventoryItems } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 minutes',
-  // Each chunk of 25 items heartbeats (well under a second); a worker that died is noticed within 20 s and the
-  // page is taken up again after the last chunk committed.
-  heartbeatTimeout: '20 seconds',
-  retry,
-});
-
-/** How much one execution takes on before it continues as new: pages of items, and how many pages. */
-export interface InventoryPacing {
-  itemsPerPage: number;
-  pagesPerExecution: number;
-}
+const { openInventoryRun, judgeShelves, finishInventoryRun } = proxyActivities<Activities>(INVENTORY_ACTIVITIES);
+const { checkInventoryItems } = proxyActivities<Activities>(CHECK_ITEMS_ACTIVITY);
 
 // Each page of 200 items adds a few events; starting afresh every 50 pages keeps the history small.
 const PACING: InventoryPacing = { itemsPerPage: 200, pagesPerExecution: 50 };
-
-/** A new run from a schedule or a person, or one already open (created by the API, or continued as new). */
-export type InventoryInput = InventoryOrder | { runId: string; pacing?: InventoryPacing };
-
-export type InventoryStage = 'checking' | 'judging_shelves' | 'finishing' | 'completed' | 'failed';
-
-export interface InventoryView {
-  runId: string;
-  stage: InventoryStage;
-  itemsTotal: number;
-  itemsChecked: number;
-  objectsChecked: number;
-  findingCount: number;
-}
-
-export const inventoryQuery = defineQuery<InventoryView | null>('inventory');
 
 /**
  * Periodic inventory (定期盘点): every item of the fonds in custody is checked, page after page (its stored objects
  * exist, have their size and, when due, their digests; its metadata is complete), the shelf scans are judged against
  * the catalogue, and each finding becomes a task for the archivists.
  */
-export async function periodicInventory(input: InventoryInput): Promise<InventoryReport> {
+export const periodicInventory: InventoryWorkflow = async (input) => {
   enterStep('inventory', 'fonds' in input ? input.fonds : undefined);
   const runId = 'runId' in input ? input.runId : await openInventoryRun({ workflowId: workflowInfo().workflowId, order: input });
   const pacing = ('pacing' in input && input.pacing) || PACING;
@@ -80,7 +50,7 @@ export async function periodicInventory(input: InventoryInput): Promise<Inventor
     throw err;
   }
   return continueAsNew<typeof periodicInventory>({ runId, pacing });
-}
+};
 
 function messageOf(err: Error): string {
   return (err.cause instanceof Error ? err.cause.message : undefined) ?? err.message;

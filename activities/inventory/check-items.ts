@@ -1,9 +1,10 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { CUSTODY_STATES, missingMetadata, rehashDue, type FindingKind, type RehashPlan } from '../../domain/inventory';
+import { commitInventoryChunk, inventoryRun, itemsToCheck, progressOf, type NewFinding } from '../../catalogue/inventory-runs';
+import { missingMetadata, rehashDue, type FindingKind } from '../../domain/inventory';
 import type { Db } from '../../prisma/client';
 import { digestsOf } from '../../store/digest';
 import type { ObjectStore } from '../../store/object-store';
-import { progressOf, type InventoryProgress } from './run';
+import { InventoryError, type InventoryProgress } from '../../contracts/inventory';
 
 // Items per activity: a retry repeats at most one chunk of it, and the workflow's history grows by a few events per page.
 // Items per transaction: findings, page timestamps, counters and cursor commit together, so a crash loses at most one chunk.
@@ -30,15 +31,6 @@ interface ObjectCheck {
   intact: boolean;
   bytes: number;
   finding?: { kind: FindingKind; detail: string };
-}
-
-export interface NewFinding {
-  runId: string;
-  kind: FindingKind;
-  itemId?: string;
-  pageId?: string;
-  boxId?: string;
-  detail: string;
 }
 
 /** The periodic check of a fonds' items in custody: stored objects, their digests when due, and metadata. */
@@ -101,26 +93,22 @@ export function createItemChecks({ db, store }: { db: Db; store: ObjectStore }) 
     chunk: { from: string | null; to: string; items: number; checks: ObjectCheck[]; findings: NewFinding[] },
   ): Promise<void> {
     const { from, to, checks, findings } = chunk;
-    const found = checks.filter((c) => c.found);
     const rehashed = checks.filter((c) => c.rehashed);
-    await db.$transaction(async (tx) => {
-      const moved = await tx.$executeRaw`UPDATE inventory_run SET cursor = ${to}::uuid, items_checked = items_checked + ${chunk.items},
-          objects_checked = objects_checked + ${checks.length}, objects_rehashed = objects_rehashed + ${rehashed.length},
-          bytes_rehashed = bytes_rehashed + ${BigInt(rehashed.reduce((n, c) => n + c.bytes, 0))}, finding_count = finding_count + ${findings.length}
-        WHERE id = ${runId}::uuid AND status = 'running' AND cursor IS NOT DISTINCT FROM ${from}::uuid`;
-      // Another attempt of this activity moved the cursor first (a worker thought dead came back): leave it to that one.
-      if (moved !== 1)
-        throw ApplicationFailure.retryable(
-          `inventory run ${runId} moved on from ${from ?? 'the start'} under this attempt`,
-          'InventoryCursorMoved',
-        );
-      if (findings.length) await tx.inventoryFinding.createMany({ data: findings });
-      if (found.length) {
-        await tx.$executeRaw`UPDATE page SET last_checked_at = now(), last_rehashed_at = CASE WHEN v.intact THEN now() ELSE page.last_rehashed_at END
-          FROM unnest(${found.map((c) => c.pageId)}::uuid[], ${found.map((c) => c.rehashed && c.intact)}::boolean[]) AS v(id, intact)
-          WHERE page.id = v.id`;
-      }
+    const committed = await commitInventoryChunk(db, runId, {
+      from,
+      to,
+      items: chunk.items,
+      objects: checks.length,
+      rehashed: { count: rehashed.length, bytes: rehashed.reduce((n, c) => n + c.bytes, 0) },
+      findings,
+      found: checks.filter((c) => c.found).map((c) => ({ pageId: c.pageId, intact: c.rehashed && c.intact })),
     });
+    // Another attempt of this activity moved the cursor first (a worker thought dead came back): leave it to that one.
+    if (!committed)
+      throw ApplicationFailure.retryable(
+        `inventory run ${runId} moved on from ${from ?? 'the start'} under this attempt`,
+        InventoryError.CursorMoved,
+      );
   }
 
   return {
@@ -131,23 +119,11 @@ export function createItemChecks({ db, store }: { db: Db; store: ObjectStore }) 
      * read from the catalogue, so a retry after a crash starts after the last chunk committed.
      */
     async checkInventoryItems({ runId, itemsPerPage }: { runId: string; itemsPerPage: number }): Promise<InventoryProgress> {
-      const run = await db.inventoryRun.findUnique({ where: { id: runId } });
-      if (!run) throw ApplicationFailure.nonRetryable(`inventory run ${runId} is not in the catalogue`, 'InventoryRunNotFound');
+      const run = await inventoryRun(db, runId);
+      if (!run) throw ApplicationFailure.nonRetryable(`inventory run ${runId} is not in the catalogue`, InventoryError.RunNotFound);
       if (run.status !== 'running') return progressOf(db, runId, false);
-      const plan = run.rehash as unknown as RehashPlan;
-      const items = await db.item.findMany({
-        where: { fondsId: run.fondsId, lifecycleState: { in: [...CUSTODY_STATES] }, ...(run.cursor ? { id: { gt: run.cursor } } : {}) },
-        orderBy: { id: 'asc' },
-        take: itemsPerPage,
-        include: {
-          box: { select: { locationId: true } },
-          pages: {
-            where: { supersededAt: null, destroyedAt: null },
-            orderBy: { pageNumber: 'asc' },
-            select: { id: true, pageNumber: true, bucket: true, key: true, size: true, sha256: true, sm3: true, lastRehashedAt: true },
-          },
-        },
-      });
+      const plan = run.rehash;
+      const items = await itemsToCheck(db, run, itemsPerPage);
       // Every object of the page goes through one queue of store requests, chunk after chunk, so the store is
       // kept busy while each chunk commits, and chunks still commit in order.
       // Leaving early (a failed commit, a cancellation) stops the reads still queued.

@@ -3,11 +3,11 @@ import type { InventoryOrder } from '../../domain/inventory';
 import type { Db } from '../../prisma/client';
 import type { ObjectStore } from '../../store/object-store';
 import { createItemChecks } from './check-items';
-import { openInventoryRunRecord } from './run';
+import { ApplicationFailure } from '@temporalio/activity';
+import { openInventoryRunRecord } from '../../catalogue/inventory-runs';
+import { StepError } from '../../contracts/errors';
 import { createShelfJudgement } from './shelves';
 import { createInventoryTasks } from './tasks';
-
-export { findingCounts, openInventoryRunRecord, type InventoryProgress, type InventoryReport } from './run';
 
 export interface InventoryDeps {
   db: Db;
@@ -19,7 +19,9 @@ export interface InventoryDeps {
 export function createInventoryActivities({ db, store, log }: InventoryDeps) {
   return {
     async openInventoryRun({ workflowId, order }: { workflowId: string; order: InventoryOrder }): Promise<string> {
-      return openInventoryRunRecord(db, workflowId, order);
+      const runId = await openInventoryRunRecord(db, workflowId, order);
+      if (!runId) throw ApplicationFailure.nonRetryable(`no fonds has code ${order.fonds}`, StepError.UnknownFonds);
+      return runId;
     },
     ...createItemChecks({ db, store }),
     ...createShelfJudgement({ db }),
