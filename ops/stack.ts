@@ -10,10 +10,12 @@ import { migrate } from '../prisma/migrate';
 import { seedDemoAgency } from '../prisma/seed';
 import { createObjectStore } from '../store/object-store';
 import type { Managed } from './process';
+import type { Unit } from './supervisor';
 import { startMinio, startPostgres, startTemporal } from './services';
 
 export interface Stack {
-  services: Managed[];
+  /** The embedded services as started, each with how to start it again. */
+  units: { unit: Unit; managed: Managed }[];
   stop(): Promise<void>;
 }
 
@@ -26,20 +28,25 @@ export async function startStack(
 ): Promise<Stack> {
   const logDir = path.join(config.dataDir, 'logs');
   fs.mkdirSync(logDir, { recursive: true });
-  const services: Managed[] = [];
+  const units: Unit[] = [
+    ...(config.postgres.embedded
+      ? [{ name: 'PostgreSQL', logFile: path.join(logDir, 'postgres.log'), start: () => startPostgres(config, logDir) }]
+      : []),
+    ...(config.s3.embedded ? [{ name: 'MinIO', logFile: path.join(logDir, 'minio.log'), start: () => startMinio(config, logDir) }] : []),
+    ...(config.temporal.embedded
+      ? [{ name: 'Temporal', logFile: path.join(logDir, 'temporal.log'), start: () => startTemporal(config, logDir, { ui }) }]
+      : []),
+  ];
+  const running: Stack['units'] = [];
   const stop = async () => {
-    for (const s of services.reverse()) await s.stop();
+    for (const { managed } of running.reverse()) await managed.stop();
   };
   try {
-    const starting: Promise<Managed>[] = [];
-    if (config.postgres.embedded) starting.push(startPostgres(config, logDir));
-    if (config.s3.embedded) starting.push(startMinio(config, logDir));
-    if (config.temporal.embedded) starting.push(startTemporal(config, logDir, { ui }));
-    const started = await Promise.allSettled(starting);
-    for (const r of started) if (r.status === 'fulfilled') services.push(r.value);
+    const started = await Promise.allSettled(units.map((u) => u.start()));
+    started.forEach((r, i) => r.status === 'fulfilled' && running.push({ unit: units[i]!, managed: r.value }));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    say(`services up: ${services.map((s) => s.name).join(', ') || 'none embedded'} (logs in ${logDir})`);
+    say(`services up: ${units.map((u) => u.name).join(', ') || 'none embedded'} (logs in ${logDir})`);
 
     await checkTemporalNamespace(config);
     const { applied } = await migrate(config.postgres.url);
@@ -59,7 +66,7 @@ export async function startStack(
     await stop();
     throw err;
   }
-  return { services, stop };
+  return { units: [...running], stop };
 }
 
 /**

@@ -4,6 +4,7 @@ import { loadConfigOrExit, type Config } from '../config';
 import { DEMO_PASSWORD_DEFAULT } from '../prisma/seed';
 import { requireFreePort, startProcess, waitUntilReady, type Managed } from './process';
 import { startStack } from './stack';
+import { supervise, type Unit } from './supervisor';
 import { registerDemoItems } from './demo-items';
 
 const say = (line: string) => process.stdout.write(`[lantai] ${line}\n`);
@@ -24,37 +25,46 @@ async function main(): Promise<void> {
   const demoPassword = process.env.LANTAI_DEMO_PASSWORD || DEMO_PASSWORD_DEFAULT;
   const stack = await startStack(config, { demoPassword });
   const logDir = path.join(config.dataDir, 'logs');
-  const node = (name: string, entry: string) =>
-    startProcess(name, process.execPath, ['--import', 'tsx', entry], {
-      logFile: path.join(logDir, `${name.toLowerCase()}.log`),
-      env: process.env,
-    });
-  const apps: Managed[] = [node('Worker', 'worker/main.ts'), node('API', 'api/main.ts')];
+  const apiUrl = `http://${config.api.host}:${config.api.port}`;
+  const node = (name: string, entry: string, ready?: (proc: Managed) => Promise<void>): Unit => {
+    const logFile = path.join(logDir, `${name.toLowerCase()}.log`);
+    return {
+      name,
+      logFile,
+      async start() {
+        const proc = startProcess(name, process.execPath, ['--import', 'tsx', entry], { logFile, env: process.env });
+        await ready?.(proc);
+        return proc;
+      },
+    };
+  };
+  // The API is ready when it answers at all: /health says 503 while a service it needs is down, and it still serves.
+  const apiReady = (proc: Managed) =>
+    waitUntilReady(proc, async () => (await fetch(`${apiUrl}/health`)).status > 0, { logFile: path.join(logDir, 'api.log') });
+  const appUnits = [node('Worker', 'worker/main.ts'), node('API', 'api/main.ts', apiReady)];
+  const apps: { unit: Unit; managed: Managed }[] = [];
+  let supervisor: ReturnType<typeof supervise> | undefined;
 
   let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
     say('stopping…');
-    for (const a of [...apps].reverse()) await a.stop();
-    await stack.stop();
+    if (supervisor) await supervisor.stop();
+    else {
+      for (const a of [...apps].reverse()) await a.managed.stop();
+      await stack.stop();
+    }
     fs.rmSync(pidFile, { force: true });
     say('stopped; all data is kept in ' + config.dataDir);
     process.exit(code);
   };
   process.once('SIGINT', () => void shutdown(0));
   process.once('SIGTERM', () => void shutdown(0));
-  for (const a of apps) {
-    a.child.once('exit', (code) => {
-      if (stopping) return;
-      say(`${a.name} exited unexpectedly (code ${code}); see ${path.join(logDir, `${a.name.toLowerCase()}.log`)}`);
-      void shutdown(1);
-    });
-  }
 
-  const apiUrl = `http://${config.api.host}:${config.api.port}`;
   try {
-    await waitUntilReady(apps[1]!, async () => (await fetch(`${apiUrl}/health`)).ok, { logFile: path.join(logDir, 'api.log') });
+    for (const unit of appUnits) apps.push({ unit, managed: await unit.start() });
+    supervisor = supervise([...stack.units, ...apps], { say, statusFile: path.join(config.dataDir, 'status.json') });
     if (process.env.LANTAI_DEMO_ITEMS !== 'false') {
       const added = await registerDemoItems(apiUrl, demoPassword);
       if (added) say(`registered ${added} demo items`);
