@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import { audit } from '../catalogue/audit';
 import type { Config } from '../config';
+import { agencyDate } from '../documents/time';
 import { destructionCertificateToPdf, destructionListToPdf, loadCjkFont, type DestructionLine } from '../documents';
 import { isApproved, isRejected, type DestructionApproval } from '../domain/destruction';
 import type { Db } from '../prisma/client';
@@ -167,9 +168,10 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
         proposedBy: list.proposedBy,
         method: list.method,
         place: list.place,
-        date: chinaDate(executedAt),
+        date: agencyDate(executedAt, config.timeZone),
         lines,
         approvals: list.approvals.map((a) => ({ ...a, name: a.displayName })),
+        timeZone: config.timeZone,
       };
       const font = loadCjkFont(config.volumes.cjkFont);
       const made: [string, Promise<Buffer>][] = [
@@ -212,9 +214,4 @@ export function createDestructionActivities({ db, store, config, log, moves }: D
       return outcome;
     },
   };
-}
-
-/** The calendar day in China Standard Time (UTC+8), whatever the server's time zone. */
-function chinaDate(at: Date): string {
-  return new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
 }

@@ -11,6 +11,15 @@ const port = z.coerce
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const optionalText = z.string().min(1).optional();
 const labelSize = z.string().regex(/^\d{1,3}x\d{1,3}$/, 'must be width x height in millimetres, e.g. 50x30');
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const cron = z.string().regex(/^\S+( \S+){4}$/, 'must be a cron expression of five fields, e.g. "0 2 * * 0"');
 const duration = z
   .string()
@@ -69,6 +78,11 @@ const schema = z.object({
     .regex(/^(Y|D100|D50|D30|D10|D5)(,(Y|D100|D50|D30|D10|D5))*$/, 'must be retention codes separated by commas, e.g. Y,D100,D50,D30')
     .default('Y,D100,D50,D30'),
   LANTAI_TRANSFER_ROOT: optionalText,
+  LANTAI_TIME_ZONE: z
+    .string()
+    .refine(isTimeZone, 'must be an IANA time zone name, e.g. Asia/Shanghai')
+    .default('Asia/Shanghai')
+    .describe('the time zone schedules run in and documents print their times in'),
   LANTAI_INVENTORY_CRON: cron.default('0 2 * * 0'),
   LANTAI_INVENTORY_REHASH_CYCLE: z.coerce
     .number()
@@ -136,6 +150,8 @@ export interface Config {
   /** Transfers to the city archive: the catalogue's XML encoding, which retention periods go, where directory packages may be written. */
   transfer: { encoding: 'UTF-8' | 'GB18030'; retentionPeriods: string[]; directoryRoot: string };
   /** Periodic inventory: the default schedule of each fonds, and in how many runs every stored object is re-hashed once. */
+  /** IANA time zone of schedules and of the times documents print. */
+  timeZone: string;
   inventory: { cron: string; rehashCycle: number };
   /** Appraisal: when the yearly batch opens, and the committee's outcome rule. */
   appraisal: { cron: string; rule: 'unanimous' | 'majority' };
@@ -235,6 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retentionPeriods: c.LANTAI_TRANSFER_RETENTION.split(','),
       directoryRoot: path.resolve(c.LANTAI_TRANSFER_ROOT ?? path.join(dataDir, 'transfers')),
     },
+    timeZone: c.LANTAI_TIME_ZONE,
     inventory: { cron: c.LANTAI_INVENTORY_CRON, rehashCycle: c.LANTAI_INVENTORY_REHASH_CYCLE },
     appraisal: { cron: c.LANTAI_APPRAISAL_CRON, rule: c.LANTAI_APPRAISAL_RULE },
     destruction: { approvalTimeoutMs: c.LANTAI_APPROVAL_TIMEOUT, itemsPerPage: c.LANTAI_DESTRUCTION_PAGE },

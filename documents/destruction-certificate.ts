@@ -1,8 +1,7 @@
 import {
-  APPROVAL_COLUMNS,
+  approvalColumns,
   ROLE_LABELS,
   archivalCodeOf,
-  chineseTime,
   drawCaptionedTable,
   numberPages,
   type Column,
@@ -10,6 +9,7 @@ import {
 } from './destruction-list';
 import type { CjkFont } from './font';
 import { chineseDate } from './note-sheet';
+import { chineseTime, zoneLabel } from './time';
 import { A4, addPage, mm, renderPdf, writeIn, type Pdf } from './pdf';
 import { FIELD_GAP, fieldsLine, type DestructionApprovalLine, type DestructionCertificateDocument, type DestructionLine } from './types';
 
@@ -49,7 +49,12 @@ export function destructionCertificateToPdf(certificate: DestructionCertificateD
     const destroyed = certificate.lines.filter((line) => line.status === 'destroyed');
     let y = drawStatement(doc, statementOf(certificate), { ...area, y: startPage(doc, certificate, true) });
     if (failed.length > 0) y = drawCaptionedTable(doc, '删除失败的档案', { ...area, columns: FAILED_COLUMNS, rows: failed, y: y + mm(4) });
-    y = drawCaptionedTable(doc, '审批情况', { ...area, columns: APPROVAL_COLUMNS, rows: certificate.approvals, y: y + mm(4) });
+    y = drawCaptionedTable(doc, '审批情况', {
+      ...area,
+      columns: approvalColumns(certificate.timeZone),
+      rows: certificate.approvals,
+      y: y + mm(4),
+    });
     y = drawSignatures(doc, signersOf(certificate.approvals), { ...area, y: y + mm(8) });
     const pages = destroyed.reduce((sum, line) => sum + line.pages, 0);
     drawCaptionedTable(doc, `附表：已销毁档案目录（共 ${destroyed.length} 件，${pages} 页）`, {
@@ -99,7 +104,7 @@ function statementOf(c: DestructionCertificateDocument): string[] {
   const supervisedBy = witnesses.length > 0 ? `由${ROLE_LABELS.witness}${witnesses.join('、')}监督，` : '';
   return [
     `根据${approvedBy}全宗 ${c.fondsCode}（${c.fondsName}）档案销毁清册（清册编号：${c.listId}），` +
-      `于${chineseDate(c.date)}在${c.place}以“${c.method}”的方式销毁清册所列档案，${supervisedBy}执行完毕于${chineseTime(c.executedAt)}。`,
+      `于${chineseDate(c.date)}在${c.place}以“${c.method}”的方式销毁清册所列档案，${supervisedBy}执行完毕于${chineseTime(c.executedAt, c.timeZone)}（${zoneLabel(c.timeZone, new Date(c.executedAt))}）。`,
     `清册共列档案 ${c.lines.length} 件，其中：已销毁 ${destroyed.length} 件，共 ${pages} 页，删除存储对象 ${grouped(bytes)} 字节，` +
       `每个对象的全部版本均已删除；因冻结移出清册、未予销毁 ${removed} 件；删除失败 ${failed} 件${failed > 0 ? '，逐件列于下表' : ''}` +
       `${pending > 0 ? `；尚未执行 ${pending} 件` : ''}。`,

@@ -1,5 +1,6 @@
 import type { CjkFont } from './font';
 import { chineseDate } from './note-sheet';
+import { chineseTime, zoneLabel } from './time';
 import { A4, addPage, fittingSize, frame, heightIn, mm, renderPdf, writeIn, type Pdf } from './pdf';
 import { fieldsLine, retentionLabel, type DestructionApprovalLine, type DestructionLine, type DestructionListDocument } from './types';
 
@@ -34,11 +35,12 @@ const LIST_COLUMNS: readonly Column<DestructionLine>[] = [
   { heading: '备注', widthMm: 42, align: 'left', value: remarkOf },
 ];
 
-export const APPROVAL_COLUMNS: readonly Column<DestructionApprovalLine>[] = [
+/** The approvals table; its times are printed in the agency's zone, named in the heading. */
+export const approvalColumns = (timeZone: string): readonly Column<DestructionApprovalLine>[] => [
   { heading: '审批环节', widthMm: 24, align: 'center', value: (a) => ROLE_LABELS[a.role] },
   { heading: '姓名', widthMm: 40, align: 'left', value: (a) => `${a.name}（${a.username}）` },
   { heading: '意见', widthMm: 16, align: 'center', value: (a) => DECISION_LABELS[a.decision] },
-  { heading: '时间', widthMm: 36, align: 'center', oneLine: true, value: (a) => chineseTime(a.at) },
+  { heading: `时间（${zoneLabel(timeZone)}）`, widthMm: 36, align: 'center', oneLine: true, value: (a) => chineseTime(a.at, timeZone) },
   { heading: '说明', widthMm: 70, align: 'left', value: (a) => a.comment ?? '' },
 ];
 
@@ -52,7 +54,7 @@ export function destructionListToPdf(list: DestructionListDocument, font: CjkFon
     const table = { x: MARGIN.side, width, bottom: PAGE.height - MARGIN.bottom, continueOn: () => startPage(doc, list, false) };
     let y = drawTable(doc, { ...table, columns: LIST_COLUMNS, rows: list.lines }, startPage(doc, list, true));
     y = writeFlowing(doc, totalsOf(list.lines), { ...table, y: y + mm(2) }, { size: 10 });
-    drawApprovals(doc, list.approvals, { ...table, y: y + mm(4) });
+    drawApprovals(doc, list.approvals, list.timeZone, { ...table, y: y + mm(4) });
     numberPages(doc, PAGE);
   });
 }
@@ -92,8 +94,8 @@ function startPage(doc: Pdf, list: DestructionListDocument, first: boolean): num
   return y + mm(1);
 }
 
-function drawApprovals(doc: Pdf, approvals: DestructionApprovalLine[], at: TableArea & { y: number }): void {
-  const y = drawCaptionedTable(doc, '审批意见', { ...at, columns: APPROVAL_COLUMNS, rows: approvals });
+function drawApprovals(doc: Pdf, approvals: DestructionApprovalLine[], timeZone: string, at: TableArea & { y: number }): void {
+  const y = drawCaptionedTable(doc, '审批意见', { ...at, columns: approvalColumns(timeZone), rows: approvals });
   if (approvals.length === 0) writeFlowing(doc, '（尚无审批记录）', { ...at, y: y + mm(1) }, { size: 10 });
 }
 
@@ -112,14 +114,6 @@ export function archivalCodeOf(line: DestructionLine): string {
 function remarkOf(line: DestructionLine): string {
   const label = line.status === 'removed' ? '冻结，已移出' : line.status === 'failed' ? '删除失败' : null;
   return [label, line.note].filter(Boolean).join('：');
-}
-
-/** Approvals are given in China Standard Time (UTC+8, no daylight saving), whatever the server's zone. */
-export function chineseTime(iso: string): string {
-  const instant = new Date(iso);
-  if (Number.isNaN(instant.getTime())) return iso;
-  const beijing = new Date(instant.getTime() + 8 * 3_600_000).toISOString();
-  return `${chineseDate(beijing.slice(0, 10))} ${beijing.slice(11, 16)}`;
 }
 
 export interface TableArea {

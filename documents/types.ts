@@ -156,6 +156,8 @@ export interface DestructionListDocument {
   date: string;
   lines: DestructionLine[];
   approvals: DestructionApprovalLine[];
+  /** IANA zone the document's times are printed in (the agency's). */
+  timeZone: string;
 }
 
 export interface DestructionCertificateDocument extends DestructionListDocument {

@@ -1,3 +1,4 @@
+import { agencyDate, chineseTime, zoneLabel } from '../documents/time';
 import {
   cjkFontPath,
   destructionCertificateToPdf,
@@ -61,6 +62,7 @@ const certificate: DestructionCertificateDocument = {
   lines: Array.from({ length: 60 }, (_, i) => line(i)),
   approvals,
   executedAt: '2025-03-10T07:45:00Z',
+  timeZone: 'Asia/Shanghai',
 };
 const codes = certificate.lines.map((l) => l.archivalCode!);
 const withStatus = (status: DestructionLine['status']) => certificate.lines.filter((l) => l.status === status);
@@ -204,7 +206,7 @@ describe('destruction certificate (销毁证明书) as PDF', () => {
     expect(first).toContain(`经机构负责人周海批准的全宗J001（某某市社会保险事业管理局）档案销毁清册（清册编号：${certificate.listId}）`);
     expect(first).toContain('于2025年3月10日在市社保局档案室以“电子档案彻底删除”的方式销毁');
     expect(first).toContain('由监销人孙丽、钱进监督');
-    expect(first).toContain('执行完毕于2025年3月10日15:45');
+    expect(first).toContain('执行完毕于2025年3月10日15:45（北京时间）');
   });
 
   test('counts the items destroyed, with their pages and bytes, those taken off the list and those that failed', () => {
@@ -236,4 +238,15 @@ describe('destruction certificate (销毁证明书) as PDF', () => {
   });
 
   test('embeds a subset of the CJK font', () => expectEmbeddedFont(path));
+});
+
+describe('times on destruction documents', () => {
+  it('prints an instant in the agency’s zone and names the zone, whatever the server’s own zone', () => {
+    expect(chineseTime('2025-03-10T07:45:00Z', 'Asia/Shanghai')).toBe('2025年3月10日 15:45');
+    expect(zoneLabel('Asia/Shanghai')).toBe('北京时间');
+    expect(chineseTime('2025-03-10T07:45:00Z', 'Asia/Urumqi')).toBe('2025年3月10日 13:45');
+    expect(zoneLabel('Asia/Urumqi', new Date('2025-03-10T07:45:00Z'))).toBe('Asia/Urumqi（UTC+06:00）');
+    // Past midnight in China is still the day before in UTC: the calendar day is the agency's.
+    expect(agencyDate(new Date('2025-03-10T17:30:00Z'), 'Asia/Shanghai')).toBe('2025-03-11');
+  });
 });

@@ -287,21 +287,27 @@ describe('retention in the store', () => {
 });
 
 describe('appraisal schedule', () => {
-  it('opens a fonds’ yearly batch from its Temporal Schedule, skipping overlaps and catching up one day', async () => {
+  it('opens a fonds’ yearly batch from its Temporal Schedule in the agency’s time zone, skipping overlaps and catching up one day', async () => {
     const fonds = await ownFonds();
     const [due] = await verifiedItems(h, { count: 1, year: 2004, retention: 'D10', fonds, pages: 1, state: 'in_archive_room' });
     const request = {
       scheduleId: appraisalScheduleId(fonds),
       cron: h.config.appraisal.cron,
+      timeZone: h.config.timeZone,
       workflowType: 'appraiseExpiredRecords',
       args: [{ fondsCode: fonds, rule: 'majority', openedBy: 'schedule' }],
       taskQueue: h.config.temporal.taskQueue,
     };
     expect(await ensureSchedule(h.temporal, request)).toBe('created');
     expect(await ensureSchedule(h.temporal, request)).toBe('unchanged');
+    // A schedule an older Lantai made in UTC is brought to the configured zone.
+    expect(await ensureSchedule(h.temporal, { ...request, timeZone: 'UTC' })).toBe('updated');
+    expect(await ensureSchedule(h.temporal, request)).toBe('updated');
     const handle = h.temporal.schedule.getHandle(request.scheduleId);
     try {
       const described = await handle.describe();
+      expect(h.config.timeZone).toBe('Asia/Shanghai');
+      expect(described.spec.timezone).toBe('Asia/Shanghai');
       expect(described.policies).toMatchObject({ overlap: 'SKIP', catchupWindow: 86_400_000 });
       await handle.trigger();
       const batch = await eventually(

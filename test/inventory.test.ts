@@ -46,6 +46,7 @@ afterAll(async () => {
     await ensureSchedule(h.temporal, {
       scheduleId: 'inventory-J001',
       cron: before.cron,
+      timeZone: j001Schedule.spec.timezone ?? 'UTC',
       workflowType: 'periodicInventory',
       args: [...((j001Schedule.action.args ?? []) as unknown[])],
       taskQueue: j001Schedule.action.taskQueue,

@@ -155,7 +155,11 @@ export async function changeSchedule(ctx: ApiContext, actor: Actor, fonds: Fonds
   const rehashCycle = change.rehashCycle ?? (await rehashCycleOf(ctx, fonds.code));
   const outcome = await ensureSchedule(
     ctx.temporal,
-    inventoryScheduleRequest(fonds.code, ctx.config.temporal.taskQueue, { cron: change.cron, rehashCycle, paused: change.paused }),
+    inventoryScheduleRequest(
+      fonds.code,
+      { taskQueue: ctx.config.temporal.taskQueue, timeZone: ctx.config.timeZone },
+      { cron: change.cron, rehashCycle, paused: change.paused },
+    ),
   );
   await audit(ctx.db, {
     actorId: actor.id,

@@ -17,8 +17,10 @@ import { INVENTORY_WORKFLOW } from '../contracts/inventory';
 
 export interface ScheduleRequest {
   scheduleId: string;
-  /** Five-field cron, in UTC. */
+  /** Five-field cron, read in `timeZone`. */
   cron: string;
+  /** IANA time zone the cron is read in (the agency's, LANTAI_TIME_ZONE), so 02:00 is 02:00 at the agency. */
+  timeZone: string;
   workflowType: string;
   args: unknown[];
   taskQueue: string;
@@ -44,7 +46,7 @@ export const CATCHUP_WINDOW_MS = 86_400_000;
  */
 export async function ensureSchedule(client: Client, request: ScheduleRequest): Promise<'created' | 'updated' | 'unchanged'> {
   const handle = client.schedule.getHandle(request.scheduleId);
-  const spec = { cronExpressions: [`${request.cron} # ${request.cron}`] };
+  const spec = { cronExpressions: [`${request.cron} # ${request.cron}`], timezone: request.timeZone };
   const action = {
     type: 'startWorkflow' as const,
     workflowType: request.workflowType,
@@ -105,6 +107,7 @@ function matches(
 ): boolean {
   return (
     cronOf(current) === request.cron &&
+    (current.spec.timezone ?? 'UTC') === request.timeZone &&
     (current.spec.calendars?.length ?? 0) === 1 &&
     current.action.workflowType === action.workflowType &&
     current.action.workflowId === action.workflowId &&
@@ -125,7 +128,11 @@ export interface InventorySchedule {
 }
 
 /** The schedule request of one fonds' periodic inventory (定期盘点). */
-export function inventoryScheduleRequest(fondsCode: string, taskQueue: string, schedule: InventorySchedule): ScheduleRequest {
+export function inventoryScheduleRequest(
+  fondsCode: string,
+  { taskQueue, timeZone }: { taskQueue: string; timeZone: string },
+  schedule: InventorySchedule,
+): ScheduleRequest {
   const order: InventoryOrder = {
     fonds: fondsCode,
     trigger: 'schedule',
@@ -136,6 +143,7 @@ export function inventoryScheduleRequest(fondsCode: string, taskQueue: string, s
   return {
     scheduleId: inventoryScheduleId(fondsCode),
     cron: schedule.cron,
+    timeZone,
     workflowType: INVENTORY_WORKFLOW,
     args: [order],
     taskQueue,
@@ -161,7 +169,10 @@ export async function ensureInventorySchedules(client: Client, db: Db, config: C
     const current = await describeSchedule(client, inventoryScheduleId(fonds.code));
     const chosen = current ? inventoryScheduleOf(current) : undefined;
     const settings = { cron: chosen?.cron || config.inventory.cron, rehashCycle: chosen?.rehashCycle ?? config.inventory.rehashCycle };
-    outcomes[fonds.code] = await ensureSchedule(client, inventoryScheduleRequest(fonds.code, config.temporal.taskQueue, settings));
+    outcomes[fonds.code] = await ensureSchedule(
+      client,
+      inventoryScheduleRequest(fonds.code, { taskQueue: config.temporal.taskQueue, timeZone: config.timeZone }, settings),
+    );
   }
   return outcomes;
 }
@@ -179,6 +190,7 @@ export async function ensureAppraisalSchedules(client: Client, db: Db, config: C
     outcomes[fonds.code] = await ensureSchedule(client, {
       scheduleId: appraisalScheduleId(fonds.code),
       cron: config.appraisal.cron,
+      timeZone: config.timeZone,
       workflowType: APPRAISAL_WORKFLOW,
       args: [input],
       taskQueue: config.temporal.taskQueue,
