@@ -8,7 +8,7 @@ import type { Db, Prisma } from '../prisma/client';
 import type { ObjectStore } from '../store/object-store';
 import type { Signer } from '../store/signing';
 import { checkPackage, readPackageRecords } from '../transfer';
-import { recordReceipt } from '../workflows/transfer';
+import { recordReceipt } from '../contracts/transfer';
 import { packageSource } from './transfer';
 
 export interface AccessionDeps {

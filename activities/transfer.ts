@@ -19,6 +19,7 @@ import {
 } from '../transfer';
 import { moveSelected } from './moves';
 import { itemsWhere } from '../catalogue/lifecycle';
+import { TransferError } from '../contracts/transfer';
 
 export interface TransferDeps {
   db: Db;
@@ -63,7 +64,7 @@ export function createTransferActivities({ db, store, signer, log }: TransferDep
         await finish(transferId, 'refused', {
           report: { passed: false, failures: [{ rule: 'selection', message: 'no record in the archive room matches the selection' }] },
         });
-        throw ApplicationFailure.nonRetryable('no record in the archive room matches the selection', 'NothingToTransfer');
+        throw ApplicationFailure.nonRetryable('no record in the archive room matches the selection', TransferError.NothingToTransfer);
       }
       return { records };
     },

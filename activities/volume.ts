@@ -9,6 +9,7 @@ import type { Db, Prisma } from '../prisma/client';
 import type { ObjectStore } from '../store/object-store';
 import { moveSelected } from './moves';
 import { boxDescriptionsOf } from './volume-documents';
+import { volumeDocumentKey, type StoredDocument, type VolumeDocumentName } from '../contracts/volume';
 
 export interface VolumeDeps {
   db: Db;
@@ -17,14 +18,7 @@ export interface VolumeDeps {
   log: Logger;
 }
 
-export interface StoredDocument {
-  name: string;
-  bucket: string;
-  key: string;
-  size: number;
-  sha256: string;
-  contentType: string;
-}
+export type { StoredDocument } from '../contracts/volume';
 
 /** The move of an assembly's items to `assembled`: one transition per assembly, so a retried chunk moves nothing twice. */
 export function assembledMove(assemblyId: string, actor: string): Move {
@@ -88,7 +82,7 @@ export function createVolumeActivities({ db, store, config, log }: VolumeDeps) {
       const boxes = await boxDescriptionsOf(db, { assemblyId });
       if (boxes.length === 0) return [];
       // One after another, so that one document's drawing never waits behind all the others'.
-      const made: [string, string, () => Promise<Buffer>][] = [
+      const made: [VolumeDocumentName, string, () => Promise<Buffer>][] = [
         ['catalogue.pdf', 'application/pdf', () => catalogueToPdf(boxes, font)],
         ['catalogue.xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', () => catalogueToXlsx(boxes)],
         ['spine-labels.pdf', 'application/pdf', () => spineLabelsToPdf(boxes, font, config.volumes.spineLabel)],
@@ -107,7 +101,7 @@ export function createVolumeActivities({ db, store, config, log }: VolumeDeps) {
       const documents: StoredDocument[] = [];
       for (const [name, contentType, render] of made) {
         const body = await render();
-        const stored = await store.put({ bucket: config.s3.buckets.packages, key: `volumes/${assemblyId}/${name}`, body, contentType });
+        const stored = await store.put({ bucket: config.s3.buckets.packages, key: volumeDocumentKey(assemblyId, name), body, contentType });
         documents.push({ name, bucket: stored.bucket, key: stored.key, size: stored.size, sha256: stored.sha256, contentType });
         Context.current().heartbeat({ document: name });
       }

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { RETENTION_PERIODS } from '../domain/retention';
 import type { PackageLocation } from '../domain/transfer';
-import { accessionQuery, receiveTransferPackage, transferQuery, transferToCityArchive } from '../workflows';
+import { ACCESSION_WORKFLOW, accessionQuery, accessionWorkflowId, type AccessionWorkflow } from '../contracts/accession';
+import { TRANSFER_WORKFLOW, transferQuery, transferWorkflowId, type TransferWorkflow } from '../contracts/transfer';
 import { defineAbilityFor, type Actor } from './access';
 import type { ApiContext } from './context';
 import { badRequest, notFound } from './errors';
@@ -63,7 +64,7 @@ async function startTransfer(ctx: ApiContext, actor: Actor, order: z.infer<typeo
       ? { kind: 's3', bucket: ctx.config.s3.buckets.packages, prefix: `transfers/${packageId}/` }
       : { kind: 'directory', path: path.join(insideTransferRoot(ctx, order.target.path, 'target.path'), packageId) };
   const id = randomUUID();
-  const workflowId = `transfer-${id}`;
+  const workflowId = transferWorkflowId(id);
   await ctx.db.transfer.create({
     data: {
       id,
@@ -76,7 +77,7 @@ async function startTransfer(ctx: ApiContext, actor: Actor, order: z.infer<typeo
       createdBy: actor.displayName,
     },
   });
-  await ctx.temporal.workflow.start(transferToCityArchive, {
+  await ctx.temporal.workflow.start<TransferWorkflow>(TRANSFER_WORKFLOW, {
     workflowId,
     taskQueue: ctx.config.temporal.taskQueue,
     args: [{ transferId: id, packageId }],
@@ -126,10 +127,10 @@ async function startAccession(ctx: ApiContext, actor: Actor, order: z.infer<type
         }
       : { kind: 'directory', path: insideTransferRoot(ctx, order.source.path, 'source.path') };
   const id = randomUUID();
-  const workflowId = `accession-${id}`;
+  const workflowId = accessionWorkflowId(id);
   const packageId = path.basename(location.kind === 's3' ? location.prefix : location.path);
   await ctx.db.accession.create({ data: { id, packageId, workflowId, source: JSON.stringify(location), receivedBy: actor.displayName } });
-  await ctx.temporal.workflow.start(receiveTransferPackage, {
+  await ctx.temporal.workflow.start<AccessionWorkflow>(ACCESSION_WORKFLOW, {
     workflowId,
     taskQueue: ctx.config.temporal.taskQueue,
     args: [{ accessionId: id }],

@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { StoredDocument } from '../activities/volume';
 import { RETENTION_PERIODS } from '../domain/retention';
-import { assembleVolumes, assemblyQuery } from '../workflows';
+import {
+  VOLUME_ASSEMBLY_WORKFLOW,
+  VOLUME_DOCUMENTS,
+  assemblyQuery,
+  volumeAssemblyWorkflowId,
+  type StoredDocument,
+  type VolumeAssemblyWorkflow,
+} from '../contracts/volume';
 import { type Actor } from './access';
 import type { ApiContext } from './context';
 import { notFound } from './errors';
@@ -24,7 +30,7 @@ const AssemblyOrder = z.object({
 async function startAssembly(ctx: ApiContext, actor: Actor, order: z.infer<typeof AssemblyOrder>, requestId: string) {
   const fonds = await fondsFor(ctx, actor, order.fonds, 'assemble', requestId);
   const id = randomUUID();
-  const workflowId = `volume-${id}`;
+  const workflowId = volumeAssemblyWorkflowId(id);
   await ctx.db.volumeAssembly.create({
     data: {
       id,
@@ -35,7 +41,7 @@ async function startAssembly(ctx: ApiContext, actor: Actor, order: z.infer<typeo
       status: 'numbering',
     },
   });
-  await ctx.temporal.workflow.start(assembleVolumes, {
+  await ctx.temporal.workflow.start<VolumeAssemblyWorkflow>(VOLUME_ASSEMBLY_WORKFLOW, {
     workflowId,
     taskQueue: ctx.config.temporal.taskQueue,
     args: [{ assemblyId: id, actor: actor.username }],
@@ -143,7 +149,7 @@ export function volumeRoutes(ctx: ApiContext): Route[] {
       summary: 'One document of an assembly: catalogue.pdf, catalogue.xlsx, spine-labels.pdf, item-labels.pdf, note-sheets.pdf',
       params: z.object({
         id: z.uuid(),
-        name: z.enum(['catalogue.pdf', 'catalogue.xlsx', 'spine-labels.pdf', 'item-labels.pdf', 'note-sheets.pdf']),
+        name: z.enum(VOLUME_DOCUMENTS),
       }),
       errors: [404],
       response: { status: 200, description: 'The document' },

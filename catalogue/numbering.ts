@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ReferenceCodeParts } from '../domain/reference-code';
 import { archivalCodeOf, boxBarcodeOf, itemBarcodeOf, packIntoBoxes, type AssemblyScope, type BoxCapacity } from '../domain/volume';
 import { Prisma, type Db, type RetentionPeriod } from '../prisma/client';
+import { StepError } from '../contracts/errors';
 import { describeRefusals, moveChunk, type ItemWrites, type Move } from './lifecycle';
 
 /**
@@ -9,7 +10,7 @@ import { describeRefusals, moveChunk, type ItemWrites, type Move } from './lifec
  * policies know a refused move (activities/moves.ts), so it is not retried.
  */
 export class NumberingRefused extends Error {
-  override name = 'TransitionNotAllowed';
+  override name = StepError.TransitionNotAllowed;
 }
 
 /**
