@@ -151,6 +151,16 @@ export async function numberNextItems(
   return { ids: rows.ids, more };
 }
 
+/** `numberNextItems` in a transaction of its own, long enough for a chunk of NUMBERING_CHUNK items. */
+export function numberNextChunk(
+  db: Db,
+  group: NumberingGroup,
+  run: NumberingRun,
+  assembled?: Move,
+): Promise<{ ids: string[]; more: boolean }> {
+  return db.$transaction((tx) => numberNextItems(tx, group, run, assembled), { timeout: 120_000, maxWait: 30_000 });
+}
+
 function isFull(box: { pages: number }[], capacity: BoxCapacity): boolean {
   return (capacity.unit === 'items' ? box.length : box.reduce((n, i) => n + i.pages, 0)) >= capacity.size;
 }
