@@ -3,12 +3,14 @@ import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Logger } from 'pino';
+import { acceptRecords, accessionToCheck, recordAccessionChecked, registeredKeyPems } from '../catalogue/accessions';
+import { transferOfPackage } from '../catalogue/transfers';
 import type { PackageLocation, TransferReceipt } from '../domain/transfer';
-import type { Db, Prisma } from '../prisma/client';
+import type { Db } from '../prisma/client';
 import type { ObjectStore } from '../store/object-store';
 import type { Signer } from '../store/signing';
 import { checkPackage, readPackageRecords } from '../transfer';
-import { recordReceipt } from '../workflows/transfer';
+import { recordReceipt } from '../contracts/transfer';
 import { packageSource } from './transfer';
 
 export interface AccessionDeps {
@@ -23,12 +25,9 @@ export interface AccessionDeps {
 export function createAccessionActivities({ db, store, signer, temporal, log }: AccessionDeps) {
   return {
     async checkReceivedPackage({ accessionId }: { accessionId: string }): Promise<TransferReceipt> {
-      const accession = await db.accession.findUniqueOrThrow({ where: { id: accessionId } });
-      const location = JSON.parse(accession.source) as PackageLocation;
-      // Sender keys the receiver knows: the public keys registered in this catalogue.
-      const trustedKeyPems = (await db.signingKey.findMany()).map((k) => k.publicKeyPem);
-      const report = await checkPackage(packageSource(store, location), {
-        trustedKeyPems,
+      const accession = await accessionToCheck(db, accessionId);
+      const report = await checkPackage(packageSource(store, accession.source), {
+        trustedKeyPems: await registeredKeyPems(db),
         onProgress: (done, total) => Context.current().heartbeat({ done, total }),
       });
       const receipt: TransferReceipt = {
@@ -40,18 +39,8 @@ export function createAccessionActivities({ db, store, signer, temporal, log }: 
         records: report.records,
         failures: report.failures,
       };
-      const receiptLocation = await keepReceipt(location, receipt);
-      await db.accession.update({
-        where: { id: accessionId },
-        data: {
-          packageId: receipt.packageId,
-          report: report as unknown as Prisma.InputJsonValue,
-          receiptLocation,
-          status: report.passed ? 'checking' : 'rejected',
-          decidedAt: report.passed ? null : new Date(),
-          records: report.records,
-        },
-      });
+      const receiptLocation = await keepReceipt(accession.source, receipt);
+      await recordAccessionChecked(db, accessionId, { packageId: receipt.packageId, report, receiptLocation });
       log.info(
         { accessionId, packageId: receipt.packageId, passed: report.passed, failures: report.failures.length },
         'transfer package checked on receipt',
@@ -61,29 +50,15 @@ export function createAccessionActivities({ db, store, signer, temporal, log }: 
 
     /** The package's records enter the receiver's custody. */
     async acceptIntoCustody({ accessionId }: { accessionId: string }): Promise<{ records: number }> {
-      const accession = await db.accession.findUniqueOrThrow({ where: { id: accessionId } });
-      const records = await readPackageRecords(packageSource(store, JSON.parse(accession.source) as PackageLocation));
-      await db.$transaction([
-        db.accessionRecord.createMany({
-          data: records.map((r) => ({
-            accessionId,
-            archivalCode: r.archivalCode,
-            itemId: r.itemId,
-            title: r.title,
-            files: r.files.length,
-            bytes: BigInt(r.files.reduce((n, f) => n + f.size, 0)),
-            metadata: r,
-          })),
-          skipDuplicates: true,
-        }),
-        db.accession.update({ where: { id: accessionId }, data: { status: 'accepted', decidedAt: new Date() } }),
-      ]);
+      const accession = await accessionToCheck(db, accessionId);
+      const records = await readPackageRecords(packageSource(store, accession.source));
+      await acceptRecords(db, accessionId, records);
       return { records: records.length };
     },
 
     /** Hands the receipt to the sending transfer when it runs in this installation; a package from elsewhere has none here. */
     async notifySender({ receipt }: { receipt: TransferReceipt }): Promise<{ notified: boolean }> {
-      const transfer = await db.transfer.findUnique({ where: { packageId: receipt.packageId } });
+      const transfer = await transferOfPackage(db, receipt.packageId);
       if (!transfer || transfer.status !== 'sent') return { notified: false };
       try {
         await temporal.workflow.getHandle(transfer.workflowId).executeUpdate(recordReceipt, { args: [receipt] });

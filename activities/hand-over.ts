@@ -1,15 +1,22 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import type { Config } from '../config';
-import { loadCjkFont, shelfLabelsToPdf } from '../documents';
-import type { ObjectStore } from '../store/object-store';
-import type { HandOverRound, Placement } from '../domain/hand-over';
-import { shelfBarcodeOf } from '../domain/volume';
-import type { Db, Prisma } from '../prisma/client';
-import { moveSelected } from './moves';
-import { HandOverError, shelfLabelsKey } from '../contracts/hand-over';
+import {
+  PlacementConflict,
+  handOverDiscrepancies,
+  markHandOverAccepted,
+  placeBoxes,
+  recordHandOverRound,
+  shelvesOfHandOver,
+} from '../catalogue/hand-overs';
 import { itemsWhere } from '../catalogue/lifecycle';
 import { retainUntilDue } from '../catalogue/object-locks';
+import type { Config } from '../config';
+import { shelfLabelsKey } from '../contracts/hand-over';
+import { loadCjkFont, shelfLabelsToPdf } from '../documents';
+import type { HandOverRound, Placement } from '../domain/hand-over';
+import type { Db } from '../prisma/client';
+import type { ObjectStore } from '../store/object-store';
+import { moveSelected } from './moves';
 
 export interface HandOverDeps {
   db: Db;
@@ -22,54 +29,12 @@ export function createHandOverActivities({ db, log, store, config }: HandOverDep
   return {
     /** What the archive room finds when it counts the list's boxes against the declared counts and the catalogue. */
     async checkHandOver({ handOverId }: { handOverId: string }): Promise<string[]> {
-      const handOver = await db.handOver.findUniqueOrThrow({ where: { id: handOverId }, include: { _count: { select: { boxes: true } } } });
-      // Counted in the catalogue: a list may hand over tens of thousands of items.
-      const [held] = await db.$queryRaw<{ items: number; pages: number; not_assembled: number }[]>`
-        SELECT count(*)::int AS items, count(*) FILTER (WHERE i.lifecycle_state <> 'assembled')::int AS not_assembled,
-          COALESCE(sum((SELECT count(*) FROM page p WHERE p.item_id = i.id AND p.superseded_at IS NULL)), 0)::int AS pages
-        FROM item i JOIN box b ON b.id = i.box_id WHERE b.hand_over_id = ${handOverId}::uuid`;
-      const found: string[] = [];
-      if (handOver._count.boxes === 0) found.push('the list names no box');
-      if (held!.items !== handOver.itemCount) found.push(`the list declares ${handOver.itemCount} items; its boxes hold ${held!.items}`);
-      if (held!.pages !== handOver.pageCount) found.push(`the list declares ${handOver.pageCount} pages; its boxes hold ${held!.pages}`);
-      if (held!.not_assembled) {
-        const shown = await db.item.findMany({
-          where: { box: { handOverId }, lifecycleState: { not: 'assembled' } },
-          select: { archivalCode: true, lifecycleState: true },
-          orderBy: { archivalCode: 'asc' },
-          take: 5,
-        });
-        found.push(
-          `${held!.not_assembled} items are not assembled: ${shown.map((i) => `${i.archivalCode} (${i.lifecycleState})`).join(', ')}`,
-        );
-      }
-      return found;
+      return handOverDiscrepancies(db, handOverId);
     },
 
     /** Records a return or a resubmission as round `index` of the list, once however often it is retried. */
     async recordHandOverRound({ handOverId, index, round }: { handOverId: string; index: number; round: HandOverRound }): Promise<void> {
-      await db.$transaction(async (tx) => {
-        const handOver = await tx.handOver.findUniqueOrThrow({ where: { id: handOverId } });
-        const rounds = handOver.rounds as unknown as HandOverRound[];
-        if (rounds.length > index) return;
-        await tx.handOver.update({
-          where: { id: handOverId },
-          data: {
-            rounds: [...rounds, round],
-            status: round.kind === 'returned' ? 'returned' : 'submitted',
-            ...(round.kind === 'resubmitted' ? { itemCount: round.itemCount, pageCount: round.pageCount } : {}),
-          },
-        });
-        await tx.auditEvent.create({
-          data: {
-            actor: round.actor,
-            action: `hand_over.${round.kind}`,
-            subject: `hand_over:${handOverId}`,
-            outcome: 'done',
-            reason: round.kind === 'returned' ? round.reasons.join('; ') : round.note,
-          },
-        });
-      });
+      await recordHandOverRound(db, handOverId, index, round);
     },
 
     /**
@@ -85,51 +50,17 @@ export function createHandOverActivities({ db, log, store, config }: HandOverDep
       actor: string;
       placements: Placement[];
     }): Promise<{ shelfBarcodes: string[] }> {
-      return db.$transaction(async (tx) => {
-        const handOver = await tx.handOver.findUniqueOrThrow({ where: { id: handOverId }, include: { fonds: true, boxes: true } });
-        const barcodes = new Set<string>();
-        for (const p of placements) {
-          const barcode = shelfBarcodeOf(p.room, p.shelf);
-          barcodes.add(barcode);
-          const location = await tx.storageLocation.upsert({
-            where: { agencyId_room_shelf: { agencyId: handOver.fonds.agencyId, room: p.room, shelf: p.shelf } },
-            update: {},
-            create: { agencyId: handOver.fonds.agencyId, room: p.room, shelf: p.shelf, barcode },
-          });
-          const taken = await tx.box.findFirst({
-            where: { locationId: location.id, shelfPosition: p.position, id: { not: p.boxId } },
-            select: { barcode: true },
-          });
-          if (taken)
-            throw ApplicationFailure.nonRetryable(
-              `room ${p.room} shelf ${p.shelf} place ${p.position} already holds box ${taken.barcode}`,
-              HandOverError.PlacementConflict,
-            );
-          await tx.box.update({
-            where: { id: p.boxId },
-            data: { locationId: location.id, shelfPosition: p.position, checkedBy: handOver.receivedBy, checkedAt: new Date() },
-          });
-        }
-        await tx.handOver.update({ where: { id: handOverId }, data: { decidedBy: actor, decidedAt: new Date() } });
-        await tx.auditEvent.create({
-          data: {
-            actor,
-            action: 'hand_over.placed',
-            subject: `hand_over:${handOverId}`,
-            outcome: 'done',
-            details: { placements } as unknown as Prisma.InputJsonValue,
-          },
-        });
-        return { shelfBarcodes: [...barcodes] };
-      });
+      try {
+        return { shelfBarcodes: await placeBoxes(db, handOverId, actor, placements) };
+      } catch (err) {
+        if (err instanceof PlacementConflict) throw ApplicationFailure.nonRetryable(err.message, err.name);
+        throw err;
+      }
     },
 
     /** Labels for the shelves the list's boxes went to, one per shelf, for the label printer. */
     async printShelfLabels({ handOverId }: { handOverId: string }): Promise<{ key: string }> {
-      const boxes = await db.box.findMany({ where: { handOverId }, include: { location: true } });
-      const shelves = [...new Map(boxes.flatMap((b) => (b.location ? [[b.location.id, b.location] as const] : []))).values()].sort((a, b) =>
-        a.barcode.localeCompare(b.barcode),
-      );
+      const shelves = await shelvesOfHandOver(db, handOverId);
       const pdf = await shelfLabelsToPdf(shelves, loadCjkFont(config.volumes.cjkFont), config.volumes.itemLabel);
       const stored = await store.put({
         bucket: config.s3.buckets.packages,
@@ -154,7 +85,7 @@ export function createHandOverActivities({ db, log, store, config }: HandOverDep
           },
         },
       );
-      await db.handOver.update({ where: { id: handOverId }, data: { status: 'accepted' } });
+      await markHandOverAccepted(db, handOverId);
       log.info({ handOverId, items: result.moved, retained }, 'hand-over accepted; items in the archive room');
       return result;
     },

@@ -1,29 +1,23 @@
 import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import type { Config } from '../config';
-import { catalogueToPdf, catalogueToXlsx, itemLabelsToPdf, loadCjkFont, noteSheetsToPdf, spineLabelsToPdf } from '../documents';
+import { assemblyToNumber, finishAssembly, recordAssemblyDocuments, recordNumbered } from '../catalogue/assemblies';
+import { boxDescriptionsOfAssembly } from '../catalogue/box-descriptions';
 import { itemsWhere, type Move } from '../catalogue/lifecycle';
-import { NUMBERING_CHUNK, numberingGroups, numberNextItems } from '../catalogue/numbering';
-import type { AssemblyScope } from '../domain/volume';
-import type { Db, Prisma } from '../prisma/client';
+import { NUMBERING_CHUNK, numberingGroups, numberNextChunk } from '../catalogue/numbering';
+import type { Config } from '../config';
+import { volumeDocumentKey, type StoredDocument, type VolumeDocumentName } from '../contracts/volume';
+import { catalogueToPdf, catalogueToXlsx, itemLabelsToPdf, loadCjkFont, noteSheetsToPdf, spineLabelsToPdf } from '../documents';
+import type { Db } from '../prisma/client';
 import type { ObjectStore } from '../store/object-store';
 import { moveSelected } from './moves';
-import { boxDescriptionsOf } from './volume-documents';
+
+export type { StoredDocument } from '../contracts/volume';
 
 export interface VolumeDeps {
   db: Db;
   store: ObjectStore;
   config: Config;
   log: Logger;
-}
-
-export interface StoredDocument {
-  name: string;
-  bucket: string;
-  key: string;
-  size: number;
-  sha256: string;
-  contentType: string;
 }
 
 /** The move of an assembly's items to `assembled`: one transition per assembly, so a retried chunk moves nothing twice. */
@@ -46,27 +40,18 @@ export function createVolumeActivities({ db, store, config, log }: VolumeDeps) {
      * assembled together or not at all, and a retry continues where it stopped.
      */
     async numberAndBox({ assemblyId, actor }: { assemblyId: string; actor?: string }): Promise<{ items: number; boxes: number }> {
-      const assembly = await db.volumeAssembly.findUniqueOrThrow({
-        where: { id: assemblyId },
-        include: { fonds: { include: { scheme: true } } },
-      });
-      const { fonds } = assembly;
+      const assembly = await assemblyToNumber(db, assemblyId);
       // Assemblies started before the move joined the numbering pass no actor; theirs is the one who asked.
       const move = assembledMove(assemblyId, actor ?? assembly.requestedBy);
       const run = { assemblyId, arrangedBy: assembly.requestedBy, limit: NUMBERING_CHUNK };
-      for (const group of await numberingGroups(db, fonds, assembly.scope as AssemblyScope)) {
+      for (const group of await numberingGroups(db, assembly.fonds, assembly.scope)) {
         for (let more = true; more;) {
-          const taken = await db.$transaction((tx) => numberNextItems(tx, group, run, move), { timeout: 120_000, maxWait: 30_000 });
+          const taken = await numberNextChunk(db, group, run, move);
           Context.current().heartbeat({ group: group.parts, claimed: taken.ids.length });
           more = taken.more;
         }
       }
-      const totals = await db.box.aggregate({ where: { assemblyId }, _count: true, _sum: { itemCount: true } });
-      const result = { items: totals._sum.itemCount ?? 0, boxes: totals._count };
-      await db.volumeAssembly.update({
-        where: { id: assemblyId },
-        data: { status: 'numbered', itemCount: result.items, boxCount: result.boxes },
-      });
+      const result = await recordNumbered(db, assemblyId);
       log.info({ assemblyId, ...result }, 'items numbered, boxed and assembled');
       return result;
     },
@@ -85,10 +70,10 @@ export function createVolumeActivities({ db, store, config, log }: VolumeDeps) {
      */
     async produceVolumeDocuments({ assemblyId }: { assemblyId: string }): Promise<StoredDocument[]> {
       const font = loadCjkFont(config.volumes.cjkFont);
-      const boxes = await boxDescriptionsOf(db, { assemblyId });
+      const boxes = await boxDescriptionsOfAssembly(db, assemblyId);
       if (boxes.length === 0) return [];
       // One after another, so that one document's drawing never waits behind all the others'.
-      const made: [string, string, () => Promise<Buffer>][] = [
+      const made: [VolumeDocumentName, string, () => Promise<Buffer>][] = [
         ['catalogue.pdf', 'application/pdf', () => catalogueToPdf(boxes, font)],
         ['catalogue.xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', () => catalogueToXlsx(boxes)],
         ['spine-labels.pdf', 'application/pdf', () => spineLabelsToPdf(boxes, font, config.volumes.spineLabel)],
@@ -107,19 +92,16 @@ export function createVolumeActivities({ db, store, config, log }: VolumeDeps) {
       const documents: StoredDocument[] = [];
       for (const [name, contentType, render] of made) {
         const body = await render();
-        const stored = await store.put({ bucket: config.s3.buckets.packages, key: `volumes/${assemblyId}/${name}`, body, contentType });
+        const stored = await store.put({ bucket: config.s3.buckets.packages, key: volumeDocumentKey(assemblyId, name), body, contentType });
         documents.push({ name, bucket: stored.bucket, key: stored.key, size: stored.size, sha256: stored.sha256, contentType });
         Context.current().heartbeat({ document: name });
       }
-      await db.volumeAssembly.update({ where: { id: assemblyId }, data: { documents: documents as unknown as Prisma.InputJsonValue } });
+      await recordAssemblyDocuments(db, assemblyId, documents);
       return documents;
     },
 
     async finishAssembly({ assemblyId, error }: { assemblyId: string; error?: string }): Promise<void> {
-      await db.volumeAssembly.update({
-        where: { id: assemblyId },
-        data: { status: error ? 'failed' : 'assembled', error, finishedAt: new Date() },
-      });
+      await finishAssembly(db, assemblyId, error);
     },
   };
 }

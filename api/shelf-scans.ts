@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { barcodeShape, type Reading } from '../domain/shelf-scan';
+import { actorFondsAgencies, closeScan, openScan, readBarcodes, scanOf, scanView } from '../use-cases/shelf-scans';
 import { defineAbilityFor, fondsSubject, type Actor } from './access';
-import { audit } from '../catalogue/audit';
-import type { ApiContext } from './context';
-import { badRequest, conflict, notFound } from './errors';
-import { route, type Route } from './route';
 import { deny, fondsFor } from './authorise';
+import type { ApiContext } from './context';
+import { badRequest } from './errors';
+import { route, type Route } from './route';
 
 const ScanOpening = z.object({
   reader: z.string().trim().min(1).max(100).describe('the barcode reader, as the workstation names it (serial port or keyboard wedge)'),
@@ -26,7 +25,7 @@ const Readings = z.object({
 async function agencyFor(ctx: ApiContext, actor: Actor, fondsCode: string | undefined, requestId: string): Promise<string> {
   if (fondsCode) return (await fondsFor(ctx, actor, fondsCode, 'inventory', requestId)).agencyId;
   const ability = defineAbilityFor(actor);
-  const fonds = await ctx.db.fonds.findMany({ where: { id: { in: actor.fondsIds } }, select: { id: true, agencyId: true } });
+  const fonds = await actorFondsAgencies(ctx, actor);
   const agencies = [...new Set(fonds.filter((f) => ability.can('inventory', fondsSubject(f.id))).map((f) => f.agencyId))];
   if (agencies.length === 0)
     await deny(ctx, actor, 'inventory', 'shelf_scan', `your roles (${actor.roles.join(', ')}) do not allow scanning shelves`, requestId);
@@ -39,29 +38,12 @@ async function agencyFor(ctx: ApiContext, actor: Actor, fondsCode: string | unde
 
 /** The session, if the actor may scan the shelves of its agency. */
 async function scanFor(ctx: ApiContext, actor: Actor, id: string, requestId: string) {
-  const scan = await ctx.db.shelfScan.findUnique({ where: { id } });
-  if (!scan) throw notFound(`shelf scan ${id}`);
+  const scan = await scanOf(ctx, id);
   const ability = defineAbilityFor(actor);
-  const fonds = await ctx.db.fonds.findMany({ where: { id: { in: actor.fondsIds }, agencyId: scan.agencyId }, select: { id: true } });
+  const fonds = await actorFondsAgencies(ctx, actor, scan.agencyId);
   if (!fonds.some((f) => ability.can('inventory', fondsSubject(f.id))))
     await deny(ctx, actor, 'inventory', `shelf_scan:${id}`, 'the shelf scan is of an agency whose shelves you may not scan', requestId);
   return scan;
-}
-
-function scanView(scan: { id: string; reader: string; scannedBy: string; readings: unknown; startedAt: Date; closedAt: Date | null }) {
-  const readings = (scan.readings as Reading[]).map((r) => ({ barcode: r.barcode, at: r.at ?? null, shape: barcodeShape(r.barcode) }));
-  const counts = { shelf: 0, box: 0, item: 0, unknown: 0 };
-  for (const r of readings) counts[r.shape] += 1;
-  return {
-    id: scan.id,
-    reader: scan.reader,
-    scannedBy: scan.scannedBy,
-    status: scan.closedAt ? 'closed' : 'open',
-    readings,
-    counts,
-    startedAt: scan.startedAt.toISOString(),
-    closedAt: scan.closedAt?.toISOString() ?? null,
-  };
 }
 
 const ScanView = z
@@ -88,8 +70,7 @@ export function shelfScanRoutes(ctx: ApiContext): Route[] {
       response: { status: 201, description: 'Session opened', schema: ScanView },
       async handle({ req, res, actor, body }) {
         const agencyId = await agencyFor(ctx, actor, body.fonds, req.id as string);
-        const scan = await ctx.db.shelfScan.create({ data: { agencyId, reader: body.reader, scannedBy: actor.username } });
-        res.status(201).json(scanView(scan));
+        res.status(201).json(await openScan(ctx, actor, agencyId, body.reader));
         return undefined;
       },
     }),
@@ -118,13 +99,7 @@ export function shelfScanRoutes(ctx: ApiContext): Route[] {
       response: { status: 200, description: 'The session with the readings appended', schema: ScanView },
       async handle({ req, actor, params, body }) {
         await scanFor(ctx, actor, params.id, req.id as string);
-        const at = new Date().toISOString();
-        const readings: Reading[] = body.barcodes.map((b) => ({ barcode: b, at }));
-        // One statement appends, so readings posted at once by two requests both land, each batch in its order.
-        const appended = await ctx.db
-          .$executeRaw`UPDATE shelf_scan SET readings = readings || ${JSON.stringify(readings)}::jsonb WHERE id = ${params.id}::uuid AND closed_at IS NULL`;
-        if (appended !== 1) throw conflict(`shelf scan ${params.id} is closed; open a new session to read more`);
-        return scanView(await ctx.db.shelfScan.findUniqueOrThrow({ where: { id: params.id } }));
+        return readBarcodes(ctx, params.id, body.barcodes);
       },
     }),
     route({
@@ -138,17 +113,7 @@ export function shelfScanRoutes(ctx: ApiContext): Route[] {
       response: { status: 200, description: 'The closed session', schema: ScanView },
       async handle({ req, actor, params }) {
         await scanFor(ctx, actor, params.id, req.id as string);
-        const closed = await ctx.db.shelfScan.updateMany({ where: { id: params.id, closedAt: null }, data: { closedAt: new Date() } });
-        if (closed.count !== 1) throw conflict(`shelf scan ${params.id} is already closed`);
-        await audit(ctx.db, {
-          actorId: actor.id,
-          actor: actor.username,
-          action: 'shelf_scan.close',
-          subject: `shelf_scan:${params.id}`,
-          outcome: 'done',
-          requestId: req.id as string,
-        });
-        return scanView(await ctx.db.shelfScan.findUniqueOrThrow({ where: { id: params.id } }));
+        return closeScan(ctx, actor, params.id, req.id as string);
       },
     }),
   ];

@@ -1,15 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { z } from 'zod';
 import { RETENTION_PERIODS } from '../domain/retention';
-import type { PackageLocation } from '../domain/transfer';
-import { accessionQuery, receiveTransferPackage, transferQuery, transferToCityArchive } from '../workflows';
-import { defineAbilityFor, type Actor } from './access';
-import type { ApiContext } from './context';
-import { badRequest, notFound } from './errors';
-import { route, type Route } from './route';
-import { inFonds } from '../contracts/search-attributes';
+import { accessionView, startAccession } from '../use-cases/accessions';
+import { startTransfer, transferOf, transferView } from '../use-cases/transfers';
+import { defineAbilityFor } from './access';
 import { deny, fondsFor } from './authorise';
+import type { ApiContext } from './context';
+import { route, type Route } from './route';
 
 const folder = z.string().min(1).max(500).describe('a folder under the transfer root (LANTAI_TRANSFER_ROOT)');
 
@@ -39,127 +35,6 @@ const AccessionOrder = z.object({
   ]),
 });
 
-function insideTransferRoot(ctx: ApiContext, relative: string, field: string): string {
-  const root = ctx.config.transfer.directoryRoot;
-  const dir = path.resolve(root, relative);
-  if (dir !== root && !dir.startsWith(root + path.sep))
-    throw badRequest(`${field}: must lie inside the transfer root`, [{ field, problem: 'outside the transfer root' }]);
-  return dir;
-}
-
-async function startTransfer(ctx: ApiContext, actor: Actor, order: z.infer<typeof TransferOrder>, requestId: string) {
-  const fonds = await fondsFor(ctx, actor, order.fonds, 'transfer', requestId);
-  const allowed = ctx.config.transfer.retentionPeriods;
-  const retentionPeriods = order.retentionPeriods ?? allowed;
-  const refused = retentionPeriods.filter((r) => !allowed.includes(r));
-  if (refused.length)
-    throw badRequest(`retentionPeriods: ${refused.join(', ')} are not transferred; the city archive takes ${allowed.join(', ')}`, [
-      { field: 'retentionPeriods', problem: 'not transferred' },
-    ]);
-  const day = new Date().toISOString().slice(0, 10).replaceAll('-', '');
-  const packageId = `${fonds.code}-${day}-${randomBytes(3).toString('hex')}`;
-  const location: PackageLocation =
-    order.target.kind === 's3'
-      ? { kind: 's3', bucket: ctx.config.s3.buckets.packages, prefix: `transfers/${packageId}/` }
-      : { kind: 'directory', path: path.join(insideTransferRoot(ctx, order.target.path, 'target.path'), packageId) };
-  const id = randomUUID();
-  const workflowId = `transfer-${id}`;
-  await ctx.db.transfer.create({
-    data: {
-      id,
-      fondsId: fonds.id,
-      packageId,
-      workflowId,
-      receiver: order.receiver,
-      encoding: order.encoding ?? ctx.config.transfer.encoding,
-      selection: { years: order.years, retentionPeriods, location },
-      createdBy: actor.displayName,
-    },
-  });
-  await ctx.temporal.workflow.start(transferToCityArchive, {
-    workflowId,
-    taskQueue: ctx.config.temporal.taskQueue,
-    args: [{ transferId: id, packageId }],
-    typedSearchAttributes: inFonds(fonds.code),
-  });
-  return transferView(ctx, id);
-}
-
-export async function transferView(ctx: ApiContext, id: string, actor?: Actor, requestId = '') {
-  const t = await ctx.db.transfer.findUnique({ where: { id } });
-  if (!t) throw notFound(`transfer ${id}`);
-  if (actor && !actor.fondsIds.includes(t.fondsId))
-    await deny(ctx, actor, 'read', `transfer:${id}`, 'the transfer belongs to a fonds that is not among your fonds', requestId);
-  const live = await ctx.temporal.workflow
-    .getHandle(t.workflowId)
-    .query(transferQuery)
-    .catch(() => undefined);
-  const records = await ctx.db.item.count({ where: { transferId: id } });
-  return {
-    id: t.id,
-    packageId: t.packageId,
-    workflowId: t.workflowId,
-    status: t.status,
-    stage: live?.stage ?? null,
-    receiver: t.receiver,
-    encoding: t.encoding,
-    selection: t.selection,
-    location: t.location,
-    records,
-    summary: t.summary,
-    report: t.report,
-    receipt: t.receipt,
-    startedAt: t.createdAt.toISOString(),
-    finishedAt: t.finishedAt?.toISOString() ?? null,
-  };
-}
-
-async function startAccession(ctx: ApiContext, actor: Actor, order: z.infer<typeof AccessionOrder>, requestId: string) {
-  if (!defineAbilityFor(actor).can('receive_transfer', 'Accession'))
-    await deny(ctx, actor, 'receive_transfer', 'accession', 'only the archive manager receives transfer packages', requestId);
-  const location: PackageLocation =
-    order.source.kind === 's3'
-      ? {
-          kind: 's3',
-          bucket: order.source.bucket ?? ctx.config.s3.buckets.packages,
-          prefix: order.source.prefix.endsWith('/') ? order.source.prefix : `${order.source.prefix}/`,
-        }
-      : { kind: 'directory', path: insideTransferRoot(ctx, order.source.path, 'source.path') };
-  const id = randomUUID();
-  const workflowId = `accession-${id}`;
-  const packageId = path.basename(location.kind === 's3' ? location.prefix : location.path);
-  await ctx.db.accession.create({ data: { id, packageId, workflowId, source: JSON.stringify(location), receivedBy: actor.displayName } });
-  await ctx.temporal.workflow.start(receiveTransferPackage, {
-    workflowId,
-    taskQueue: ctx.config.temporal.taskQueue,
-    args: [{ accessionId: id }],
-  });
-  return accessionView(ctx, id);
-}
-
-export async function accessionView(ctx: ApiContext, id: string) {
-  const a = await ctx.db.accession.findUnique({ where: { id }, include: { _count: { select: { entries: true } } } });
-  if (!a) throw notFound(`accession ${id}`);
-  const live = await ctx.temporal.workflow
-    .getHandle(a.workflowId)
-    .query(accessionQuery)
-    .catch(() => undefined);
-  return {
-    id: a.id,
-    packageId: a.packageId,
-    workflowId: a.workflowId,
-    status: a.status,
-    stage: live?.stage ?? null,
-    source: JSON.parse(a.source) as PackageLocation,
-    report: a.report,
-    receiptLocation: a.receiptLocation,
-    recordsAccepted: a._count.entries,
-    receivedBy: a.receivedBy,
-    startedAt: a.createdAt.toISOString(),
-    decidedAt: a.decidedAt?.toISOString() ?? null,
-  };
-}
-
 export function transferRoutes(ctx: ApiContext): Route[] {
   const idParam = z.object({ id: z.uuid() });
   return [
@@ -173,7 +48,8 @@ export function transferRoutes(ctx: ApiContext): Route[] {
       body: TransferOrder,
       response: { status: 202, description: 'Transfer started; its progress' },
       async handle({ req, res, actor, body }) {
-        const view = await startTransfer(ctx, actor, body, req.id as string);
+        const fonds = await fondsFor(ctx, actor, body.fonds, 'transfer', req.id as string);
+        const view = await startTransfer(ctx, actor, fonds, body);
         res.status(202).json(view);
         return view;
       },
@@ -187,7 +63,19 @@ export function transferRoutes(ctx: ApiContext): Route[] {
       params: idParam,
       errors: [404],
       response: { status: 200, description: 'The transfer' },
-      handle: ({ req, actor, params }) => transferView(ctx, params.id, actor, req.id as string),
+      async handle({ req, actor, params }) {
+        const transfer = await transferOf(ctx, params.id);
+        if (!actor.fondsIds.includes(transfer.fondsId))
+          await deny(
+            ctx,
+            actor,
+            'read',
+            `transfer:${params.id}`,
+            'the transfer belongs to a fonds that is not among your fonds',
+            req.id as string,
+          );
+        return transferView(ctx, transfer);
+      },
     }),
     route({
       method: 'post',
@@ -199,7 +87,9 @@ export function transferRoutes(ctx: ApiContext): Route[] {
       body: AccessionOrder,
       response: { status: 202, description: 'Receiving started; its progress' },
       async handle({ req, res, actor, body }) {
-        const view = await startAccession(ctx, actor, body, req.id as string);
+        if (!defineAbilityFor(actor).can('receive_transfer', 'Accession'))
+          await deny(ctx, actor, 'receive_transfer', 'accession', 'only the archive manager receives transfer packages', req.id as string);
+        const view = await startAccession(ctx, actor, body.source);
         res.status(202).json(view);
         return view;
       },

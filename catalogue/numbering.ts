@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ReferenceCodeParts } from '../domain/reference-code';
 import { archivalCodeOf, boxBarcodeOf, itemBarcodeOf, packIntoBoxes, type AssemblyScope, type BoxCapacity } from '../domain/volume';
 import { Prisma, type Db, type RetentionPeriod } from '../prisma/client';
+import { StepError } from '../contracts/errors';
 import { describeRefusals, moveChunk, type ItemWrites, type Move } from './lifecycle';
 
 /**
@@ -9,7 +10,7 @@ import { describeRefusals, moveChunk, type ItemWrites, type Move } from './lifec
  * policies know a refused move (activities/moves.ts), so it is not retried.
  */
 export class NumberingRefused extends Error {
-  override name = 'TransitionNotAllowed';
+  override name = StepError.TransitionNotAllowed;
 }
 
 /**
@@ -148,6 +149,16 @@ export async function numberNextItems(
     WHERE fonds_id = ${fondsId}::uuid AND category = ${parts.category} AND year = ${parts.year}
       AND retention_period = ${parts.retention}::"RetentionPeriod" AND org_code = ${parts.org}`;
   return { ids: rows.ids, more };
+}
+
+/** `numberNextItems` in a transaction of its own, long enough for a chunk of NUMBERING_CHUNK items. */
+export function numberNextChunk(
+  db: Db,
+  group: NumberingGroup,
+  run: NumberingRun,
+  assembled?: Move,
+): Promise<{ ids: string[]; more: boolean }> {
+  return db.$transaction((tx) => numberNextItems(tx, group, run, assembled), { timeout: 120_000, maxWait: 30_000 });
 }
 
 function isFull(box: { pages: number }[], capacity: BoxCapacity): boolean {

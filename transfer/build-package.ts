@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parseTemplate } from '../domain/reference-code';
+import { TransferError } from '../contracts/transfer';
 import { digestsOf, type Digests } from '../store/digest';
 import { SIGNATURE_ALGORITHM, type Signer } from '../store/signing';
 import {
@@ -35,12 +36,12 @@ import { el, optional, renderXml, type XmlElement } from './xml';
 
 /** The spec cannot be laid out as a package: a code or file name that is no plain path segment, or is used twice. */
 export class PackageLayoutError extends Error {
-  override name = 'PackageLayoutError';
+  override name = TransferError.PackageLayout;
 }
 
 /** A page no longer matches the digests fixed at capture: it must not be handed over as if it were the original. */
 export class PageFixityError extends Error {
-  override name = 'PageFixityError';
+  override name = TransferError.PageFixity;
 }
 
 interface Totals {

@@ -1,27 +1,16 @@
-import { defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
+import { proxyActivities, setHandler } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { TransferReceipt } from '../domain/transfer';
+import { ACCESSION_ACTIVITIES, accessionQuery, type AccessionView, type AccessionWorkflow } from '../contracts/accession';
 import { enterStep } from './step';
 
-const { checkReceivedPackage, acceptIntoCustody, notifySender } = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
-});
-
-export interface AccessionView {
-  accessionId: string;
-  stage: 'checking' | 'accepted' | 'rejected';
-  receipt: TransferReceipt | null;
-}
-
-export const accessionQuery = defineQuery<AccessionView>('accession');
+const { checkReceivedPackage, acceptIntoCustody, notifySender } =
+  proxyActivities<ReturnType<typeof createActivities>>(ACCESSION_ACTIVITIES);
 
 /**
  * Receiving a transfer package (接收): every check is run again on the package as it arrived, each failure
  * named with its record and rule; the receipt is kept beside the package; accepted records enter custody.
  */
-export async function receiveTransferPackage({ accessionId }: { accessionId: string }): Promise<AccessionView> {
+export const receiveTransferPackage: AccessionWorkflow = async ({ accessionId }) => {
   enterStep('accession');
   const view: AccessionView = { accessionId, stage: 'checking', receipt: null };
   setHandler(accessionQuery, () => view);
@@ -30,4 +19,4 @@ export async function receiveTransferPackage({ accessionId }: { accessionId: str
   view.stage = view.receipt.accepted ? 'accepted' : 'rejected';
   await notifySender({ receipt: view.receipt });
   return view;
-}
+};

@@ -1,43 +1,24 @@
-import { ApplicationFailure, condition, defineQuery, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { TransferReceipt, TransferStage } from '../domain/transfer';
+import {
+  TRANSFER_ACTIVITIES,
+  TransferError,
+  recordReceipt,
+  transferQuery,
+  type TransferView,
+  type TransferWorkflow,
+} from '../contracts/transfer';
+import type { TransferReceipt } from '../domain/transfer';
 import { enterStep } from './step';
 
-const { reserveRecords, buildTransferPackage, checkTransferPackage, settleTransfer, releaseRecords } = proxyActivities<
-  ReturnType<typeof createActivities>
->({
-  startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '2 minutes',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: ['NothingToTransfer', 'PackageLayoutError', 'PageFixityError', 'TransitionNotAllowed'],
-  },
-});
-
-export interface TransferInput {
-  transferId: string;
-  packageId: string;
-}
-
-export interface TransferView {
-  transferId: string;
-  packageId: string;
-  stage: TransferStage;
-  records: number;
-  failures: { rule: string; archivalCode?: string; message: string }[];
-}
-
-export const transferQuery = defineQuery<TransferView>('transfer');
-export const recordReceipt = defineUpdate<{ recorded: true }, [TransferReceipt]>('recordReceipt');
+const { reserveRecords, buildTransferPackage, checkTransferPackage, settleTransfer, releaseRecords } =
+  proxyActivities<ReturnType<typeof createActivities>>(TRANSFER_ACTIVITIES);
 
 /**
  * Transfer to the city archive (移交): the chosen records are reserved, written as a package, checked for the
  * four properties before anything is sent (a failing package is refused), then the receiver's receipt settles custody.
  */
-export async function transferToCityArchive(input: TransferInput): Promise<TransferView> {
+export const transferToCityArchive: TransferWorkflow = async (input) => {
   enterStep('transfer');
   const view: TransferView = { transferId: input.transferId, packageId: input.packageId, stage: 'selecting', records: 0, failures: [] };
   let receipt: TransferReceipt | undefined;
@@ -51,9 +32,12 @@ export async function transferToCityArchive(input: TransferInput): Promise<Trans
     {
       validator: (r: TransferReceipt) => {
         if (view.stage !== 'sent')
-          throw ApplicationFailure.nonRetryable(`the transfer is ${view.stage}, not waiting for a receipt`, 'ReceiptRefused');
+          throw ApplicationFailure.nonRetryable(`the transfer is ${view.stage}, not waiting for a receipt`, TransferError.ReceiptRefused);
         if (r.packageId !== input.packageId)
-          throw ApplicationFailure.nonRetryable(`the receipt is for package ${r.packageId}, not ${input.packageId}`, 'ReceiptRefused');
+          throw ApplicationFailure.nonRetryable(
+            `the receipt is for package ${r.packageId}, not ${input.packageId}`,
+            TransferError.ReceiptRefused,
+          );
       },
     },
   );
@@ -72,7 +56,7 @@ export async function transferToCityArchive(input: TransferInput): Promise<Trans
           .slice(0, 3)
           .map((f) => f.message)
           .join('; ')}`,
-        'TransferRefused',
+        TransferError.Refused,
       );
     }
   } catch (err) {
@@ -85,4 +69,4 @@ export async function transferToCityArchive(input: TransferInput): Promise<Trans
   view.stage = receipt!.accepted ? 'accepted' : 'rejected';
   view.failures = receipt!.failures;
   return view;
-}
+};

@@ -1,44 +1,18 @@
-import { ApplicationFailure, defineQuery, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
+import { VOLUME_ACTIVITIES, assemblyQuery, type AssemblyView, type VolumeAssemblyWorkflow } from '../contracts/volume';
 import { enterStep } from './step';
 
-const { numberAndBox, markAssembled, produceVolumeDocuments, finishAssembly } = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: ['TransitionNotAllowed', 'CjkFontMissingError', 'ReferenceCodeTemplateError'],
-  },
-});
-
-export interface VolumeAssemblyInput {
-  assemblyId: string;
-  actor: string;
-}
-
-/** 'moving' only in assemblies whose history began before items were assembled as they were numbered. */
-export type AssemblyStage = 'numbering' | 'moving' | 'documents' | 'done' | 'failed';
+const { numberAndBox, markAssembled, produceVolumeDocuments, finishAssembly } =
+  proxyActivities<ReturnType<typeof createActivities>>(VOLUME_ACTIVITIES);
 
 const ASSEMBLED_WHEN_NUMBERED = 'assembled-when-numbered';
-
-export interface AssemblyView {
-  assemblyId: string;
-  stage: AssemblyStage;
-  items: number;
-  boxes: number;
-  documents: string[];
-}
-
-export const assemblyQuery = defineQuery<AssemblyView>('assembly');
 
 /**
  * Volume assembly (组卷/装盒): the verified items of the scope are numbered without gaps, boxed (a box never mixes
  * year, retention or organisation) and so assembled, then the catalogue, labels and note sheets are printed.
  */
-export async function assembleVolumes(input: VolumeAssemblyInput): Promise<AssemblyView> {
+export const assembleVolumes: VolumeAssemblyWorkflow = async (input) => {
   enterStep('volume_assembly');
   const view: AssemblyView = { assemblyId: input.assemblyId, stage: 'numbering', items: 0, boxes: 0, documents: [] };
   setHandler(assemblyQuery, () => view);
@@ -62,7 +36,7 @@ export async function assembleVolumes(input: VolumeAssemblyInput): Promise<Assem
   await finishAssembly({ assemblyId: input.assemblyId });
   view.stage = 'done';
   return view;
-}
+};
 
 function messageOf(err: Error): string {
   return (err.cause instanceof Error ? err.cause.message : undefined) ?? err.message;

@@ -1,12 +1,13 @@
 import { SECURITY_LEVEL_LABELS } from '../domain/security';
 import { retentionLabel, type BoxDescription } from '../documents';
-import type { Db, Prisma } from '../prisma/client';
+import type { Db } from '../prisma/client';
+import { BOX_ORDER } from './assemblies';
 
-/** The boxes chosen, as the volume documents print them: items in number order, with their current page counts. */
-export async function boxDescriptionsOf(db: Db, where: Prisma.BoxWhereInput): Promise<BoxDescription[]> {
+/** The assembly's boxes, as the volume documents print them: items in number order, with their current page counts. */
+export async function boxDescriptionsOfAssembly(db: Db, assemblyId: string): Promise<BoxDescription[]> {
   const boxes = await db.box.findMany({
-    where,
-    orderBy: [{ year: 'asc' }, { retentionPeriod: 'asc' }, { boxNumber: 'asc' }],
+    where: { assemblyId },
+    orderBy: BOX_ORDER,
     include: {
       fonds: { include: { agency: true } },
       items: {

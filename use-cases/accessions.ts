@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { Actor } from '../api/access';
+import type { ApiContext } from '../api/context';
+import { notFound } from '../api/errors';
+import { accessionById, createAccession } from '../catalogue/accessions';
+import { ACCESSION_WORKFLOW, accessionQuery, accessionWorkflowId, type AccessionWorkflow } from '../contracts/accession';
+import type { PackageLocation } from '../domain/transfer';
+import { insideTransferRoot } from './transfers';
+
+export type AccessionSource = { kind: 's3'; bucket?: string; prefix: string } | { kind: 'directory'; path: string };
+
+/** Records the package received and starts its checks; returns the accession's view. */
+export async function startAccession(ctx: ApiContext, actor: Actor, source: AccessionSource) {
+  const location: PackageLocation =
+    source.kind === 's3'
+      ? {
+          kind: 's3',
+          bucket: source.bucket ?? ctx.config.s3.buckets.packages,
+          prefix: source.prefix.endsWith('/') ? source.prefix : `${source.prefix}/`,
+        }
+      : { kind: 'directory', path: insideTransferRoot(ctx, source.path, 'source.path') };
+  const id = randomUUID();
+  const workflowId = accessionWorkflowId(id);
+  const packageId = path.basename(location.kind === 's3' ? location.prefix : location.path);
+  await createAccession(ctx.db, { id, packageId, workflowId, source: location, receivedBy: actor.displayName });
+  await ctx.temporal.workflow.start<AccessionWorkflow>(ACCESSION_WORKFLOW, {
+    workflowId,
+    taskQueue: ctx.config.temporal.taskQueue,
+    args: [{ accessionId: id }],
+  });
+  return accessionView(ctx, id);
+}
+
+/** The accession as the API shows it: its stage while it runs, the checks' report, the receipt, the records accepted. */
+export async function accessionView(ctx: ApiContext, id: string) {
+  const a = await accessionById(ctx.db, id);
+  if (!a) throw notFound(`accession ${id}`);
+  const live = await ctx.temporal.workflow
+    .getHandle(a.workflowId)
+    .query(accessionQuery)
+    .catch(() => undefined);
+  return {
+    id: a.id,
+    packageId: a.packageId,
+    workflowId: a.workflowId,
+    status: a.status,
+    stage: live?.stage ?? null,
+    source: a.source,
+    report: a.report,
+    receiptLocation: a.receiptLocation,
+    recordsAccepted: a.recordsAccepted,
+    receivedBy: a.receivedBy,
+    startedAt: a.createdAt.toISOString(),
+    decidedAt: a.decidedAt?.toISOString() ?? null,
+  };
+}
