@@ -97,4 +97,105 @@ export default defineConfig(
       ],
     },
   },
+
+  // The layers of README's Layout: a route parses, authorises, calls a use case and replies; data access is in
+  // catalogue/ only; nothing outside workflows/ takes a workflow's code, only its contract.
+  {
+    files: ['api/**'],
+    ignores: ['api/main.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(workflows|activities|prisma)(/|$)',
+              message: 'Routes call use cases (use-cases/); workflows are started there by their contract, data is read in catalogue/.',
+              allowTypeImports: true,
+            },
+            {
+              regex: '^(@prisma/|@temporalio/client$|pg$)',
+              message: 'Routes reach the catalogue and Temporal through use cases.',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['api/**'],
+    ignores: ['api/main.ts', 'api/authorise.ts', 'api/items.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ regex: '^\\.\\./catalogue(/|$)', message: 'Routes reach the catalogue through use cases.', allowTypeImports: true }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['activities/**', 'use-cases/**', 'worker/**', 'bench/**', 'ops/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+workflows(/|$)',
+              message: "Start a step and talk to it through its contract (contracts/<step>.ts), not its workflow's code.",
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['activities/**', 'use-cases/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(\\.\\./)+prisma/', message: 'Data access lives in catalogue/.', allowTypeImports: true },
+            { regex: '^@prisma/', message: 'Data access lives in catalogue/.', allowTypeImports: true },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['catalogue/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(api|use-cases|activities|workflows|worker)(/|$)',
+              message: 'The catalogue is the bottom layer: it imports no route, use case, activity or workflow.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['contracts/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(?!domain/|contracts/)',
+              message: 'A contract is pure: it imports only domain/, other contracts and Temporal definitions.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { registerCase } from '../catalogue/registration';
 import { renderPage } from '../ops/sample-pages';
-import { captureItem } from '../workflows';
+import { CAPTURE_WORKFLOW, type CaptureWorkflow } from '../contracts/capture';
 import { finishCapture, pagesArrived } from '../contracts/capture';
 import { benchStack } from './stack';
 
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
         });
         staged.push({ bucket: s.bucket, key: s.key, versionId: s.versionId, source: 'upload:bench' });
       }
-      const handle = await temporal.workflow.signalWithStart(captureItem, {
+      const handle = await temporal.workflow.signalWithStart<CaptureWorkflow, [unknown]>(CAPTURE_WORKFLOW, {
         workflowId: `capture-${item.id}`,
         taskQueue: config.temporal.taskQueue,
         args: [{ itemId: item.id, mode: 'window', actor: 'bench' }],
