@@ -75,6 +75,7 @@ export function itemRoutes(ctx: ApiContext): Route[] {
       summary: `Register up to ${REGISTRATION_BATCH_LIMIT} business cases at once; each case is created, found already registered, or refused on its own`,
       body: RegistrationBatch,
       jsonLimit: '8mb',
+      checksOwnText: true,
       response: {
         status: 200,
         description: 'One result per case, in request order; a refused case changed nothing',

@@ -25,6 +25,8 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   body?: z.ZodType<B>;
   /** A JSON body larger than the usual 1 MB, e.g. '8mb' for a batch. */
   jsonLimit?: string;
+  /** The body's schema refuses unsafe text itself, row by row (a batch), so one bad row does not refuse the rest. */
+  checksOwnText?: boolean;
   /** For uploads: the body is taken as raw bytes of these media types, up to `limit` bytes. */
   rawBody?: { types: string[]; limit: number };
   response: { status: number; description: string; schema?: z.ZodType };
@@ -38,7 +40,7 @@ export function mountRoutes(router: Router, routes: Route[], authenticate: (req:
   for (const r of routes) {
     const raw = r.rawBody ? [express.raw({ type: r.rawBody.types, limit: r.rawBody.limit })] : [];
     router[r.method](r.path, express.json({ limit: r.jsonLimit ?? '1mb' }), ...raw, async (req, res) => {
-      refuseUnsafeText({ body: r.rawBody ? undefined : req.body, query: req.query, params: req.params });
+      refuseUnsafeText({ body: r.rawBody || r.checksOwnText ? undefined : req.body, query: req.query, params: req.params });
       const actor = r.auth ? await authenticate(req) : (undefined as unknown as Actor);
       const params = r.params ? r.params.parse(req.params) : req.params;
       const query = r.query ? r.query.parse(req.query) : req.query;

@@ -1,3 +1,4 @@
+import { creditCodeCheck } from '../domain/credit-code';
 import { citizenIdCheckChar } from '../domain/citizen-id';
 import type { ItemRegistration } from '../catalogue/registration';
 
@@ -58,13 +59,9 @@ function weighted<K extends string>(r: () => number, weights: Readonly<Record<K,
   return entries[entries.length - 1]![0];
 }
 
-// GB 32100-2015: the 18th character of a unified social credit code.
-const CREDIT_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
-const CREDIT_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 function creditCode(n: number): string {
   const body = `913${REGIONS[n % REGIONS.length]!.slice(0, 5)}${String(100000000 + n * 7919).slice(-9)}`;
-  const sum = [...body].reduce((acc, c, i) => acc + CREDIT_CHARS.indexOf(c) * CREDIT_WEIGHTS[i]!, 0);
-  return body + CREDIT_CHARS[(31 - (sum % 31)) % 31]!;
+  return body + creditCodeCheck(body);
 }
 const CREDIT_CODES = EMPLOYERS.map((_, n) => creditCode(n + 1));
 

@@ -1,3 +1,4 @@
+import { creditCodeProblem } from '../domain/credit-code';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { agencyDateOf } from '../domain/calendar';
@@ -12,22 +13,47 @@ export const EARLIEST_HANDLED_ON = '1949-10-01';
 /** Cases one batch registration may carry. */
 export const REGISTRATION_BATCH_LIMIT = 1000;
 
-// Control characters have no place in index data, and a NUL would make PostgreSQL refuse the whole batch.
-const text = () => z.string().refine((v) => ![...v].some((ch) => ch < ' ' || ch === '\u007f'), 'must not contain control characters');
+// Control characters have no place in index data, and a NUL would make PostgreSQL refuse the whole batch. Bidi
+// controls would let a name display as another (a reversed 档号 or case number) while comparing as itself.
+const CONTROL = /\p{Cc}/u;
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+const LONE_SURROGATE = /\p{Cs}/u;
+const text = () =>
+  z
+    .string()
+    .refine((v) => !CONTROL.test(v), 'must not contain control characters')
+    .refine((v) => !BIDI.test(v), 'must not contain bidirectional control characters')
+    .refine((v) => !LONE_SURROGATE.test(v), 'must not contain half of a surrogate pair');
+/** Text a person reads: not blank once trimmed. */
+const words = (max: number) => text().trim().min(1, 'must not be blank').max(max);
+// Case numbers come from business systems and end up in 档号 lookups, file names and barcodes: letters, digits and
+// a few separators, starting with a letter or digit.
+const CASE_NUMBER = /^[A-Za-z0-9][A-Za-z0-9._\-/]*$/;
 
 /** A business case's index data as the business system (or an import index) gives it. */
 export const ItemRegistration = z.object({
   fonds: text().min(1).describe('fonds code, e.g. J001'),
-  caseNumber: text().min(1).max(64).describe('business case number from the business system'),
+  caseNumber: text()
+    .min(1)
+    .max(64)
+    .regex(CASE_NUMBER, 'must be letters, digits and . _ - / only, starting with a letter or digit')
+    .describe('business case number from the business system'),
   businessType: text().min(1).describe('business type code, e.g. GL02'),
   citizenId: z.string().superRefine((v, ctx) => {
     const problem = citizenIdProblem(v);
     if (problem) ctx.addIssue({ code: 'custom', message: `citizen ID ${problem}` });
   }),
-  personName: text().min(1).max(100),
-  employerName: text().max(200).optional(),
-  employerCreditCode: text().length(18).optional(),
-  clerk: text().min(1).max(100).describe('the clerk who handled the case'),
+  personName: words(100),
+  employerName: words(200).optional(),
+  employerCreditCode: z
+    .string()
+    .superRefine((v, ctx) => {
+      const problem = creditCodeProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: `unified social credit code ${problem}` });
+    })
+    .optional()
+    .describe('统一社会信用代码 of the employer (GB 32100-2015), check character verified'),
+  clerk: words(100).describe('the clerk who handled the case'),
   handledOn: z.iso
     .date()
     .superRefine((v, ctx) => {
@@ -37,7 +63,7 @@ export const ItemRegistration = z.object({
     })
     .describe('date the case was handled, YYYY-MM-DD, China Standard Time; not in the future'),
   handlingOffice: text().min(1).describe('handling office code'),
-  title: text().max(500).optional(),
+  title: words(500).optional(),
   securityLevel: z.enum(SECURITY_LEVELS).default('internal'),
 });
 export type ItemRegistration = z.infer<typeof ItemRegistration>;

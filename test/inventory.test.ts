@@ -419,7 +419,16 @@ describe('periodic inventory', () => {
     );
     expect(set.status).toBe(200);
     expect(set.body).toMatchObject({ cron: '30 1 * * 6', rehashCycle: 5, paused: false });
-    expect(new Date(set.body.nextRuns[0]!).getUTCDay()).toBe(6);
+    // The cron is read in the agency's zone: Saturday 01:30 in Beijing is still Friday in UTC.
+    const atAgency = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Asia/Shanghai',
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    expect(atAgency.format(new Date(set.body.nextRuns[0]!))).toBe('Sat 01:30');
+    expect(new Date(set.body.nextRuns[0]!).getUTCDay()).toBe(5);
     const handle = h.temporal.schedule.getHandle('inventory-J001');
     const described = await handle.describe();
     expect(described.policies).toMatchObject({ overlap: 'SKIP', catchupWindow: 86_400_000 });

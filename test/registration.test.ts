@@ -110,6 +110,32 @@ describe('registration of one case', () => {
     expect((await register(newCase({ handledOn: '1949-10-01' }))).status).toBe(201);
   });
 
+  it.each([
+    ['personName', '   ', /must not be blank/],
+    ['personName', '林\u202e晓', /bidirectional control characters/],
+    ['clerk', '王\t经办', /control characters/],
+    ['employerName', '', /must not be blank/],
+    ['caseNumber', 'YL 2024 001', /letters, digits and \. _ - \/ only/],
+    ['caseNumber', '业务-001', /letters, digits/],
+    ['caseNumber', '-001', /starting with a letter or digit/],
+    ['employerCreditCode', '91110000600037341A', /check character is 'A', but the first 17 characters give 'L'/],
+    ['employerCreditCode', '9111000060003734IL', /character 17 \('I'\)/],
+    ['employerCreditCode', '91110000600037341', /must be 18 characters/],
+  ])('refuses %s %j, naming the field, and registers nothing', async (field, value, message) => {
+    const before = await catalogueRows();
+    const r = await register(newCase({ [field]: value }));
+    expect(r.status).toBe(400);
+    expect(r.body.error.details!.map((d) => d.field)).toEqual([field]);
+    expect(r.body.error.message).toMatch(message);
+    expect(await catalogueRows()).toEqual(before);
+  });
+
+  it('takes a name with a character beyond the BMP, and a credit code whose check character agrees', async () => {
+    const r = await register(newCase({ personName: '林𠮷', employerName: '示范科技有限公司', employerCreditCode: '91350100M000100Y43' }));
+    expect(r.status).toBe(201);
+    expect(r.body.personName).toBe('林𠮷');
+  });
+
   it('lets nobody register an item above their own clearance, and audits the denial', async () => {
     const body = newCase({ securityLevel: 'secret' });
     const r = await register(body);
