@@ -67,13 +67,13 @@ export async function placeBoxes(db: Db, handOverId: string, actor: string, plac
     const handOver = await tx.handOver.findUniqueOrThrow({ where: { id: handOverId }, include: { fonds: true } });
     const barcodes = new Set<string>();
     for (const p of placements) {
-      const barcode = shelfBarcodeOf(p.room, p.shelf);
-      barcodes.add(barcode);
       const location = await tx.storageLocation.upsert({
         where: { agencyId_room_shelf: { agencyId: handOver.fonds.agencyId, room: p.room, shelf: p.shelf } },
         update: {},
-        create: { agencyId: handOver.fonds.agencyId, room: p.room, shelf: p.shelf, barcode },
+        create: { agencyId: handOver.fonds.agencyId, room: p.room, shelf: p.shelf, barcode: shelfBarcodeOf(p.room, p.shelf) },
       });
+      // The shelf's own barcode, as its label carries it, for a shelf recorded before this hand-over too.
+      barcodes.add(location.barcode);
       const taken = await tx.box.findFirst({
         where: { locationId: location.id, shelfPosition: p.position, id: { not: p.boxId } },
         select: { barcode: true },

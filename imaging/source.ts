@@ -33,8 +33,9 @@ export async function openImage(image: Buffer): Promise<SourceImage> {
   }
   const meta = await readable(sharp(image, DECODE).metadata());
   if (!meta.width || !meta.height) throw new UnreadableImageError(`the page image (${meta.format}) has no size`);
-  // libvips reports 72 dpi for a JPEG without resolution tags; only a recorded unit makes the density real.
-  const dpi = meta.density && meta.resolutionUnit ? Math.round(meta.density) : null;
+  // libvips reports 72 dpi for a JPEG without resolution tags; only a recorded unit makes the density real. For a
+  // PNG it reports no unit at all, so the pHYs chunk is read here.
+  const dpi = meta.format === 'png' ? pngDpi(image) : meta.density && meta.resolutionUnit ? Math.round(meta.density) : null;
   return {
     width: meta.autoOrient.width,
     height: meta.autoOrient.height,
@@ -54,4 +55,23 @@ export async function readable<T>(decoding: Promise<T>): Promise<T> {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
     throw new UnreadableImageError(`the page image cannot be decoded: ${reason}`, { cause: err });
   }
+}
+
+/**
+ * The resolution a PNG records in its pHYs chunk (pixels per metre, as PIL and scanners write it), in dots per inch;
+ * null without one, or when its unit is not the metre (unit 0 records only the pixels' aspect ratio).
+ */
+export function pngDpi(png: Buffer): number | null {
+  // Chunks follow the 8-byte signature: length, type, data, CRC; pHYs must come before the first IDAT.
+  for (let at = 8; at + 8 <= png.length;) {
+    const length = png.readUInt32BE(at);
+    const type = png.toString('latin1', at + 4, at + 8);
+    if (type === 'IDAT' || type === 'IEND') return null;
+    if (type === 'pHYs' && length === 9 && at + 17 <= png.length) {
+      const perMetre = png.readUInt32BE(at + 8);
+      return png[at + 16] === 1 && perMetre > 0 ? Math.round(perMetre * 0.0254) : null;
+    }
+    at += 12 + length;
+  }
+  return null;
 }

@@ -1,3 +1,4 @@
+import { shelfBarcodeOf } from '../domain/volume';
 import argon2 from 'argon2';
 import type { Db } from './client';
 import { DEMO_AGENCY, DEMO_FONDS, DEMO_LOCATIONS, DEMO_OFFICES, DEMO_SCHEME, DEMO_USERS, type NodeSpec } from './demo-agency';
@@ -21,10 +22,12 @@ export async function seedDemoAgency(db: Db, { password = DEMO_PASSWORD_DEFAULT 
     await db.handlingOffice.upsert({ where: { code: o.code }, update: {}, create: { ...o, agencyId: agency.id } });
   }
   for (const l of DEMO_LOCATIONS) {
+    // The barcode every shelf label carries; a demo shelf seeded by an older Lantai as SH-… is given it too.
+    const barcode = shelfBarcodeOf(l.room, l.shelf);
     await db.storageLocation.upsert({
       where: { agencyId_room_shelf: { agencyId: agency.id, ...l } },
-      update: {},
-      create: { ...l, agencyId: agency.id, barcode: `SH-${DEMO_AGENCY.code}-${l.room}-${l.shelf}` },
+      update: { barcode },
+      create: { ...l, agencyId: agency.id, barcode },
     });
   }
 

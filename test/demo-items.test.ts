@@ -1,5 +1,5 @@
 import { registerDemoItems } from '../ops/demo-items';
-import { DEMO_PASSWORD_DEFAULT } from '../prisma/seed';
+import { DEMO_PASSWORD_DEFAULT, seedDemoAgency } from '../prisma/seed';
 import { emptyCatalogue } from './fixtures/catalogue';
 import { apiHarness, testConfig } from './helpers';
 
@@ -74,6 +74,14 @@ describe('demo business cases on a first start', () => {
       .filter((e) => e.reason === 'demo' || e.actor === 'archivist');
     expect(manualMoves).toEqual([]);
   }, 300_000);
+
+  it('gives the demo shelves the barcode their labels print, also to a shelf an older Lantai seeded as SH-…', async () => {
+    const shelves = await t.h.db.storageLocation.findMany({ where: { room: 'A101' }, orderBy: { shelf: 'asc' } });
+    expect(shelves.map((s) => s.barcode)).toEqual(['SHELF-A101-01', 'SHELF-A101-02']);
+    await t.h.db.storageLocation.update({ where: { id: shelves[0]!.id }, data: { barcode: 'SH-DEMO-A101-01' } });
+    await seedDemoAgency(t.h.db);
+    expect((await t.h.db.storageLocation.findUniqueOrThrow({ where: { id: shelves[0]!.id } })).barcode).toBe('SHELF-A101-01');
+  });
 
   it('registers nothing once the catalogue holds items', async () => {
     expect(await registerDemoItems(t.api.url, DEMO_PASSWORD_DEFAULT)).toBe(0);

@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { analysePage, decodeBarcodes, DEFAULT_PAGE_THRESHOLDS, preparePage, type PageAnalysis } from '../imaging';
 import { lcg, renderPage, rotatePage } from './fixtures/imaging/pages';
@@ -160,3 +161,41 @@ function packBits(grey: Buffer, width: number, height: number): Buffer {
   }
   return packed;
 }
+
+describe('resolution of a PNG', () => {
+  /** A grey PNG as PIL writes one: IHDR, then pHYs (when given), IDAT, IEND. */
+  function greyPng(phys?: { perMetre: number; unit: number }): Buffer {
+    const chunk = (type: string, data: Buffer) => {
+      const length = Buffer.alloc(4);
+      length.writeUInt32BE(data.length);
+      const crc = Buffer.alloc(4);
+      crc.writeUInt32BE(zlib.crc32(Buffer.concat([Buffer.from(type, 'latin1'), data])));
+      return Buffer.concat([length, Buffer.from(type, 'latin1'), data, crc]);
+    };
+    const header = Buffer.alloc(13);
+    header.writeUInt32BE(400, 0);
+    header.writeUInt32BE(300, 4);
+    header.set([8, 0, 0, 0, 0], 8);
+    const rows = Buffer.concat(Array.from({ length: 300 }, () => Buffer.concat([Buffer.from([0]), Buffer.alloc(400, 0xff)])));
+    const physData = Buffer.alloc(9);
+    if (phys) {
+      physData.writeUInt32BE(phys.perMetre, 0);
+      physData.writeUInt32BE(phys.perMetre, 4);
+      physData[8] = phys.unit;
+    }
+    return Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      chunk('IHDR', header),
+      ...(phys ? [chunk('pHYs', physData)] : []),
+      chunk('IDAT', zlib.deflateSync(rows)),
+      chunk('IEND', Buffer.alloc(0)),
+    ]);
+  }
+
+  test('reads 200 dpi from a pHYs of 7874 pixels per metre, and none from a PNG without one or with no unit', async () => {
+    expect((await analysePage(greyPng({ perMetre: 7874, unit: 1 }))).dpi).toBe(200);
+    expect((await analysePage(greyPng({ perMetre: 11811, unit: 1 }))).dpi).toBe(300);
+    expect((await analysePage(greyPng({ perMetre: 7874, unit: 0 }))).dpi).toBeNull();
+    expect((await analysePage(greyPng())).dpi).toBeNull();
+  });
+});

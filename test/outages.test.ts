@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { AddressInfo } from 'node:net';
 import { createApp, keepIdleConnections } from '../api/app';
@@ -174,3 +175,28 @@ async function eventuallyStatus(call: () => Promise<{ status: number }>, wanted:
   }
   return last;
 }
+
+describe('asking a step that is not running', () => {
+  let api: Awaited<ReturnType<typeof apiBehindProxies>>;
+  let client: ReturnType<typeof apiClient>;
+  beforeAll(async () => {
+    api = await apiBehindProxies();
+    client = apiClient(api.url);
+  });
+  afterAll(() => api?.close());
+
+  it('answers 404 to resuming a scan session that never was', async () => {
+    const token = await client.login('clerk');
+    const r = await client.call<{ error: { message: string } }>('POST', `/scan-sessions/${randomUUID()}/resume`, { token });
+    expect(r.status).toBe(404);
+    expect(r.body.error.message).toMatch(/^scan session .* was not found$/);
+  });
+
+  it('answers 409 to resuming the capture of an item that has none running', async () => {
+    const token = await client.login('clerk');
+    const item = await client.call<{ id: string }>('POST', '/items', { token, body: caseFor() });
+    const r = await client.call<{ error: { message: string } }>('POST', `/items/${item.body.id}/capture/resume`, { token });
+    expect(r.status).toBe(409);
+    expect(r.body.error.message).toMatch(/has no capture running/);
+  });
+});

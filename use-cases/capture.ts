@@ -20,7 +20,7 @@ import { decideQuality, verificationQuery, verifyWorkflowId } from '../contracts
 import type { CaptureMode, ScanOrder, StagedPage } from '../domain/capture';
 import type { Item } from '../prisma/client';
 import { stageUpload } from './staging';
-import { updateOrConflict } from './updates';
+import { signalStep, updateOrConflict } from './updates';
 
 /** Collect (采集) of one business case, as the API asks it: scans, uploads, the end of capture, the initial review. */
 
@@ -102,7 +102,9 @@ export async function captureStatus(ctx: ApiContext, item: Item) {
 }
 
 export async function operatorIsBack(ctx: ApiContext, actor: Actor, item: Item) {
-  await ctx.temporal.workflow.getHandle(captureWorkflowId(item.id)).signal(operatorReady, { actor: actor.username });
+  await signalStep(ctx.temporal.workflow.getHandle(captureWorkflowId(item.id)), operatorReady, { actor: actor.username }, () =>
+    conflict(`item ${item.id} has no capture running, so there is no scan to resume; order a scan first`),
+  );
   return { resumed: true };
 }
 

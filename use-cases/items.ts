@@ -99,44 +99,30 @@ export async function itemHistory(ctx: ApiContext, actor: Actor, itemId: string,
 /** Roles whose work needs the full citizen ID; others see it masked (DOMAIN.md, data rules). */
 const SEES_CITIZEN_ID: Role[] = ['clerk', 'archivist', 'archive_manager'];
 
+/** What a caller sees of an item besides its citizen ID, which is shown or masked by role. */
+const SHOWN = [
+  'id',
+  'fonds',
+  'archivalCode',
+  'caseNumber',
+  'businessType',
+  'lifecycleState',
+  'securityLevel',
+  'retentionPeriod',
+  'year',
+  'personName',
+  'employerName',
+  'clerk',
+  'handledOn',
+  'handlingOffice',
+  'title',
+] as const satisfies readonly (keyof ItemView & keyof RegisteredItem)[];
+
 /** An item as the actor may see it: the citizen ID in full only for those whose work needs it, or their own. */
 export function itemView(item: RegisteredItem, actor: Actor): ItemView {
   const fullCitizenId = actor.roles.some((r) => SEES_CITIZEN_ID.includes(r)) || actor.citizenId === item.citizenId;
-  const {
-    id,
-    fonds,
-    archivalCode,
-    caseNumber,
-    businessType,
-    lifecycleState,
-    securityLevel,
-    retentionPeriod,
-    year,
-    personName,
-    employerName,
-    clerk,
-    handledOn,
-    handlingOffice,
-    title,
-  } = item;
-  return {
-    id,
-    fonds,
-    archivalCode,
-    caseNumber,
-    businessType,
-    lifecycleState,
-    securityLevel,
-    retentionPeriod,
-    year,
-    citizenId: fullCitizenId ? item.citizenId : maskCitizenId(item.citizenId),
-    personName,
-    employerName,
-    clerk,
-    handledOn,
-    handlingOffice,
-    title,
-  };
+  const shown = Object.fromEntries(SHOWN.map((field) => [field, item[field]])) as Pick<ItemView, (typeof SHOWN)[number]>;
+  return { ...shown, citizenId: fullCitizenId ? item.citizenId : maskCitizenId(item.citizenId) };
 }
 
 export async function viewOf(ctx: ApiContext, item: Item, actor: Actor): Promise<ItemView> {

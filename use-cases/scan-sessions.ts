@@ -16,6 +16,7 @@ import {
 } from '../contracts/scan-session';
 import type { ScanOrder } from '../domain/capture';
 import { stageUpload } from './staging';
+import { signalStep } from './updates';
 
 /** Batch scanning afterwards (事后扫描), as the API asks it: a session is its workflow, found by the session's id. */
 
@@ -65,6 +66,6 @@ export async function finishSession(ctx: ApiContext, actor: Actor, id: string) {
 }
 
 export async function resumeSession(ctx: ApiContext, actor: Actor, id: string) {
-  await session(ctx, id).signal(operatorReady, { actor: actor.username });
+  await signalStep(session(ctx, id), operatorReady, { actor: actor.username }, () => notFound(`scan session ${id}`));
   return describeSession(ctx, id);
 }

@@ -1,5 +1,5 @@
-import { WorkflowUpdateFailedError, type UpdateDefinition, type WorkflowHandle } from '@temporalio/client';
-import { conflict } from '../api/errors';
+import { WorkflowUpdateFailedError, type SignalDefinition, type UpdateDefinition, type WorkflowHandle } from '@temporalio/client';
+import { conflict, type AppError } from '../api/errors';
 
 /**
  * Runs a step's Update; a refusal by its validator or handler, or a step no longer running, is the caller's
@@ -20,4 +20,19 @@ function innermostMessage(err: Error): string {
   let cause: Error = err;
   while (cause.cause instanceof Error) cause = cause.cause;
   return cause.message;
+}
+
+/** Sends a step a Signal; a step that is not running is the caller's error, as `notRunning` words it. */
+export async function signalStep<Arg>(
+  handle: WorkflowHandle,
+  signal: SignalDefinition<[Arg]>,
+  arg: Arg,
+  notRunning: () => AppError,
+): Promise<void> {
+  try {
+    await handle.signal(signal, arg);
+  } catch (err) {
+    if ((err as Error).name === 'WorkflowNotFoundError') throw notRunning();
+    throw err;
+  }
 }
