@@ -11,5 +11,5 @@ export {
   type PreservationFormat,
 } from './prepare-page';
 export { ANALYSIS_LONG_SIDE } from './raster';
-export { openImage, type SourceImage } from './source';
+export { decodesWhole, openImage, PAGE_FORMATS, type SourceImage } from './source';
 export { createImagingPool, type ImagingPool } from './pool';

@@ -293,6 +293,36 @@ describe('capture and verification through the API', () => {
       ).toBe('WorkflowNotFoundError');
     });
 
+    it('a PNG cut off half way, whose header still reads', async () => {
+      const item = await registerCase();
+      const whole = await textPage(11);
+      const r = await upload(item.id, whole.subarray(0, Math.floor(whole.length / 2)));
+      expect(r.status).toBe(400);
+      expect(JSON.stringify(r.body)).toMatch(/cannot be read/);
+      expect(
+        await h.temporal.workflow
+          .getHandle(`capture-${item.id}`)
+          .describe()
+          .catch((e: Error) => e.name),
+      ).toBe('WorkflowNotFoundError');
+    });
+
+    it('an SVG sent as image/png', async () => {
+      const item = await registerCase();
+      const svg = Buffer.from(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="800" height="1100"><rect width="800" height="1100" fill="white"/></svg>',
+      );
+      const r = await upload(item.id, svg, { type: 'image/png' });
+      expect(r.status).toBe(415);
+      expect(JSON.stringify(r.body)).toMatch(/the body is SVG, not a page image/);
+      expect(
+        await h.temporal.workflow
+          .getHandle(`capture-${item.id}`)
+          .describe()
+          .catch((e: Error) => e.name),
+      ).toBe('WorkflowNotFoundError');
+    });
+
     it('an oversized upload', async () => {
       const item = await registerCase();
       const big = await sharp({
