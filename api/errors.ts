@@ -59,6 +59,8 @@ function toAppError(err: unknown): AppError {
   return dependencyFailure(err) ?? new AppError(500, 'internal', 'Lantai could not complete the request; it has been logged');
 }
 
+const postgresDown = () => unavailable('PostgreSQL (the catalogue) is unavailable; try again shortly');
+
 // Prisma's codes for a database that cannot be reached or dropped the connection, or a pool with no free connection.
 const POSTGRES_UNREACHABLE = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
 const DRIVER_UNREACHABLE = new Set([
@@ -95,18 +97,17 @@ function asDependencyFailure(err: Error): AppError | undefined {
       DRIVER_UNREACHABLE.has(cause?.kind ?? '') ||
       POSTGRES_DOWN_STATE.test(cause?.originalCode ?? '')
     )
-      return unavailable('PostgreSQL (the catalogue) is unavailable; try again shortly');
+      return postgresDown();
     if (/can't reach database server|connection (terminated|closed|refused)|server closed the connection/i.test(err.message))
-      return unavailable('PostgreSQL (the catalogue) is unavailable; try again shortly');
+      return postgresDown();
     if (e.code === 'P2025') return new AppError(404, 'not_found', 'the record was not found');
     if (e.code === 'P2002') return conflict('a record with the same key already exists');
   }
   if (err.name === 'PrismaClientRustPanicError' || err.name === 'PrismaClientUnknownRequestError') {
-    if (/connect|closed|terminat/i.test(err.message)) return unavailable('PostgreSQL (the catalogue) is unavailable; try again shortly');
+    if (/connect|closed|terminat/i.test(err.message)) return postgresDown();
   }
   // node-postgres's own words when the server went away under a pooled connection or never answered.
-  if (err.name === 'Error' && /^(Connection terminated|timeout exceeded when trying to connect)/.test(err.message))
-    return unavailable('PostgreSQL (the catalogue) is unavailable; try again shortly');
+  if (err.name === 'Error' && /^(Connection terminated|timeout exceeded when trying to connect)/.test(err.message)) return postgresDown();
   if (err.name === 'StoreUnavailableError') return unavailable('the object store (S3) is unavailable; try again shortly');
   if (err.name === 'WorkflowNotFoundError') return new AppError(404, 'not_found', 'that step is not running and has no record');
   if (err.name === 'WorkflowExecutionAlreadyStartedError') return conflict('that step is already running');

@@ -1,6 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import type { Actor } from './access';
+import { LONE_SURROGATE } from '../domain/text';
 import { badRequest, ErrorBody } from './errors';
 
 export interface RouteContext<P, Q, B> {
@@ -59,9 +60,6 @@ function refuseUnsafeText(input: Record<string, unknown>): void {
   const found = unsafeTextIn(input, '', 0);
   if (found) throw badRequest(`${found.path}: ${found.problem}`, [{ field: found.path, problem: found.problem }]);
 }
-
-// With the u flag a whole surrogate pair is one code point, so only a lone half is of category Cs.
-const LONE_SURROGATE = /\p{Cs}/u;
 
 function unsafeTextIn(value: unknown, at: string, depth: number): { path: string; problem: string } | undefined {
   if (typeof value === 'string') {

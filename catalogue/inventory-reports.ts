@@ -1,5 +1,6 @@
 import type { RehashPlan } from '../domain/inventory';
 import type { Db } from '../prisma/client';
+import { namedByFindings } from './inventory-tasks';
 
 /** The run with its fonds' code, or undefined. */
 export async function inventoryRunOfFonds(db: Db, id: string) {
@@ -23,18 +24,7 @@ export async function runFindings(db: Db, runId: string, limit: number) {
     orderBy: [{ kind: 'asc' }, { createdAt: 'asc' }, { id: 'asc' }],
     take: limit,
   });
-  const items = await db.item.findMany({
-    where: { id: { in: findings.flatMap((f) => (f.itemId ? [f.itemId] : [])) } },
-    select: { id: true, archivalCode: true },
-  });
-  const pages = await db.page.findMany({
-    where: { id: { in: findings.flatMap((f) => (f.pageId ? [f.pageId] : [])) } },
-    select: { id: true, pageNumber: true },
-  });
-  const boxes = await db.box.findMany({
-    where: { id: { in: findings.flatMap((f) => (f.boxId ? [f.boxId] : [])) } },
-    select: { id: true, barcode: true },
-  });
+  const { items, pages, boxes } = await namedByFindings(db, findings);
   const tasks = await db.archivistTask.findMany({
     where: { id: { in: findings.flatMap((f) => (f.taskId ? [f.taskId] : [])) } },
     select: { id: true, status: true },

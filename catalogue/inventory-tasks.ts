@@ -55,18 +55,7 @@ export async function findingSubjects(
   db: Db,
   findings: { id: string; itemId: string | null; pageId: string | null; boxId: string | null; detail: string }[],
 ): Promise<Map<string, string>> {
-  const items = await db.item.findMany({
-    where: { id: { in: findings.flatMap((f) => (f.itemId ? [f.itemId] : [])) } },
-    select: { id: true, archivalCode: true, caseNumber: true },
-  });
-  const pages = await db.page.findMany({
-    where: { id: { in: findings.flatMap((f) => (f.pageId ? [f.pageId] : [])) } },
-    select: { id: true, pageNumber: true },
-  });
-  const boxes = await db.box.findMany({
-    where: { id: { in: findings.flatMap((f) => (f.boxId ? [f.boxId] : [])) } },
-    select: { id: true, barcode: true },
-  });
+  const { items, pages, boxes } = await namedByFindings(db, findings);
   const code = new Map(items.map((i) => [i.id, i.archivalCode ?? `case ${i.caseNumber}`]));
   const pageNumber = new Map(pages.map((p) => [p.id, p.pageNumber]));
   const boxCode = new Map(boxes.map((b) => [b.id, b.barcode]));
@@ -77,4 +66,15 @@ export async function findingSubjects(
       return [f.id, /"(.*?)"/.exec(f.detail)?.[1] ?? ''];
     }),
   );
+}
+
+/** The items (code, case number), pages (number) and boxes (barcode) a list of findings names, three queries in all. */
+export async function namedByFindings(db: Db, findings: { itemId: string | null; pageId: string | null; boxId: string | null }[]) {
+  const ids = (pick: (f: (typeof findings)[number]) => string | null) => findings.flatMap((f) => pick(f) ?? []);
+  const [items, pages, boxes] = await Promise.all([
+    db.item.findMany({ where: { id: { in: ids((f) => f.itemId) } }, select: { id: true, archivalCode: true, caseNumber: true } }),
+    db.page.findMany({ where: { id: { in: ids((f) => f.pageId) } }, select: { id: true, pageNumber: true } }),
+    db.box.findMany({ where: { id: { in: ids((f) => f.boxId) } }, select: { id: true, barcode: true } }),
+  ]);
+  return { items, pages, boxes };
 }

@@ -1,4 +1,5 @@
 import { creditCodeProblem } from '../domain/credit-code';
+import { LONE_SURROGATE } from '../domain/text';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { agencyDateOf } from '../domain/calendar';
@@ -17,7 +18,6 @@ export const REGISTRATION_BATCH_LIMIT = 1000;
 // controls would let a name display as another (a reversed 档号 or case number) while comparing as itself.
 const CONTROL = /\p{Cc}/u;
 const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
-const LONE_SURROGATE = /\p{Cs}/u;
 const text = () =>
   z
     .string()

@@ -45,6 +45,14 @@ async function upload(
   });
 }
 
+/** Whether a capture workflow was started for the item: its status, or the name of the error saying there is none. */
+const captureWorkflowOf = (itemId: string) =>
+  h.temporal.workflow
+    .getHandle(`capture-${itemId}`)
+    .describe()
+    .then((d) => d.status.name)
+    .catch((e: Error) => e.name);
+
 async function captureAll(itemId: string, pages: Buffer[], token = tokens.clerk) {
   for (const p of pages) expect((await upload(itemId, p, { token })).status).toBe(202);
   const finished = await client.call('POST', `/items/${itemId}/capture/finish`, { token });
@@ -285,12 +293,7 @@ describe('capture and verification through the API', () => {
       const r = await upload(item.id, Buffer.from('this is not an image at all'), { type: 'image/jpeg' });
       expect(r.status).toBe(400);
       expect(JSON.stringify(r.body)).toMatch(/cannot be read/);
-      expect(
-        await h.temporal.workflow
-          .getHandle(`capture-${item.id}`)
-          .describe()
-          .catch((e: Error) => e.name),
-      ).toBe('WorkflowNotFoundError');
+      expect(await captureWorkflowOf(item.id)).toBe('WorkflowNotFoundError');
     });
 
     it('a PNG cut off half way, whose header still reads', async () => {
@@ -299,12 +302,7 @@ describe('capture and verification through the API', () => {
       const r = await upload(item.id, whole.subarray(0, Math.floor(whole.length / 2)));
       expect(r.status).toBe(400);
       expect(JSON.stringify(r.body)).toMatch(/cannot be read/);
-      expect(
-        await h.temporal.workflow
-          .getHandle(`capture-${item.id}`)
-          .describe()
-          .catch((e: Error) => e.name),
-      ).toBe('WorkflowNotFoundError');
+      expect(await captureWorkflowOf(item.id)).toBe('WorkflowNotFoundError');
     });
 
     it('an SVG sent as image/png', async () => {
@@ -315,12 +313,7 @@ describe('capture and verification through the API', () => {
       const r = await upload(item.id, svg, { type: 'image/png' });
       expect(r.status).toBe(415);
       expect(JSON.stringify(r.body)).toMatch(/the body is SVG, not a page image/);
-      expect(
-        await h.temporal.workflow
-          .getHandle(`capture-${item.id}`)
-          .describe()
-          .catch((e: Error) => e.name),
-      ).toBe('WorkflowNotFoundError');
+      expect(await captureWorkflowOf(item.id)).toBe('WorkflowNotFoundError');
     });
 
     it('an oversized upload', async () => {
@@ -333,12 +326,7 @@ describe('capture and verification through the API', () => {
       expect(big.length).toBeGreaterThan(h.config.quality.maxUploadBytes);
       const r = await upload(item.id, big);
       expect(r.status).toBe(413);
-      expect(
-        await h.temporal.workflow
-          .getHandle(`capture-${item.id}`)
-          .describe()
-          .catch((e: Error) => e.name),
-      ).toBe('WorkflowNotFoundError');
+      expect(await captureWorkflowOf(item.id)).toBe('WorkflowNotFoundError');
     });
 
     it('a barcode that names no known case', async () => {

@@ -49,18 +49,21 @@ async function apiBehindProxies() {
   };
 }
 
+let api: Awaited<ReturnType<typeof apiBehindProxies>>;
+let client: ReturnType<typeof apiClient>;
+beforeAll(async () => {
+  api = await apiBehindProxies();
+  client = apiClient(api.url);
+});
+afterAll(() => api?.close());
+
 describe('while a service is down', () => {
-  let api: Awaited<ReturnType<typeof apiBehindProxies>>;
-  let client: ReturnType<typeof apiClient>;
   let clerk: string;
   let manager: string;
   beforeAll(async () => {
-    api = await apiBehindProxies();
-    client = apiClient(api.url);
     clerk = await client.login('clerk');
     manager = await client.login('manager');
   });
-  afterAll(() => api?.close());
 
   it('answers 503 naming PostgreSQL while the catalogue is down, and recovers without a restart when it returns', async () => {
     expect((await client.call('GET', '/me', { token: manager })).status).toBe(200);
@@ -119,14 +122,6 @@ describe('while a service is down', () => {
 });
 
 describe('text a client sends', () => {
-  let api: Awaited<ReturnType<typeof apiBehindProxies>>;
-  let client: ReturnType<typeof apiClient>;
-  beforeAll(async () => {
-    api = await apiBehindProxies();
-    client = apiClient(api.url);
-  });
-  afterAll(() => api?.close());
-
   it('refuses a NUL character anywhere with a 400 naming the field, before anything is looked up', async () => {
     const r = await client.call<{ error: { message: string } }>('POST', '/auth/login', {
       body: { username: 'clerk\u0000', password: 'x' },
@@ -177,14 +172,6 @@ async function eventuallyStatus(call: () => Promise<{ status: number }>, wanted:
 }
 
 describe('asking a step that is not running', () => {
-  let api: Awaited<ReturnType<typeof apiBehindProxies>>;
-  let client: ReturnType<typeof apiClient>;
-  beforeAll(async () => {
-    api = await apiBehindProxies();
-    client = apiClient(api.url);
-  });
-  afterAll(() => api?.close());
-
   it('answers 404 to resuming a scan session that never was', async () => {
     const token = await client.login('clerk');
     const r = await client.call<{ error: { message: string } }>('POST', `/scan-sessions/${randomUUID()}/resume`, { token });
