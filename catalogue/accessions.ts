@@ -16,6 +16,11 @@ export async function createAccession(db: Db, a: NewAccession): Promise<void> {
   await db.accession.create({ data: { ...a, source: JSON.stringify(a.source) } });
 }
 
+/** Takes back an accession whose checks never started. */
+export async function withdrawAccession(db: Db, accessionId: string): Promise<void> {
+  await db.accession.deleteMany({ where: { id: accessionId } });
+}
+
 /** The accession with where its package lies, or null. */
 export async function accessionById(db: Db, accessionId: string) {
   const a = await db.accession.findUnique({ where: { id: accessionId }, include: { _count: { select: { entries: true } } } });

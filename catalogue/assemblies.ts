@@ -27,6 +27,11 @@ export async function createAssembly(db: Db, a: NewAssembly): Promise<void> {
   });
 }
 
+/** Takes back an assembly whose workflow never started; it has numbered and boxed nothing yet. */
+export async function withdrawAssembly(db: Db, assemblyId: string): Promise<void> {
+  await db.volumeAssembly.deleteMany({ where: { id: assemblyId } });
+}
+
 /** The assembly with its fonds and the fonds' scheme, as numbering needs them. */
 export async function assemblyToNumber(db: Db, assemblyId: string) {
   const assembly = await db.volumeAssembly.findUniqueOrThrow({

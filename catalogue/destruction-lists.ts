@@ -107,6 +107,11 @@ export async function proposeDestructionList(
   });
 }
 
+/** Takes back a proposed list whose destruction step never started: its items can go on another list. */
+export async function withdrawDestructionList(db: Db, listId: string): Promise<void> {
+  await db.$transaction([db.destructionEntry.deleteMany({ where: { listId } }), db.destructionList.deleteMany({ where: { id: listId } })]);
+}
+
 /** The list with each entry's item code and title. */
 export async function destructionListReport(db: Db, id: string) {
   const list = await db.destructionList.findUniqueOrThrow({ where: { id }, include: { entries: true } });

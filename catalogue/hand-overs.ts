@@ -141,6 +141,14 @@ export async function submitHandOver(db: Db, list: NewHandOver, boxIds: string[]
   }
 }
 
+/** Takes back a list whose count never started, freeing its boxes for another list. */
+export async function withdrawHandOver(db: Db, handOverId: string): Promise<void> {
+  await db.$transaction([
+    db.box.updateMany({ where: { handOverId }, data: { handOverId: null } }),
+    db.handOver.deleteMany({ where: { id: handOverId } }),
+  ]);
+}
+
 class BoxesAlreadyHandedOver extends Error {}
 
 /** The boxes with these ids that are in the catalogue: their fonds and barcode. */

@@ -20,6 +20,11 @@ export function createImportBatch(db: Db, batch: { fondsId: string; sourceDir: s
   return db.importBatch.create({ data: { ...batch, status: 'loading' } });
 }
 
+/** Takes back a batch whose workflow never started; its index was not loaded yet. */
+export async function withdrawImportBatch(db: Db, batchId: string): Promise<void> {
+  await db.importBatch.deleteMany({ where: { id: batchId } });
+}
+
 export async function recordImportWorkflow(db: Db, batchId: string, workflowId: string): Promise<void> {
   await db.importBatch.update({ where: { id: batchId }, data: { workflowId } });
 }

@@ -60,6 +60,11 @@ export async function openInventoryRunRecord(db: Db, workflowId: string, order: 
   });
 }
 
+/** Takes back a run opened on demand whose workflow never started, so the fonds' next run takes its number. */
+export async function withdrawInventoryRun(db: Db, runId: string): Promise<void> {
+  await db.inventoryRun.deleteMany({ where: { id: runId } });
+}
+
 async function rehashPlan(tx: Prisma.TransactionClient, fondsId: string, sequence: number, order: InventoryOrder): Promise<RehashPlan> {
   if (order.rehash === 'all') return { mode: 'all' };
   const first = cycleStartSequence(sequence, order.rehashCycle);

@@ -17,6 +17,11 @@ export async function createTransfer(db: Db, t: NewTransfer): Promise<void> {
   await db.transfer.create({ data: { ...t, selection: t.selection as unknown as Prisma.InputJsonValue } });
 }
 
+/** Takes back a transfer whose workflow never started; it has reserved no record yet. */
+export async function withdrawTransfer(db: Db, transferId: string): Promise<void> {
+  await db.transfer.deleteMany({ where: { id: transferId } });
+}
+
 /** The transfer, or null. */
 export function transferById(db: Db, transferId: string) {
   return db.transfer.findUnique({ where: { id: transferId } });

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { AddressInfo } from 'node:net';
 import { createApp, keepIdleConnections } from '../api/app';
@@ -185,5 +187,117 @@ describe('asking a step that is not running', () => {
     const r = await client.call<{ error: { message: string } }>('POST', `/items/${item.body.id}/capture/resume`, { token });
     expect(r.status).toBe(409);
     expect(r.body.error.message).toMatch(/has no capture running/);
+  });
+});
+
+describe('a step whose workflow cannot be started', () => {
+  const db = createDb(testConfig().postgres.url, { poolSize: 2 });
+  afterAll(() => db.$disconnect());
+
+  /** A fonds of this test's own, with one box of it arranged and not yet on any list. */
+  async function fondsWithBox() {
+    const j001 = await db.fonds.findUniqueOrThrow({ where: { code: 'J001' } });
+    const fonds = await db.fonds.create({
+      data: {
+        code: `C${randomUUID().slice(0, 3).toUpperCase()}`,
+        name: '示范市工伤保险科',
+        orgCode: 'GS',
+        agencyId: j001.agencyId,
+        schemeId: j001.schemeId,
+      },
+    });
+    const users = await db.user.findMany({ where: { username: { in: ['manager', 'archivist'] } } });
+    await db.userFonds.createMany({ data: users.map((u) => ({ userId: u.id, fondsId: fonds.id })) });
+    const assembly = await db.volumeAssembly.create({
+      data: { fondsId: fonds.id, workflowId: `fixture-${randomUUID()}`, requestedBy: 'fixture', scope: {}, status: 'assembled' },
+    });
+    const box = await db.box.create({
+      data: {
+        fondsId: fonds.id,
+        category: 'GL',
+        boxNumber: 1,
+        year: 2024,
+        retentionPeriod: 'D30',
+        orgCode: 'GS',
+        firstItemNumber: 1,
+        lastItemNumber: 1,
+        itemCount: 1,
+        pageCount: 1,
+        assemblyId: assembly.id,
+        barcode: `BOX-${randomUUID()}`,
+        arrangedBy: 'fixture',
+      },
+    });
+    return { fonds, box };
+  }
+
+  it('leaves no row, claimed box or batch behind when Temporal cannot take the start', async () => {
+    const { fonds, box } = await fondsWithBox();
+    const config = testConfig();
+    const importDir = `commit-point-${randomUUID()}`;
+    fs.mkdirSync(path.join(config.importRoot, importDir), { recursive: true });
+    fs.writeFileSync(path.join(config.importRoot, importDir, 'index.csv'), 'caseNumber,page\n');
+    const packageDir = `commit-point-${randomUUID()}`;
+    fs.mkdirSync(path.join(config.transfer.directoryRoot, packageDir), { recursive: true });
+    const [archivist, manager] = [await client.login('archivist'), await client.login('manager')];
+    const assemblies = await db.volumeAssembly.count({ where: { fondsId: fonds.id } });
+
+    await api.proxies.temporal.cut();
+    try {
+      const starts: [string, string, string, unknown][] = [
+        ['volume assembly', archivist, '/volume-assemblies', { fonds: fonds.code }],
+        ['transfer', manager, '/transfers', { fonds: fonds.code, years: [2024] }],
+        ['accession', manager, '/accessions', { source: { kind: 'directory', path: packageDir } }],
+        ['import', archivist, '/imports', { fonds: fonds.code, sourceDir: importDir }],
+        [
+          'hand-over',
+          archivist,
+          '/hand-overs',
+          {
+            fonds: fonds.code,
+            boxes: [box.id],
+            businessUnit: '工伤保险科',
+            itemCount: 1,
+            pageCount: 1,
+            handedOverBy: '王经办',
+            receivedBy: '李档案',
+            witness: '周见证',
+          },
+        ],
+      ];
+      for (const [what, token, url, body] of starts) {
+        const r = await client.call<{ error: { message: string } }>('POST', url, { token, body });
+        expect([what, r.status, r.body.error?.message]).toEqual([what, 503, expect.stringMatching(/Temporal/)]);
+      }
+    } finally {
+      await api.proxies.temporal.restore();
+    }
+
+    expect(await db.volumeAssembly.count({ where: { fondsId: fonds.id } })).toBe(assemblies);
+    expect(await db.transfer.count({ where: { fondsId: fonds.id } })).toBe(0);
+    expect(await db.accession.count({ where: { packageId: packageDir } })).toBe(0);
+    expect(await db.importBatch.count({ where: { fondsId: fonds.id } })).toBe(0);
+    expect(await db.handOver.count({ where: { fondsId: fonds.id } })).toBe(0);
+    expect((await db.box.findUniqueOrThrow({ where: { id: box.id } })).handOverId).toBeNull();
+
+    // With Temporal back, the same box goes on a list: it was not left claimed.
+    const again = await eventuallyStatus(
+      () =>
+        client.call('POST', '/hand-overs', {
+          token: archivist,
+          body: {
+            fonds: fonds.code,
+            boxes: [box.id],
+            businessUnit: '工伤保险科',
+            itemCount: 1,
+            pageCount: 1,
+            handedOverBy: '王经办',
+            receivedBy: '李档案',
+            witness: '周见证',
+          },
+        }),
+      202,
+    );
+    expect(again).toBe(202);
   });
 });

@@ -3,10 +3,11 @@ import path from 'node:path';
 import type { Actor } from '../api/access';
 import type { ApiContext } from '../api/context';
 import { notFound } from '../api/errors';
-import { accessionById, createAccession } from '../catalogue/accessions';
+import { accessionById, createAccession, withdrawAccession } from '../catalogue/accessions';
 import { ACCESSION_WORKFLOW, accessionQuery, accessionWorkflowId, type AccessionWorkflow } from '../contracts/accession';
 import type { PackageLocation } from '../domain/transfer';
 import { insideTransferRoot } from './transfers';
+import { startOrWithdraw } from './commit-point';
 
 export type AccessionSource = { kind: 's3'; bucket?: string; prefix: string } | { kind: 'directory'; path: string };
 
@@ -24,11 +25,16 @@ export async function startAccession(ctx: ApiContext, actor: Actor, source: Acce
   const workflowId = accessionWorkflowId(id);
   const packageId = path.basename(location.kind === 's3' ? location.prefix : location.path);
   await createAccession(ctx.db, { id, packageId, workflowId, source: location, receivedBy: actor.displayName });
-  await ctx.temporal.workflow.start<AccessionWorkflow>(ACCESSION_WORKFLOW, {
-    workflowId,
-    taskQueue: ctx.config.temporal.taskQueue,
-    args: [{ accessionId: id }],
-  });
+  await startOrWithdraw<AccessionWorkflow>(
+    ctx,
+    ACCESSION_WORKFLOW,
+    {
+      workflowId,
+      taskQueue: ctx.config.temporal.taskQueue,
+      args: [{ accessionId: id }],
+    },
+    () => withdrawAccession(ctx.db, id),
+  );
   return accessionView(ctx, id);
 }
 

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Actor } from '../api/access';
 import type { ApiContext } from '../api/context';
 import { badRequest, conflict, notFound } from '../api/errors';
-import { destructionListReport, findDestructionList, proposeDestructionList } from '../catalogue/destruction-lists';
+import {
+  destructionListReport,
+  findDestructionList,
+  proposeDestructionList,
+  withdrawDestructionList,
+} from '../catalogue/destruction-lists';
 import {
   DESTRUCTION_WORKFLOW,
   decideDestruction,
@@ -15,6 +20,7 @@ import {
 import { inFonds } from '../contracts/search-attributes';
 import { appraisalBatch, type AppraisalBatch } from '../catalogue/appraisals';
 import { updateOrConflict } from './updates';
+import { startOrWithdraw } from './commit-point';
 
 export interface Proposal {
   method: string;
@@ -52,19 +58,24 @@ export async function proposeDestruction(ctx: ApiContext, actor: Actor, batch: A
     scheduledFor: proposal.scheduledFor ? new Date(proposal.scheduledFor) : null,
   });
   if (!proposed) throw conflict(`appraisal batch ${batch.id} has no item decided for destruction that is not already on a list`);
-  await ctx.temporal.workflow.start<DestructionWorkflow>(DESTRUCTION_WORKFLOW, {
-    workflowId,
-    taskQueue: ctx.config.temporal.taskQueue,
-    typedSearchAttributes: inFonds(proposed.fondsCode),
-    args: [
-      {
-        listId: id,
-        proposedBy: actor.username,
-        approvalTimeoutMs: ctx.config.destruction.approvalTimeoutMs,
-        scheduledFor: proposal.scheduledFor,
-      },
-    ],
-  });
+  await startOrWithdraw<DestructionWorkflow>(
+    ctx,
+    DESTRUCTION_WORKFLOW,
+    {
+      workflowId,
+      taskQueue: ctx.config.temporal.taskQueue,
+      typedSearchAttributes: inFonds(proposed.fondsCode),
+      args: [
+        {
+          listId: id,
+          proposedBy: actor.username,
+          approvalTimeoutMs: ctx.config.destruction.approvalTimeoutMs,
+          scheduledFor: proposal.scheduledFor,
+        },
+      ],
+    },
+    () => withdrawDestructionList(ctx.db, id),
+  );
   return destructionListView(ctx, id);
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Actor } from '../api/access';
 import type { ApiContext } from '../api/context';
 import { badRequest, notFound } from '../api/errors';
-import { boxesByIds, handOverById, handOverWithBoxes, submitHandOver as recordHandOver } from '../catalogue/hand-overs';
+import { boxesByIds, handOverById, handOverWithBoxes, submitHandOver as recordHandOver, withdrawHandOver } from '../catalogue/hand-overs';
 import {
   HAND_OVER_WORKFLOW,
   decideHandOver,
@@ -17,6 +17,7 @@ import type { HandOverDecision, Resubmission } from '../domain/hand-over';
 import { ObjectNotFoundError } from '../store/object-store';
 import { boxView } from './boxes';
 import { updateOrConflict } from './updates';
+import { startOrWithdraw } from './commit-point';
 
 export interface HandOverList {
   boxes: string[];
@@ -61,12 +62,17 @@ export async function submitHandOver(ctx: ApiContext, actor: Actor, fonds: { id:
     boxIds,
   );
   if (!claimed) throw badRequest('boxes: some are already on another hand-over list', [{ field: 'boxes', problem: 'already handed over' }]);
-  await ctx.temporal.workflow.start<HandOverWorkflow>(HAND_OVER_WORKFLOW, {
-    workflowId,
-    taskQueue: ctx.config.temporal.taskQueue,
-    args: [{ handOverId: id, boxIds }],
-    typedSearchAttributes: inFonds(fonds.code),
-  });
+  await startOrWithdraw<HandOverWorkflow>(
+    ctx,
+    HAND_OVER_WORKFLOW,
+    {
+      workflowId,
+      taskQueue: ctx.config.temporal.taskQueue,
+      args: [{ handOverId: id, boxIds }],
+      typedSearchAttributes: inFonds(fonds.code),
+    },
+    () => withdrawHandOver(ctx.db, id),
+  );
   return handOverView(ctx, id);
 }
 

@@ -1,13 +1,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fondsByCode } from '../catalogue/fonds';
-import { createImportBatch, failedRows, importBatchById, importRowCounts, recordImportWorkflow } from '../catalogue/imports';
+import {
+  createImportBatch,
+  failedRows,
+  importBatchById,
+  importRowCounts,
+  recordImportWorkflow,
+  withdrawImportBatch,
+} from '../catalogue/imports';
 import type { Actor } from '../api/access';
 import type { ApiContext } from '../api/context';
 import { badRequest, notFound } from '../api/errors';
 import { IMPORT_WORKFLOW, importWorkflowId, type ImportWorkflow } from '../contracts/import';
 import { inFonds } from '../contracts/search-attributes';
 import type { Fonds } from '../prisma/client';
+import { startOrWithdraw } from './commit-point';
 
 /** Historical digitisation (历史档案数字化), as the API asks it: a batch started from a folder, and its progress. */
 
@@ -39,12 +47,17 @@ export async function startImport(ctx: ApiContext, actor: Actor, fonds: Fonds, o
     createdBy: actor.username,
   });
   const workflowId = importWorkflowId(batch.id);
-  await ctx.temporal.workflow.start<ImportWorkflow>(IMPORT_WORKFLOW, {
-    workflowId,
-    taskQueue: ctx.config.temporal.taskQueue,
-    args: [{ batchId: batch.id, chunkSize: order.chunkSize }],
-    typedSearchAttributes: inFonds(fonds.code),
-  });
+  await startOrWithdraw<ImportWorkflow>(
+    ctx,
+    IMPORT_WORKFLOW,
+    {
+      workflowId,
+      taskQueue: ctx.config.temporal.taskQueue,
+      args: [{ batchId: batch.id, chunkSize: order.chunkSize }],
+      typedSearchAttributes: inFonds(fonds.code),
+    },
+    () => withdrawImportBatch(ctx.db, batch.id),
+  );
   await recordImportWorkflow(ctx.db, batch.id, workflowId);
   return importProgress(ctx, batch.id);
 }

@@ -4,11 +4,12 @@ import type { ApiContext } from '../api/context';
 import { badRequest, conflict, notFound } from '../api/errors';
 import { audit } from '../catalogue/audit';
 import { inventoryRunOfFonds, runFindings, runningInventoryRun, shelfScansById } from '../catalogue/inventory-reports';
-import { findingCounts, openInventoryRunRecord } from '../catalogue/inventory-runs';
+import { findingCounts, openInventoryRunRecord, withdrawInventoryRun } from '../catalogue/inventory-runs';
 import { INVENTORY_WORKFLOW, inventoryQuery, inventoryWorkflowId, type InventoryWorkflow } from '../contracts/inventory';
 import { inFonds } from '../contracts/search-attributes';
 import type { InventoryOrder } from '../domain/inventory';
 import { describeSchedule, ensureSchedule, inventoryScheduleId, inventoryScheduleOf, inventoryScheduleRequest } from '../worker/schedules';
+import { startOrWithdraw } from './commit-point';
 
 const FINDINGS_SHOWN = 1000;
 
@@ -59,12 +60,17 @@ export async function startInventory(ctx: ApiContext, actor: Actor, fonds: Fonds
     shelfScanIds: request.shelfScans,
   };
   const runId = (await openInventoryRunRecord(ctx.db, workflowId, order))!;
-  await ctx.temporal.workflow.start<InventoryWorkflow>(INVENTORY_WORKFLOW, {
-    workflowId,
-    taskQueue: ctx.config.temporal.taskQueue,
-    args: [{ runId }],
-    typedSearchAttributes: inFonds(fonds.code),
-  });
+  await startOrWithdraw<InventoryWorkflow>(
+    ctx,
+    INVENTORY_WORKFLOW,
+    {
+      workflowId,
+      taskQueue: ctx.config.temporal.taskQueue,
+      args: [{ runId }],
+      typedSearchAttributes: inFonds(fonds.code),
+    },
+    () => withdrawInventoryRun(ctx.db, runId),
+  );
   await audit(ctx.db, {
     actorId: actor.id,
     actor: actor.username,

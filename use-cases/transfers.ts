@@ -3,10 +3,11 @@ import path from 'node:path';
 import type { Actor } from '../api/access';
 import type { ApiContext } from '../api/context';
 import { badRequest, notFound } from '../api/errors';
-import { createTransfer, reservedRecords, transferById } from '../catalogue/transfers';
+import { createTransfer, reservedRecords, transferById, withdrawTransfer } from '../catalogue/transfers';
 import { inFonds } from '../contracts/search-attributes';
 import { TRANSFER_WORKFLOW, transferQuery, transferWorkflowId, type TransferWorkflow } from '../contracts/transfer';
 import type { PackageLocation } from '../domain/transfer';
+import { startOrWithdraw } from './commit-point';
 
 export interface TransferOrder {
   receiver: string;
@@ -52,12 +53,17 @@ export async function startTransfer(ctx: ApiContext, actor: Actor, fonds: { id: 
     selection: { years: order.years, retentionPeriods, location },
     createdBy: actor.displayName,
   });
-  await ctx.temporal.workflow.start<TransferWorkflow>(TRANSFER_WORKFLOW, {
-    workflowId,
-    taskQueue: ctx.config.temporal.taskQueue,
-    args: [{ transferId: id, packageId }],
-    typedSearchAttributes: inFonds(fonds.code),
-  });
+  await startOrWithdraw<TransferWorkflow>(
+    ctx,
+    TRANSFER_WORKFLOW,
+    {
+      workflowId,
+      taskQueue: ctx.config.temporal.taskQueue,
+      args: [{ transferId: id, packageId }],
+      typedSearchAttributes: inFonds(fonds.code),
+    },
+    () => withdrawTransfer(ctx.db, id),
+  );
   return transferView(ctx, await transferOf(ctx, id));
 }
 

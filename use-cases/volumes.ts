@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Actor } from '../api/access';
 import type { ApiContext } from '../api/context';
 import { notFound } from '../api/errors';
-import { assemblyDocuments, assemblyWithBoxes, createAssembly } from '../catalogue/assemblies';
+import { assemblyDocuments, assemblyWithBoxes, createAssembly, withdrawAssembly } from '../catalogue/assemblies';
 import { inFonds } from '../contracts/search-attributes';
 import {
   VOLUME_ASSEMBLY_WORKFLOW,
@@ -14,6 +14,7 @@ import {
 } from '../contracts/volume';
 import type { AssemblyScope } from '../domain/volume';
 import { boxView } from './boxes';
+import { startOrWithdraw } from './commit-point';
 
 export type Assembly = NonNullable<Awaited<ReturnType<typeof assemblyWithBoxes>>>;
 
@@ -22,12 +23,17 @@ export async function startAssembly(ctx: ApiContext, actor: Actor, fonds: { id: 
   const id = randomUUID();
   const workflowId = volumeAssemblyWorkflowId(id);
   await createAssembly(ctx.db, { id, fondsId: fonds.id, workflowId, requestedBy: actor.displayName, scope });
-  await ctx.temporal.workflow.start<VolumeAssemblyWorkflow>(VOLUME_ASSEMBLY_WORKFLOW, {
-    workflowId,
-    taskQueue: ctx.config.temporal.taskQueue,
-    args: [{ assemblyId: id, actor: actor.username }],
-    typedSearchAttributes: inFonds(fonds.code),
-  });
+  await startOrWithdraw<VolumeAssemblyWorkflow>(
+    ctx,
+    VOLUME_ASSEMBLY_WORKFLOW,
+    {
+      workflowId,
+      taskQueue: ctx.config.temporal.taskQueue,
+      args: [{ assemblyId: id, actor: actor.username }],
+      typedSearchAttributes: inFonds(fonds.code),
+    },
+    () => withdrawAssembly(ctx.db, id),
+  );
   return assemblyView(ctx, await assemblyOf(ctx, id));
 }
 
