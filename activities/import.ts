@@ -21,6 +21,7 @@ import type { Config } from '../config';
 import type { Db } from '../prisma/client';
 import { VERIFY_WORKFLOW, verifyWorkflowId, type VerifyWorkflow } from '../contracts/verification';
 import { ImportError, ROW_FAILURES, type ImportProgress } from '../contracts/import';
+import { decodesWhole, openImage, PAGE_FORMATS } from '../imaging';
 import type { PageFixer } from './page-fixer';
 import { parseImportIndex, type ImportRowInput } from './import-index';
 import { inFonds } from '../contracts/search-attributes';
@@ -79,13 +80,15 @@ export function createImportActivities({ db, temporal, log, config, fixPage, mov
 
   async function importRow(data: ImportRowInput['data'], fondsCode: string, sourceDir: string, source: string): Promise<string> {
     const registration = ItemRegistration.parse({ ...data.index, fonds: fondsCode });
+    // Every image is read and checked before the case is registered, so a row refused for an image leaves no item.
+    const pages: { image: string; raw: Buffer }[] = [];
+    for (const image of data.images) pages.push({ image, raw: await readPageImage(sourceDir, image) });
     const { item } = await registerCase(db, registration, { name: source });
     await recordCaptureMode(db, item.id, 'historical');
     const withFonds = await itemWithFonds(db, item.id);
-    for (const image of data.images) {
+    for (const { image, raw } of pages) {
       const pageSource = `${source} ${image}`;
       if (await pageFromSource(db, item.id, pageSource)) continue;
-      const raw = await readImage(sourceDir, image);
       await fixPage({ item: withFonds, raw, source: pageSource, pageNumber: await nextPageNumber(db, item.id) });
     }
     await moveItem({ itemId: item.id, to: 'captured', actor: source });
@@ -107,12 +110,23 @@ class RowError extends Error {
   override name = ImportError.RowRefused;
 }
 
-async function readImage(sourceDir: string, relative: string): Promise<Buffer> {
+/** The row's page image, read whole and checked to be a page image (JPEG, PNG, TIFF or PNM) that decodes to its end. */
+async function readPageImage(sourceDir: string, relative: string): Promise<Buffer> {
   const file = path.resolve(sourceDir, relative);
   if (!file.startsWith(path.resolve(sourceDir) + path.sep)) throw new RowError(`image ${relative} lies outside the batch folder`);
+  let raw: Buffer;
   try {
-    return await fs.readFile(file);
+    raw = await fs.readFile(file);
   } catch {
     throw new RowError(`image ${relative} was not found in the batch folder`);
   }
+  try {
+    const image = await openImage(raw);
+    if (!(PAGE_FORMATS as readonly string[]).includes(image.format))
+      throw new Error(`it is ${image.format.toUpperCase()}, not a page image (JPEG, PNG, TIFF or PNM)`);
+    await decodesWhole(image);
+  } catch (err) {
+    throw new RowError(`image ${relative} cannot be read: ${(err as Error).message}`);
+  }
+  return raw;
 }

@@ -336,6 +336,16 @@ export function createObjectStore(s3Config: Config['s3'], client: S3Client = cre
     return objects;
   }
 
+  /** Whether any current object lies under `prefix`; a bucket that does not exist is an ObjectNotFoundError. */
+  async function holdsAny(bucket: string, prefix: string): Promise<boolean> {
+    try {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 }));
+      return (page.KeyCount ?? page.Contents?.length ?? 0) > 0;
+    } catch (err) {
+      throw storeFailure(`cannot list ${bucket}/${prefix}`, err);
+    }
+  }
+
   /** Checks that every configured bucket answers; resolves to the round-trip time in milliseconds. */
   async function ping(): Promise<number> {
     const started = performance.now();
@@ -365,6 +375,7 @@ export function createObjectStore(s3Config: Config['s3'], client: S3Client = cre
     setRetention,
     listVersions,
     list,
+    holdsAny,
     ping,
   };
 }

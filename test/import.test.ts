@@ -21,7 +21,10 @@ afterAll(() => t.close());
 
 const CITIZENS = ['11010519491231002X', '440304198506151237', '310115199001014564'];
 
-/** A folder of historical scans with its CSV index: `rows` good rows, one with a bad citizen ID, one with a missing image. */
+/**
+ * A folder of historical scans with its CSV index: `rows` good rows, one with a bad citizen ID, one with a missing image,
+ * one whose second image is cut off half way and one whose image is an SVG drawing.
+ */
 async function batchFolder(rows: number): Promise<{ dir: string; cases: string[] }> {
   const name = `batch-${randomBytes(4).toString('hex')}`;
   const dir = path.join(h.config.importRoot, name);
@@ -40,6 +43,14 @@ async function batchFolder(rows: number): Promise<{ dir: string; cases: string[]
   }
   lines.push(`H${name}-bad-id,GL03,110105194912310021,某人,老王,2003-01-15,BS01,坏号码,1.png`);
   lines.push(`H${name}-no-image,GL03,${CITIZENS[0]},某人,老王,2003-01-15,BS01,缺图,missing.png`);
+  const whole = await fs.readFile(path.join(dir, '1.png'));
+  await fs.writeFile(path.join(dir, 'cut.png'), whole.subarray(0, Math.floor(whole.length / 2)));
+  await fs.writeFile(
+    path.join(dir, 'drawing.png'),
+    '<svg xmlns="http://www.w3.org/2000/svg" width="800" height="1100"><rect width="800" height="1100"/></svg>',
+  );
+  lines.push(`H${name}-cut-image,GL03,${CITIZENS[0]},某人,老王,2003-01-15,BS01,半张,1.png;cut.png`);
+  lines.push(`H${name}-svg-image,GL03,${CITIZENS[0]},某人,老王,2003-01-15,BS01,矢量图,drawing.png`);
   await fs.writeFile(path.join(dir, 'index.csv'), lines.join('\r\n'));
   return { dir: name, cases };
 }
@@ -85,7 +96,7 @@ describe('historical digitisation import', () => {
     const killedAt = new Date();
     const atKill = await progress();
     expect(atKill.remaining).toBeGreaterThan(0);
-    expect(atKill.total).toBe(12);
+    expect(atKill.total).toBe(14);
     expect(before.failed).toBeGreaterThanOrEqual(1);
 
     await h.startWorker();
@@ -97,11 +108,16 @@ describe('historical digitisation import', () => {
       { what: 'the import to finish', timeoutMs: 120_000 },
     );
 
-    expect(after).toMatchObject({ total: 12, done: 10, failed: 2, remaining: 0 });
+    expect(after).toMatchObject({ total: 14, done: 10, failed: 4, remaining: 0 });
     expect(after.failures.map((f) => f.error)).toEqual([
       expect.stringMatching(/citizenId: citizen ID fails its checksum/),
       expect.stringMatching(/missing\.png was not found/),
+      expect.stringMatching(/image cut\.png cannot be read/),
+      expect.stringMatching(/image drawing\.png cannot be read: it is SVG/),
     ]);
+    // A row refused for an image registered nothing, not even the case its good first image belongs to.
+    const refused = after.failures.map((f) => f.caseNumber);
+    expect(await h.db.item.count({ where: { caseNumber: { in: refused } } })).toBe(0);
     const items = await h.db.item.findMany({ where: { caseNumber: { in: cases } }, include: { pages: true } });
     expect(items).toHaveLength(10);
     expect(items.every((i) => i.pages.length === 1 && i.captureMode === 'historical' && i.lifecycleState !== 'registered')).toBe(true);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -324,5 +325,21 @@ describe('transfer to the city archive', () => {
     ).toBe(400);
     expect((await call('POST', '/transfers', 'archivist', { fonds: 'J001', years: [base] })).status).toBe(403);
     expect((await call('POST', '/accessions', 'archivist', { source: { kind: 's3', prefix: 'transfers/x/' } })).status).toBe(403);
+  });
+
+  it('refuses an accession from a folder, prefix or bucket that holds no package, and records nothing', async () => {
+    const accessions = await h.db.accession.count();
+    const refusals: [unknown, string, RegExp][] = [
+      [{ kind: 'directory', path: 'no-such-package' }, 'source.path', /no folder no-such-package under the transfer root/],
+      [{ kind: 's3', prefix: `transfers/none-${randomUUID()}/` }, 'source.prefix', /nothing lies under/],
+      [{ kind: 's3', bucket: h.config.s3.buckets.images, prefix: 'staging/' }, 'source.bucket', /the archive's own page images/],
+      [{ kind: 's3', bucket: 'lantai-no-such-bucket', prefix: 'transfers/x/' }, 'source.bucket', /no bucket lantai-no-such-bucket/],
+    ];
+    for (const [source, field, message] of refusals) {
+      const r = await call<{ error: { message: string; details: { field: string }[] } }>('POST', '/accessions', 'manager', { source });
+      expect([r.status, r.body.error.details[0]!.field]).toEqual([400, field]);
+      expect(r.body.error.message).toMatch(message);
+    }
+    expect(await h.db.accession.count()).toBe(accessions);
   });
 });

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Actor } from '../api/access';
 import type { ApiContext } from '../api/context';
-import { notFound } from '../api/errors';
+import { badRequest, notFound } from '../api/errors';
 import { accessionById, createAccession, withdrawAccession } from '../catalogue/accessions';
 import { ACCESSION_WORKFLOW, accessionQuery, accessionWorkflowId, type AccessionWorkflow } from '../contracts/accession';
 import type { PackageLocation } from '../domain/transfer';
+import { ObjectNotFoundError } from '../store/object-store';
 import { insideTransferRoot } from './transfers';
 import { startOrWithdraw } from './commit-point';
 
@@ -21,6 +23,7 @@ export async function startAccession(ctx: ApiContext, actor: Actor, source: Acce
           prefix: source.prefix.endsWith('/') ? source.prefix : `${source.prefix}/`,
         }
       : { kind: 'directory', path: insideTransferRoot(ctx, source.path, 'source.path') };
+  await requirePackageThere(ctx, location);
   const id = randomUUID();
   const workflowId = accessionWorkflowId(id);
   const packageId = path.basename(location.kind === 's3' ? location.prefix : location.path);
@@ -36,6 +39,37 @@ export async function startAccession(ctx: ApiContext, actor: Actor, source: Acce
     () => withdrawAccession(ctx.db, id),
   );
   return accessionView(ctx, id);
+}
+
+/**
+ * The package must be where the request says before anything is recorded, and never in the bucket of the archive's
+ * own page images, where its receipt would be written too.
+ */
+async function requirePackageThere(ctx: ApiContext, location: PackageLocation): Promise<void> {
+  if (location.kind === 'directory') {
+    const stat = await fs.stat(location.path).catch(() => undefined);
+    if (!stat?.isDirectory())
+      throw badRequest(
+        `source.path: there is no folder ${path.relative(ctx.config.transfer.directoryRoot, location.path)} under the transfer root`,
+        [{ field: 'source.path', problem: 'no such folder' }],
+      );
+    return;
+  }
+  if (location.bucket === ctx.config.s3.buckets.images)
+    throw badRequest(`source.bucket: ${location.bucket} holds the archive's own page images; packages are received from another bucket`, [
+      { field: 'source.bucket', problem: 'images bucket' },
+    ]);
+  const there = await ctx.store.holdsAny(location.bucket, location.prefix).catch((err: Error) => {
+    if (err instanceof ObjectNotFoundError)
+      throw badRequest(`source.bucket: the object store has no bucket ${location.bucket}`, [
+        { field: 'source.bucket', problem: 'no such bucket' },
+      ]);
+    throw err;
+  });
+  if (!there)
+    throw badRequest(`source.prefix: nothing lies under ${location.prefix} in bucket ${location.bucket}`, [
+      { field: 'source.prefix', problem: 'no such package' },
+    ]);
 }
 
 /** The accession as the API shows it: its stage while it runs, the checks' report, the receipt, the records accepted. */
