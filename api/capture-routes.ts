@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { captureStatus, finishItemCapture, operatorIsBack, orderScan, reviewUpload, uploadPage } from '../use-cases/capture';
+import {
+  captureStatus,
+  finishItemCapture,
+  operatorIsBack,
+  orderScan,
+  restartCapture,
+  reviewUpload,
+  uploadPage,
+} from '../use-cases/capture';
 import { pagesOf } from '../use-cases/pages';
 import type { ApiContext } from './context';
 import { authorisedItem } from './authorise';
@@ -90,6 +98,21 @@ export function captureRoutes(ctx: ApiContext): Route[] {
       response: { status: 200, description: 'Resumed' },
       async handle({ req, actor, params }) {
         return operatorIsBack(ctx, actor, await authorisedItem(ctx, actor, params.id, 'capture', rid(req)));
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/items/:id/capture/restart',
+      tag: 'capture',
+      auth: true,
+      summary: 'Start a failed capture again with the pages it was given that are still staged; names those to send again',
+      params: ItemParams,
+      errors: [404, 409],
+      response: { status: 202, description: 'Capture started again; it waits for the finish as any capture' },
+      async handle({ req, res, actor, params }) {
+        const restarted = await restartCapture(ctx, actor, await authorisedItem(ctx, actor, params.id, 'upload', rid(req)));
+        res.status(202).json(restarted);
+        return restarted;
       },
     }),
     route({

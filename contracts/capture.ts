@@ -1,6 +1,6 @@
 import type { ActivityOptions } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { CaptureMode } from '../domain/capture';
+import type { CaptureMode, StagedPage } from '../domain/capture';
 import { StepError } from './errors';
 import type { ScanView } from './scanning';
 
@@ -33,6 +33,8 @@ export interface InitialReview {
 
 export const initialReview = defineUpdate<void, [InitialReview]>('initialReview');
 export const captureQuery = defineQuery<CaptureView>('capture');
+/** The pages the run was given, still staged: what a restart of a failed run takes again. */
+export const capturedPagesQuery = defineQuery<StagedPage[]>('stagedPages');
 
 export const CaptureError = {
   /** An initial review the capture is not waiting for, or a rejection without a reason. */
@@ -50,6 +52,12 @@ export const CAPTURE_ACTIVITIES: ActivityOptions = {
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
     maximumAttempts: 10,
-    nonRetryableErrorTypes: [StepError.UnreadableImage, StepError.TransitionNotAllowed, StepError.CatalogueConflict],
+    // A staged page gone from the store does not come back by waiting (the store answering at all is another error).
+    nonRetryableErrorTypes: [
+      StepError.UnreadableImage,
+      StepError.TransitionNotAllowed,
+      StepError.CatalogueConflict,
+      StepError.ObjectNotFound,
+    ],
   },
 };

@@ -14,4 +14,6 @@ export const StepError = {
   CjkFontMissing: 'CjkFontMissingError',
   /** A page image that cannot be decoded. */
   UnreadableImage: 'UnreadableImageError',
+  /** An object the step was handed is not in the store (the store's own name for it, `store/errors.ts`). */
+  ObjectNotFound: 'ObjectNotFoundError',
 } as const;

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
-import { createS3Client } from '../store/object-store';
+import { createObjectStore, createS3Client } from '../store/object-store';
 import { renderPage, rotatePage } from './fixtures/imaging/pages';
 import { apiHarness, caseFor, eventually, itemState, type apiClient, type Harness } from './helpers';
 
@@ -285,6 +285,49 @@ describe('capture and verification through the API', () => {
     );
     await itemState(h.db, item.id, 'verified');
     expect((await h.db.item.findUniqueOrThrow({ where: { id: item.id } })).captureMode).toBe('employer_upload');
+  });
+
+  it('shows a capture that failed, with its reason, and restarts it with the pages still staged', async () => {
+    const item = await registerCase();
+    const pages = [await slip(item.caseNumber), await textPage(), await sealedPage()];
+    for (const p of pages) expect((await upload(item.id, p)).status).toBe(202);
+    // The staged copy of one page is lost from the store before the capture stores it.
+    const store = createObjectStore(h.config.s3);
+    const staged = (await store.listVersions(h.config.s3.buckets.images, `staging/${item.id}/`)).filter((v) => !v.deleteMarker);
+    expect(staged).toHaveLength(3);
+    // The last page (the sealed form) is the one lost, so that sent again it comes last as before.
+    const bytes = await Promise.all(
+      staged.map((v) => store.get({ bucket: h.config.s3.buckets.images, key: v.key, versionId: v.versionId })),
+    );
+    const lost = staged[bytes.findIndex((b) => b.equals(pages[2]!))]!;
+    await store.deleteVersion({ bucket: h.config.s3.buckets.images, key: lost.key, versionId: lost.versionId });
+    expect((await client.call('POST', `/items/${item.id}/capture/finish`, { token: tokens.clerk })).status).toBe(200);
+
+    type Status = { lifecycleState: string; captureRun: { status: string; failure: string | null } | null };
+    const failed = await eventually(
+      async () => {
+        const r = await client.call<Status>('GET', `/items/${item.id}/capture`, { token: tokens.clerk });
+        return r.body.captureRun?.status === 'FAILED' ? r.body : undefined;
+      },
+      { what: 'the capture to fail', timeoutMs: 30_000 },
+    );
+    expect(failed.lifecycleState).toBe('registered');
+    expect(failed.captureRun!.failure).toMatch(new RegExp(`${lost.key}.*not found`));
+
+    const restarted = await client.call<{ pages: number; missing: { staged: string }[] }>('POST', `/items/${item.id}/capture/restart`, {
+      token: tokens.clerk,
+    });
+    expect(restarted.status).toBe(202);
+    expect(restarted.body.pages).toBe(2);
+    expect(restarted.body.missing).toEqual([expect.objectContaining({ staged: `${h.config.s3.buckets.images}/${lost.key}` })]);
+    // The restarted run is not failed: a second restart is refused until it is.
+    expect((await client.call('POST', `/items/${item.id}/capture/restart`, { token: tokens.clerk })).status).toBe(409);
+
+    // The lost page is sent again; the capture finishes and the case is verified with all three pages.
+    expect((await upload(item.id, pages[2]!)).status).toBe(202);
+    expect((await client.call('POST', `/items/${item.id}/capture/finish`, { token: tokens.clerk })).status).toBe(200);
+    await itemState(h.db, item.id, 'verified');
+    expect(await h.db.page.count({ where: { itemId: item.id } })).toBe(3);
   });
 
   describe('rejects bad input with a clear error and stores nothing', () => {

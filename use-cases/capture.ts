@@ -7,6 +7,7 @@ import {
   CAPTURE_WORKFLOW,
   captureQuery,
   captureWorkflowId,
+  capturedPagesQuery,
   finishCapture,
   initialReview,
   operatorReady,
@@ -20,7 +21,8 @@ import { decideQuality, verificationQuery, verifyWorkflowId } from '../contracts
 import type { CaptureMode, ScanOrder, StagedPage } from '../domain/capture';
 import type { Item } from '../prisma/client';
 import { stageUpload } from './staging';
-import { signalStep, updateOrConflict } from './updates';
+import { ObjectNotFoundError } from '../store/object-store';
+import { stepFailureMessage, signalStep, updateOrConflict } from './updates';
 
 /** Collect (采集) of one business case, as the API asks it: scans, uploads, the end of capture, the initial review. */
 
@@ -98,7 +100,70 @@ export async function captureStatus(ctx: ApiContext, item: Item) {
       .catch(() => null),
   ]);
   const defects = await defectsOf(ctx.db, item.id);
-  return { lifecycleState: item.lifecycleState, capture, verification, defects };
+  return { lifecycleState: item.lifecycleState, capture, captureRun: await captureRun(ctx, item.id), verification, defects };
+}
+
+const ENDED_UNFINISHED = ['FAILED', 'TIMED_OUT', 'TERMINATED', 'CANCELLED'];
+
+/** The item's last capture run as Temporal keeps it: running, completed, or ended unfinished with the reason in the step's words. */
+async function captureRun(ctx: ApiContext, itemId: string) {
+  const handle = ctx.temporal.workflow.getHandle(captureWorkflowId(itemId));
+  const run = await handle.describe().catch((err: Error) => {
+    if (err.name === 'WorkflowNotFoundError') return undefined;
+    throw err;
+  });
+  if (!run) return null;
+  const status = run.status.name;
+  const failure = ENDED_UNFINISHED.includes(status)
+    ? await handle.result().then(
+        () => null,
+        (err: Error) => stepFailureMessage(err),
+      )
+    : null;
+  return { status, failure, startedAt: run.startTime.toISOString(), closedAt: run.closeTime?.toISOString() ?? null };
+}
+
+/**
+ * Starts the capture again after a run that ended unfinished, with the pages that run was given and that are still
+ * staged; a page no longer staged is named, to be uploaded or scanned again. The new run waits for its finish as any.
+ */
+export async function restartCapture(ctx: ApiContext, actor: Actor, item: Item) {
+  requireCapturable(item);
+  const run = await captureRun(ctx, item.id);
+  if (!run || !ENDED_UNFINISHED.includes(run.status))
+    throw conflict(
+      run
+        ? `the capture of item ${item.id} is ${run.status.toLowerCase()}, not failed: there is nothing to restart`
+        : `item ${item.id} has no capture to restart; upload or scan its pages`,
+    );
+  const handle = ctx.temporal.workflow.getHandle(captureWorkflowId(item.id));
+  const [pages, last] = await Promise.all([handle.query(capturedPagesQuery), handle.query(captureQuery)]);
+  const kept: StagedPage[] = [];
+  const gone: StagedPage[] = [];
+  for (const page of pages) {
+    const there = await ctx.store.head(page).then(
+      () => true,
+      (err: Error) => {
+        if (err instanceof ObjectNotFoundError) return false;
+        throw err;
+      },
+    );
+    (there ? kept : gone).push(page);
+  }
+  if (kept.length === 0)
+    throw conflict(`none of the ${pages.length} pages of the failed capture is still staged; upload or scan them again`);
+  await recordCaptureMode(ctx.db, item.id, last.mode);
+  await ctx.temporal.workflow.signalWithStart<CaptureWorkflow, [StagedPage[]]>(CAPTURE_WORKFLOW, {
+    ...(await captureStart(ctx, item, last.mode, actor)),
+    signal: pagesArrived,
+    signalArgs: [kept],
+  });
+  return {
+    restarted: true,
+    pages: kept.length,
+    missing: gone.map((p) => ({ source: p.source, staged: `${p.bucket}/${p.key}` })),
+    failure: run.failure,
+  };
 }
 
 export async function operatorIsBack(ctx: ApiContext, actor: Actor, item: Item) {

@@ -1,4 +1,12 @@
-import { WorkflowUpdateFailedError, type SignalDefinition, type UpdateDefinition, type WorkflowHandle } from '@temporalio/client';
+import {
+  ActivityFailure,
+  ChildWorkflowFailure,
+  WorkflowFailedError,
+  WorkflowUpdateFailedError,
+  type SignalDefinition,
+  type UpdateDefinition,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { conflict, type AppError } from '../api/errors';
 
 /**
@@ -20,6 +28,20 @@ function innermostMessage(err: Error): string {
   let cause: Error = err;
   while (cause.cause instanceof Error) cause = cause.cause;
   return cause.message;
+}
+
+/**
+ * Why a step's run failed, in the words of what failed in it: past "Workflow execution failed" and "Activity task
+ * failed" to the step's own failure, not further into the driver error it may carry as its cause.
+ */
+export function stepFailureMessage(err: Error): string {
+  let failure = err;
+  while (
+    failure.cause instanceof Error &&
+    (failure instanceof WorkflowFailedError || failure instanceof ActivityFailure || failure instanceof ChildWorkflowFailure)
+  )
+    failure = failure.cause;
+  return failure.message;
 }
 
 /** Sends a step a Signal; a step that is not running is the caller's error, as `notRunning` words it. */

@@ -13,6 +13,7 @@ import {
   CAPTURE_ACTIVITIES,
   CaptureError,
   captureQuery,
+  capturedPagesQuery,
   initialReview,
   type CaptureView,
   type CaptureWorkflow,
@@ -42,6 +43,7 @@ export const captureItem: CaptureWorkflow = async (input) => {
     review: null,
   };
   setHandler(captureQuery, () => ({ ...view, stagedPages: staged.length }));
+  setHandler(capturedPagesQuery, () => [...staged]);
   setHandler(initialReview, (review) => void (view.review = review), {
     validator: (r: InitialReview) => {
       refuseUnless(view.waitingOn === 'initial_review', 'this item is not waiting for an initial review');
