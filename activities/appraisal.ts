@@ -18,6 +18,7 @@ import {
 } from '../catalogue/appraisals';
 import { fondsByCode } from '../catalogue/fonds';
 import { retainUntilDue } from '../catalogue/object-locks';
+import type { Config } from '../config';
 import {
   AppraisalError,
   type AppraisalBatchOpened,
@@ -35,6 +36,7 @@ export interface AppraisalDeps {
   db: Db;
   store: ObjectStore;
   log: Logger;
+  config: Pick<Config, 'permanentLockYears'>;
 }
 
 // Entries settled per transaction.
@@ -42,7 +44,7 @@ const SETTLE_PAGE = 1000;
 
 const refused = (message: string) => ApplicationFailure.nonRetryable(message, AppraisalError.DecisionRefused);
 
-export function createAppraisalActivities({ db, store, log }: AppraisalDeps) {
+export function createAppraisalActivities({ db, store, log, config }: AppraisalDeps) {
   return {
     /**
      * Opens the batch: every item in the archive room whose retention ran out by `asOf` (counted from 1 January of
@@ -125,7 +127,7 @@ export function createAppraisalActivities({ db, store, log }: AppraisalDeps) {
           transition: `${currentTransition('in_archive_room')}/${outcome}${newPeriod ? `-${newPeriod}` : ''}`,
           // Back in the archive room, the store itself keeps each page until the new date.
           beforeChunk: async (ids) => {
-            await retainUntilDue(db, store, ids);
+            await retainUntilDue(db, store, ids, { permanentYears: config.permanentLockYears });
           },
         },
       );

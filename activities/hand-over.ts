@@ -81,7 +81,7 @@ export function createHandOverActivities({ db, log, store, config }: HandOverDep
         {
           // In the archive's custody the store itself keeps each page until its retention runs out.
           beforeChunk: async (ids) => {
-            retained += await retainUntilDue(db, store, ids);
+            retained += await retainUntilDue(db, store, ids, { permanentYears: config.permanentLockYears });
           },
         },
       );

@@ -1,7 +1,7 @@
 import { eachInFlight } from '../domain/in-flight';
 import type { Db } from '../prisma/client';
 import type { ObjectStore } from '../store/object-store';
-import { retainedAfter } from './retention';
+import { locksToSet, recordLocks } from './retention';
 
 // Items handled at once; each is a listing and one request per stored version.
 const ITEMS_IN_FLIGHT = 8;
@@ -47,20 +47,46 @@ export async function setLegalHolds(db: Db, store: ObjectStore, itemId: string, 
   for (const version of await storedVersionsOf(db, store, itemId)) await store.setLegalHold(version, on);
 }
 
+/** How a step gives Object Lock: today's date and the compliance window of permanent items, in years. */
+export interface LockPolicy {
+  permanentYears: number;
+  today?: string;
+}
+
 /**
- * Gives every stored version of the items' pages an Object Lock retention date (governance mode) at the day their
- * retention runs out, so the store itself refuses to delete them earlier. Permanent items and items already due
- * are left as they are: nothing in the store may stand in the way of a destruction the committee decided.
+ * Gives every stored version of the items' pages the Object Lock retention their retention period asks, so the
+ * store itself refuses to delete them earlier: governance mode until the day a fixed period runs out (items already
+ * due get none, so nothing in the store stands in the way of a destruction the committee decided), compliance mode
+ * for a permanent item, over a rolling window of `permanentYears`. Returns how many items were given a date.
  */
-export async function retainUntilDue(
-  db: Db,
-  store: ObjectStore,
-  itemIds: string[],
-  today = new Date().toISOString().slice(0, 10),
-): Promise<number> {
-  const due = await retainedAfter(db, itemIds, today);
-  await eachInFlight(due, ITEMS_IN_FLIGHT, async (item) => {
-    for (const version of await storedVersionsOf(db, store, item.id)) await store.setRetention(version, new Date(`${item.due}T00:00:00Z`));
+export async function retainUntilDue(db: Db, store: ObjectStore, itemIds: string[], policy: LockPolicy): Promise<number> {
+  return lock(db, store, itemIds, policy, true);
+}
+
+/** Renews the compliance window of the permanent ones among the items once half of it has passed; returns how many. */
+export async function renewPermanentLocks(db: Db, store: ObjectStore, itemIds: string[], policy: LockPolicy): Promise<number> {
+  return lock(db, store, itemIds, policy, false);
+}
+
+async function lock(db: Db, store: ObjectStore, itemIds: string[], policy: LockPolicy, fixed: boolean): Promise<number> {
+  const today = policy.today ?? new Date().toISOString().slice(0, 10);
+  const locks = await locksToSet(db, itemIds, {
+    today,
+    renewBefore: yearsAfter(today, policy.permanentYears / 2),
+    renewTo: yearsAfter(today, policy.permanentYears),
+    fixed,
   });
-  return due.length;
+  await eachInFlight(locks, ITEMS_IN_FLIGHT, async (item) => {
+    for (const version of await storedVersionsOf(db, store, item.id))
+      await store.setRetention(version, new Date(`${item.until}T00:00:00Z`), item.mode);
+  });
+  await recordLocks(db, locks);
+  return locks.length;
+}
+
+/** The day `years` (halves allowed) after `day`, YYYY-MM-DD. */
+function yearsAfter(day: string, years: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() + Math.round(years * 12));
+  return d.toISOString().slice(0, 10);
 }

@@ -90,6 +90,13 @@ const schema = z.object({
     .min(1, 'must be 1 (every object every run) or more')
     .max(520)
     .default(4),
+  LANTAI_PERMANENT_LOCK_YEARS: z.coerce
+    .number()
+    .int('must be a whole number of years')
+    .min(2, 'must be 2 years or more, so that the inventory renews it in time')
+    .max(100)
+    .default(10)
+    .describe('years of the compliance-mode Object Lock window of a permanent item, renewed by the inventory at half of it'),
   LANTAI_APPRAISAL_CRON: cron.default('0 3 2 1 *'),
   LANTAI_APPRAISAL_RULE: z.enum(['unanimous', 'majority']).default('majority'),
   LANTAI_APPROVAL_TIMEOUT: duration.default(7 * 86_400_000),
@@ -153,6 +160,8 @@ export interface Config {
   /** IANA time zone of schedules and of the times documents print. */
   timeZone: string;
   inventory: { cron: string; rehashCycle: number };
+  /** Object Lock of a permanent item's pages: compliance mode for this many years, renewed by the inventory at half of it. */
+  permanentLockYears: number;
   /** Appraisal: when the yearly batch opens, and the committee's outcome rule. */
   appraisal: { cron: string; rule: 'unanimous' | 'majority' };
   /** Destruction: how long an approval may wait before it is escalated (ms), and how many items are destroyed together. */
@@ -253,6 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     timeZone: c.LANTAI_TIME_ZONE,
     inventory: { cron: c.LANTAI_INVENTORY_CRON, rehashCycle: c.LANTAI_INVENTORY_REHASH_CYCLE },
+    permanentLockYears: c.LANTAI_PERMANENT_LOCK_YEARS,
     appraisal: { cron: c.LANTAI_APPRAISAL_CRON, rule: c.LANTAI_APPRAISAL_RULE },
     destruction: { approvalTimeoutMs: c.LANTAI_APPROVAL_TIMEOUT, itemsPerPage: c.LANTAI_DESTRUCTION_PAGE },
     postgres: {

@@ -238,10 +238,11 @@ describe('appraisal', () => {
 });
 
 describe('retention in the store', () => {
-  it('keeps the pages of items taken into custody under Object Lock until their retention runs out', async () => {
+  it('keeps the pages of items taken into custody under Object Lock until their retention runs out, and permanent ones for good', async () => {
     const fonds = await ownFonds();
     const [recent] = await verifiedItems(h, { count: 1, year: 2025, retention: 'D30', fonds, pages: 2 });
     const [old] = await verifiedItems(h, { count: 1, year: 1990, retention: 'D10', fonds, pages: 1 });
+    const [permanent] = await verifiedItems(h, { count: 1, year: 2025, retention: 'Y', fonds, pages: 1 });
     const assembly = await call<{ id: string }>('POST', '/volume-assemblies', 'archivist', { fonds });
     const boxes = await eventually(
       async () => {
@@ -255,8 +256,8 @@ describe('retention in the store', () => {
       fonds,
       boxes,
       businessUnit: '失业保险科',
-      itemCount: 2,
-      pageCount: 3,
+      itemCount: 3,
+      pageCount: 4,
       handedOverBy: '王经办',
       receivedBy: '李档案',
       witness: '周见证',
@@ -268,7 +269,9 @@ describe('retention in the store', () => {
     expect((await call('POST', `/hand-overs/${list.body.id}/decision`, 'manager', { decision: 'accept', placements })).status).toBe(200);
     await eventually(
       async () =>
-        (await h.db.item.count({ where: { id: { in: [recent!, old!] }, lifecycleState: 'in_archive_room' } })) === 2 ? true : undefined,
+        (await h.db.item.count({ where: { id: { in: [recent!, old!, permanent!] }, lifecycleState: 'in_archive_room' } })) === 3
+          ? true
+          : undefined,
       { what: 'custody' },
     );
 
@@ -283,6 +286,34 @@ describe('retention in the store', () => {
     }
     const oldPage = await h.db.page.findFirstOrThrow({ where: { itemId: old! } });
     expect((await store().head({ bucket: oldPage.bucket, key: oldPage.key, versionId: oldPage.versionId! })).retention).toBeUndefined();
+
+    // A permanent item is locked in compliance mode, which not even a bypass of governance can lift, for ten years.
+    const tenYears = new Date();
+    tenYears.setUTCFullYear(tenYears.getUTCFullYear() + h.config.permanentLockYears);
+    const window = new Date(`${tenYears.toISOString().slice(0, 10)}T00:00:00Z`);
+    const kept = await h.db.page.findFirstOrThrow({ where: { itemId: permanent! } });
+    const keptRef = { bucket: kept.bucket, key: kept.key, versionId: kept.versionId! };
+    expect((await store().head(keptRef)).retention).toEqual({ mode: 'COMPLIANCE', retainUntil: window });
+    await expect(store().deleteVersion({ ...keptRef, bypassGovernance: true })).rejects.toMatchObject({ name: 'ObjectLockedError' });
+    expect((await h.db.item.findUniqueOrThrow({ where: { id: permanent! } })).lockedUntil).toEqual(window);
+
+    // Years on, less than half the window is left: the fonds' inventory renews it as it checks the item.
+    const fourYears = new Date(window);
+    fourYears.setUTCFullYear(fourYears.getUTCFullYear() - 6);
+    await h.db.item.update({ where: { id: permanent! }, data: { lockedUntil: fourYears } });
+    const run = await call<{ id: string }>('POST', '/inventories', 'archivist', { fonds, rehash: 'sample' });
+    expect(run.status).toBe(202);
+    await eventually(
+      async () => {
+        const v = (await call<{ status: string }>('GET', `/inventories/${run.body.id}`, 'archivist')).body;
+        return v.status === 'running' ? undefined : v.status;
+      },
+      { what: 'the inventory' },
+    );
+    expect((await h.db.item.findUniqueOrThrow({ where: { id: permanent! } })).lockedUntil).toEqual(window);
+    expect((await store().head(keptRef)).retention).toEqual({ mode: 'COMPLIANCE', retainUntil: window });
+    // A fixed-period item's lock is not given again by an inventory.
+    expect((await h.db.item.findUniqueOrThrow({ where: { id: recent! } })).lockedUntil).toEqual(new Date('2056-01-01T00:00:00Z'));
   });
 });
 

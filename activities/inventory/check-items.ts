@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { commitInventoryChunk, inventoryRun, itemsToCheck, progressOf, type NewFinding } from '../../catalogue/inventory-runs';
+import { renewPermanentLocks } from '../../catalogue/object-locks';
 import { missingMetadata, rehashDue, type FindingKind } from '../../domain/inventory';
 import type { Db } from '../../prisma/client';
 import { digestsOf } from '../../store/digest';
@@ -34,7 +35,7 @@ interface ObjectCheck {
 }
 
 /** The periodic check of a fonds' items in custody: stored objects, their digests when due, and metadata. */
-export function createItemChecks({ db, store }: { db: Db; store: ObjectStore }) {
+export function createItemChecks({ db, store, permanentLockYears }: { db: Db; store: ObjectStore; permanentLockYears: number }) {
   /** What the store now serves under the page's key, not the recorded version: a replaced or deleted object shows up. */
   async function checkObject(page: PageToCheck, rehash: boolean): Promise<ObjectCheck> {
     const where = `page ${page.pageNumber} (${page.bucket}/${page.key})`;
@@ -158,6 +159,13 @@ export function createItemChecks({ db, store }: { db: Db; store: ObjectStore }) 
                 detail: `missing: ${missing.join(', ')}`,
               });
           }
+          // The inventory is what keeps a permanent item's compliance lock ahead of time, item by item as it passes.
+          await renewPermanentLocks(
+            db,
+            store,
+            chunk.map((i) => i.id),
+            { permanentYears: permanentLockYears },
+          );
           const to = chunk.at(-1)!.id;
           await commitChunk(runId, { from: cursor, to, items: chunk.length, checks, findings });
           cursor = to;

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { InventoryOrder } from '../../domain/inventory';
+import type { Config } from '../../config';
 import type { Db } from '../../prisma/client';
 import type { ObjectStore } from '../../store/object-store';
 import { createItemChecks } from './check-items';
@@ -13,17 +14,18 @@ export interface InventoryDeps {
   db: Db;
   store: ObjectStore;
   log: Logger;
+  config: Pick<Config, 'permanentLockYears'>;
 }
 
 /** Periodic inventory (定期盘点): open the run, check the items page by page, judge the shelves, turn findings into tasks. */
-export function createInventoryActivities({ db, store, log }: InventoryDeps) {
+export function createInventoryActivities({ db, store, log, config }: InventoryDeps) {
   return {
     async openInventoryRun({ workflowId, order }: { workflowId: string; order: InventoryOrder }): Promise<string> {
       const runId = await openInventoryRunRecord(db, workflowId, order);
       if (!runId) throw ApplicationFailure.nonRetryable(`no fonds has code ${order.fonds}`, StepError.UnknownFonds);
       return runId;
     },
-    ...createItemChecks({ db, store }),
+    ...createItemChecks({ db, store, permanentLockYears: config.permanentLockYears }),
     ...createShelfJudgement({ db }),
     ...createInventoryTasks({ db, log }),
   };
