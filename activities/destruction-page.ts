@@ -10,7 +10,9 @@ import {
   leaveTombstones,
   markEntriesDestroyed,
   pagesToDelete,
+  recordFirstLooks,
   removeEntries,
+  type FirstLook,
   type StoredPage,
 } from '../catalogue/destruction-entries';
 import { DELETE_BATCH, isRefusalCode, type ObjectLockedError, type ObjectStore } from '../store/object-store';
@@ -37,6 +39,7 @@ interface StoredVersion {
   key: string;
   versionId: string;
   deleteMarker: boolean;
+  size: number;
 }
 
 /** An item whose versions passed the lock check, but for the one whose own deletion is its check. */
@@ -88,11 +91,13 @@ export async function checkPage(
   page.attempts = await countAttempt(db, listId, ids);
   ids = ids.filter((id) => page.attempts.has(id));
   page.pagesOf = groupBy(await pagesToDelete(db, ids), (p) => p.itemId);
+  const looks: FirstLook[] = [];
   await eachInFlight(ids, ITEMS_IN_FLIGHT, async (itemId) => {
     // A worker shutting down cancels the activity: stop before anything is deleted, and another worker carries on.
     Context.current().cancellationSignal.throwIfAborted();
     try {
       const check = await checkItem(store, itemId, page.pagesOf.get(itemId) ?? []);
+      looks.push(check.look);
       if (check.locks.length) page.failed.set(itemId, lockReason(check.locks));
       else page.checked.push(check);
     } catch (err) {
@@ -100,6 +105,7 @@ export async function checkPage(
     }
     Context.current().heartbeat({ listId, checked: page.checked.length });
   });
+  await recordFirstLooks(db, listId, looks);
   return page;
 }
 
@@ -175,16 +181,26 @@ export async function takeOffHeld(
   return itemIds.filter((id) => !holds.has(id));
 }
 
-async function checkItem(store: ObjectStore, itemId: string, pages: PageRow[]): Promise<CheckedItem & { locks: string[] }> {
+async function checkItem(
+  store: ObjectStore,
+  itemId: string,
+  pages: PageRow[],
+): Promise<CheckedItem & { locks: string[]; look: FirstLook }> {
   // Delete markers too: nothing of the item may stay behind in the store.
   const versions = await versionsOfPages(store, pages, { deleteMarkers: true });
-  const [first, ...others] = versions.filter((v) => !v.deleteMarker);
+  const stored = versions.filter((v) => !v.deleteMarker);
+  const [first, ...others] = stored;
   const locks: string[] = [];
   for (const v of others) {
     const lock = await store.lockOf(v);
     if (lock) locks.push(describeLock(v, lock));
   }
-  return { itemId, first, rest: [...others, ...versions.filter((v) => v.deleteMarker)], locks };
+  const held = new Set(stored.map((v) => `${v.bucket}/${v.key}`));
+  const gone = [...new Map(pages.map((p) => [`${p.bucket}/${p.key}`, p])).values()]
+    .filter((p) => !held.has(`${p.bucket}/${p.key}`))
+    .map((p) => ({ pageNumber: p.pageNumber, bucket: p.bucket, key: p.key }));
+  const look = { itemId, bytes: stored.reduce((n, v) => n + v.size, 0), gone };
+  return { itemId, first, rest: [...others, ...versions.filter((v) => v.deleteMarker)], locks, look };
 }
 
 /** Deletes the versions in requests of up to 1000, several at once; returns those not deleted, a failed request's all. */

@@ -12,7 +12,7 @@ export async function countAttempt(db: Db, listId: string, itemIds: string[]): P
   return new Map(rows.map((r) => [r.item_id, r.attempts]));
 }
 
-const pageColumns = { itemId: true, bucket: true, key: true } as const;
+const pageColumns = { itemId: true, pageNumber: true, bucket: true, key: true } as const;
 export type StoredPage = Prisma.PageGetPayload<{ select: typeof pageColumns }>;
 
 /** Every page row of the items, superseded ones too, in page order: all of them are deleted. */
@@ -22,6 +22,23 @@ export async function pagesToDelete(db: Db, itemIds: string[]): Promise<StoredPa
     select: pageColumns,
     orderBy: [{ pageNumber: 'asc' }, { createdAt: 'asc' }],
   });
+}
+
+/** What one item's first check found in the store: the bytes of every version, and the pages of which none was left. */
+export interface FirstLook {
+  itemId: string;
+  bytes: number;
+  gone: { pageNumber: number; bucket: string; key: string }[];
+}
+
+/** Records each item's first look before anything of it is deleted; a later attempt, seeing less, changes nothing. */
+export async function recordFirstLooks(db: Db, listId: string, looks: FirstLook[]): Promise<void> {
+  if (looks.length === 0) return;
+  await db.$executeRaw`
+    UPDATE destruction_entry e SET bytes_found = l.bytes, objects_gone = l.gone
+    FROM unnest(${looks.map((l) => l.itemId)}::uuid[], ${looks.map((l) => l.bytes)}::bigint[], ${looks.map((l) => JSON.stringify(l.gone))}::jsonb[])
+      AS l(item_id, bytes, gone)
+    WHERE e.list_id = ${listId}::uuid AND e.item_id = l.item_id AND e.objects_gone IS NULL`;
 }
 
 /** A tombstone (item_tombstone) of each destroyed item's metadata and every object deleted, and its pages marked destroyed. */

@@ -25,12 +25,12 @@ export async function versionsOfPages(
   const keys = new Set(pages.map((p) => `${p.bucket}/${p.key}`));
   // One listing per folder of the item's keys (`<archival code>/`), not one per page.
   const folders = new Map(pages.map((p) => [`${p.bucket}/${folderOf(p.key)}`, { bucket: p.bucket, prefix: folderOf(p.key) }]));
-  const versions: { bucket: string; key: string; versionId: string; deleteMarker: boolean }[] = [];
+  const versions: { bucket: string; key: string; versionId: string; deleteMarker: boolean; size: number }[] = [];
   for (const { bucket, prefix } of folders.values()) {
     // A prefix lists more than the pages (`0001.jpg.bak`, another page's key): only the pages' own keys count.
     for (const v of await store.listVersions(bucket, prefix)) {
       if (keys.has(`${bucket}/${v.key}`) && (deleteMarkers || !v.deleteMarker))
-        versions.push({ bucket, key: v.key, versionId: v.versionId, deleteMarker: v.deleteMarker });
+        versions.push({ bucket, key: v.key, versionId: v.versionId, deleteMarker: v.deleteMarker, size: v.size ?? 0 });
     }
   }
   return versions;

@@ -25,6 +25,19 @@ const FAILED_COLUMNS: readonly Column<DestructionLine>[] = [
   { heading: '失败原因', widthMm: 48, align: 'left', value: (line) => line.note ?? '' },
 ];
 
+interface GoneObject {
+  line: DestructionLine;
+  pageNumber: number;
+  key: string;
+}
+
+const GONE_COLUMNS: readonly Column<GoneObject>[] = [
+  { heading: '序号', widthMm: 12, align: 'center', value: (_, i) => String(i + 1) },
+  { heading: '档号', widthMm: 50, align: 'left', oneLine: true, value: (gone) => archivalCodeOf(gone.line) },
+  { heading: '页号', widthMm: 14, align: 'center', value: (gone) => String(gone.pageNumber) },
+  { heading: '存储对象', widthMm: 94, align: 'left', value: (gone) => gone.key },
+];
+
 const DESTROYED_COLUMNS: readonly Column<DestructionLine>[] = [
   { heading: '序号', widthMm: 12, align: 'center', value: (_, i) => String(i + 1) },
   { heading: '档号', widthMm: 52, align: 'left', oneLine: true, value: archivalCodeOf },
@@ -49,6 +62,9 @@ export function destructionCertificateToPdf(certificate: DestructionCertificateD
     const destroyed = certificate.lines.filter((line) => line.status === 'destroyed');
     let y = drawStatement(doc, statementOf(certificate), { ...area, y: startPage(doc, certificate, true) });
     if (failed.length > 0) y = drawCaptionedTable(doc, '删除失败的档案', { ...area, columns: FAILED_COLUMNS, rows: failed, y: y + mm(4) });
+    const gone = goneObjectsOf(destroyed);
+    if (gone.length > 0)
+      y = drawCaptionedTable(doc, '销毁前已不在存储中的页面对象', { ...area, columns: GONE_COLUMNS, rows: gone, y: y + mm(4) });
     y = drawCaptionedTable(doc, '审批情况', {
       ...area,
       columns: approvalColumns(certificate.timeZone),
@@ -98,6 +114,7 @@ function statementOf(c: DestructionCertificateDocument): string[] {
   const [removed, failed, pending] = [count('removed').length, count('failed').length, count('listed').length];
   const pages = destroyed.reduce((sum, line) => sum + line.pages, 0);
   const bytes = destroyed.reduce((sum, line) => sum + line.bytes, 0);
+  const gone = goneObjectsOf(destroyed);
   const heads = approvingNames(c.approvals, 'agency_head');
   const witnesses = approvingNames(c.approvals, 'witness');
   const approvedBy = heads.length > 0 ? `经${ROLE_LABELS.agency_head}${heads.join('、')}批准的` : '';
@@ -105,11 +122,16 @@ function statementOf(c: DestructionCertificateDocument): string[] {
   return [
     `根据${approvedBy}全宗 ${c.fondsCode}（${c.fondsName}）档案销毁清册（清册编号：${c.listId}），` +
       `于${chineseDate(c.date)}在${c.place}以“${c.method}”的方式销毁清册所列档案，${supervisedBy}执行完毕于${chineseTime(c.executedAt, c.timeZone)}（${zoneLabel(c.timeZone, new Date(c.executedAt))}）。`,
-    `清册共列档案 ${c.lines.length} 件，其中：已销毁 ${destroyed.length} 件，共 ${pages} 页，删除存储对象 ${grouped(bytes)} 字节，` +
-      `每个对象的全部版本均已删除；因冻结移出清册、未予销毁 ${removed} 件；删除失败 ${failed} 件${failed > 0 ? '，逐件列于下表' : ''}` +
-      `${pending > 0 ? `；尚未执行 ${pending} 件` : ''}。`,
+    `清册共列档案 ${c.lines.length} 件，其中：已销毁 ${destroyed.length} 件，共 ${pages} 页，实际删除存储对象 ${grouped(bytes)} 字节` +
+      `（删除前逐件清点的全部版本），每个对象的全部版本均已删除；因冻结移出清册、未予销毁 ${removed} 件；` +
+      `删除失败 ${failed} 件${failed > 0 ? '，逐件列于下表' : ''}${pending > 0 ? `；尚未执行 ${pending} 件` : ''}。`,
+    ...(gone.length > 0 ? [`另有 ${gone.length} 个页面对象在销毁前已不在存储中，无可删除，未计入上述字节数，逐个列于下表。`] : []),
     '特此证明。',
   ];
+}
+
+function goneObjectsOf(destroyed: DestructionLine[]): GoneObject[] {
+  return destroyed.flatMap((line) => line.gone.map((g) => ({ line, ...g })));
 }
 
 function drawStatement(doc: Pdf, paragraphs: string[], at: TableArea & { y: number }): number {

@@ -134,8 +134,10 @@ export interface DestructionLine {
   /** 保管期限 code: Y, D100, D50, D30, D10, D5. */
   retentionPeriod: string;
   pages: number;
-  /** Bytes of every stored object version. */
+  /** Bytes of every stored version found before anything was deleted: for a destroyed item, the bytes deleted. */
   bytes: number;
+  /** Pages of which the store held no version when destruction first looked: already gone, nothing to delete. */
+  gone: { pageNumber: number; key: string }[];
   /** 鉴定意见: why the appraisal committee chose destruction. */
   appraisalReason: string;
   status: 'listed' | 'removed' | 'destroyed' | 'failed';

@@ -31,6 +31,7 @@ function line(index: number): DestructionLine {
     retentionPeriod: 'D10',
     pages: 2 + (index % 6),
     bytes: 1_000_000 + index,
+    gone: index === 3 ? [{ pageNumber: 2, key: `J001-SB·2014-D10-SY-0004/0002.jpg` }] : [],
     appraisalReason: '保管期限已满，经鉴定无继续保存价值',
     status,
     note: status === 'removed' ? HOLD : status === 'failed' ? FAILURE : null,
@@ -213,18 +214,30 @@ describe('destruction certificate (销毁证明书) as PDF', () => {
     const destroyed = withStatus('destroyed');
     const pageCount = destroyed.reduce((sum, l) => sum + l.pages, 0);
     const bytes = destroyed.reduce((sum, l) => sum + l.bytes, 0).toLocaleString('en-US');
-    expect(text).toContain(`清册共列档案60件，其中：已销毁55件，共${pageCount}页，删除存储对象${bytes}字节，每个对象的全部版本均已删除`);
+    expect(text).toContain(
+      `清册共列档案60件，其中：已销毁55件，共${pageCount}页，实际删除存储对象${bytes}字节（删除前逐件清点的全部版本），每个对象的全部版本均已删除`,
+    );
+    expect(text).toContain('另有1个页面对象在销毁前已不在存储中，无可删除，未计入上述字节数');
     expect(text).toContain('因冻结移出清册、未予销毁3件');
     expect(text).toContain('删除失败2件');
     expect(text).toContain(`附表：已销毁档案目录（共55件，${pageCount}页）`);
   });
 
+  test('names each page object that was already gone from the store before the destruction', () => {
+    const raw = compact(pagesOf(path, '-raw').join('\n'));
+    expect(raw).toContain('销毁前已不在存储中的页面对象');
+    const table = raw.slice(raw.indexOf('销毁前已不在存储中的页面对象'));
+    expect(table).toMatch(/^销毁前已不在存储中的页面对象序号档号页号存储对象1J001-SB·2014-D10-SY-00042J001-SB·2014-D10-SY-0004\/0002\.jpg/);
+  });
+
   test('lists each failed item with its reason, and each destroyed item once in the attached table', () => {
     const raw = compact(pagesOf(path, '-raw').join('\n'));
     for (const failed of withStatus('failed')) expect(rowText(raw, failed.archivalCode!)).toContain(FAILURE);
-    for (const l of certificate.lines) expect(occurrences(text, l.archivalCode!)).toBe(l.status === 'removed' ? 0 : 1);
+    // A page already gone is named by its code and by its key, which begins with the code.
+    for (const l of certificate.lines) expect(occurrences(text, l.archivalCode!)).toBe(l.status === 'removed' ? 0 : 1 + 2 * l.gone.length);
     const table = pages.join('\n');
-    const positions = withStatus('destroyed').map((l) => table.indexOf(l.archivalCode!));
+    // The attached table comes last, after the table of pages already gone.
+    const positions = withStatus('destroyed').map((l) => table.lastIndexOf(l.archivalCode!));
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
     expect(pages.length).toBeGreaterThan(1);
     expect(pages[1]).toMatch(/序号\s+档号\s+题名\s+页数/);

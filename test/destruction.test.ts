@@ -84,7 +84,13 @@ interface ListView {
   approvals: { role: string; username: string }[];
   counts: Record<string, number>;
   documents: string[];
-  entries: { itemId: string; status: string; reason: string | null }[];
+  entries: {
+    itemId: string;
+    status: string;
+    reason: string | null;
+    bytesFound: number | null;
+    objectsGone: { pageNumber: number; bucket: string; key: string }[];
+  }[];
 }
 
 async function openBatch(fonds: string, asOf: string, committee = members): Promise<BatchView> {
@@ -446,6 +452,10 @@ describe('destruction', () => {
       new Date(Date.now() + 86_400_000),
     );
 
+    // One page of an item to destroy is lost from the store behind Lantai's back before the destruction.
+    const lostPage = await h.db.page.findFirstOrThrow({ where: { itemId: destroyed[0]!, pageNumber: 2 } });
+    await store().deleteVersion({ bucket: lostPage.bucket, key: lostPage.key, versionId: lostPage.versionId! });
+
     const scheduledFor = new Date(Date.now() + 6_000).toISOString();
     const proposed = await call<ListView>('POST', '/destruction-lists', 'manager', {
       batch: batch.id,
@@ -537,6 +547,18 @@ describe('destruction', () => {
     fs.writeFileSync(path.join(dir, 'certificate.pdf'), Buffer.from(await pdf.arrayBuffer()));
     const text = execFileSync('pdftotext', ['-layout', path.join(dir, 'certificate.pdf'), '-'], { encoding: 'utf8' });
     for (const id of destroyed) expect(text).toContain((await h.db.item.findUniqueOrThrow({ where: { id } })).archivalCode!);
+    // The certificate states the bytes actually found and deleted, and names the page that was already gone.
+    const pagesOf = (id: string) => h.db.page.findMany({ where: { itemId: id } });
+    const deleted = (await Promise.all(destroyed.map(pagesOf))).flat().filter((p) => p.id !== lostPage.id);
+    const bytes = deleted.reduce((n, p) => n + Number(p.size), 0);
+    expect(entry(destroyed[0]!)).toMatchObject({
+      bytesFound: deleted.filter((p) => p.itemId === destroyed[0]).reduce((n, p) => n + Number(p.size), 0),
+      objectsGone: [{ pageNumber: 2, bucket: lostPage.bucket, key: lostPage.key }],
+    });
+    expect(entry(destroyed[1]!).objectsGone).toEqual([]);
+    expect(text.replace(/\s+/g, '')).toContain(`实际删除存储对象${bytes.toLocaleString('en-US')}字节`);
+    expect(text).toContain('另有 1 个页面对象在销毁前已不在存储中');
+    expect(text.replace(/\s+/g, '')).toContain(lostPage.key);
     expect(text).toContain('钱监销');
     expect(text).toContain('周局长');
     const kept = await h.db.destructionList.findUniqueOrThrow({ where: { id: listId } });

@@ -137,6 +137,8 @@ export async function destructionListView(ctx: ApiContext, id: string) {
         status: e.status,
         reason: e.reason,
         destroyedAt: e.destroyedAt?.toISOString() ?? null,
+        bytesFound: e.bytesFound === null ? null : Number(e.bytesFound),
+        objectsGone: (e.objectsGone ?? []) as { pageNumber: number; bucket: string; key: string }[],
       }))
       .sort((a, b) => (a.archivalCode ?? '').localeCompare(b.archivalCode ?? '')),
   };
