@@ -192,7 +192,12 @@ describe('asking a step that is not running', () => {
 
 describe('a step whose workflow cannot be started', () => {
   const db = createDb(testConfig().postgres.url, { poolSize: 2 });
-  afterAll(() => db.$disconnect());
+  const made: string[] = [];
+  afterAll(async () => {
+    // The demo users stop working in the fonds made here, so other tests see only the demo agency's.
+    await db.userFonds.deleteMany({ where: { fondsId: { in: made } } });
+    await db.$disconnect();
+  });
 
   /** A fonds of this test's own, with one box of it arranged and not yet on any list. */
   async function fondsWithBox() {
@@ -206,6 +211,7 @@ describe('a step whose workflow cannot be started', () => {
         schemeId: j001.schemeId,
       },
     });
+    made.push(fonds.id);
     const users = await db.user.findMany({ where: { username: { in: ['manager', 'archivist'] } } });
     await db.userFonds.createMany({ data: users.map((u) => ({ userId: u.id, fondsId: fonds.id })) });
     const assembly = await db.volumeAssembly.create({
