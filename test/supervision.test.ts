@@ -1,63 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import type { UnitStatus } from '../ops/supervisor';
+import { startSupervised, type SupervisedLantai } from '../bench/supervised';
 import { eventually } from './helpers';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-/** `./lantai start` as an operator runs it, in a data directory and on ports of its own. */
-async function startLantai() {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lantai-supervised-'));
-  fs.chmodSync(dataDir, 0o755);
-  const ports = { api: await freePort(), pg: await freePort(), temporal: await freePort(), ui: await freePort(), minio: await freePort() };
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    LANTAI_DATA: dataDir,
-    LANTAI_API_PORT: String(ports.api),
-    LANTAI_PG_PORT: String(ports.pg),
-    LANTAI_TEMPORAL_PORT: String(ports.temporal),
-    LANTAI_TEMPORAL_UI_PORT: String(ports.ui),
-    LANTAI_MINIO_PORT: String(ports.minio),
-    LANTAI_MINIO_CONSOLE_PORT: String(await freePort()),
-    LANTAI_DEMO_ITEMS: 'false',
-    LANTAI_LOG_LEVEL: 'warn',
-  };
-  for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'S3_ENDPOINT']) delete env[name];
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'ops/start.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const status = () => {
-    try {
-      return (JSON.parse(fs.readFileSync(path.join(dataDir, 'status.json'), 'utf8')) as { units: Record<string, UnitStatus> }).units;
-    } catch {
-      return undefined;
-    }
-  };
-  const health = async () => (await fetch(`http://127.0.0.1:${ports.api}/health`).catch(() => undefined))?.status;
-  return {
-    dataDir,
-    child,
-    output: () => output,
-    status,
-    health,
-    exited,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
 
 function alive(pid: number): boolean {
   try {
@@ -69,9 +13,9 @@ function alive(pid: number): boolean {
 }
 
 describe('./lantai start supervises what it starts', () => {
-  let lantai: Awaited<ReturnType<typeof startLantai>>;
+  let lantai: SupervisedLantai;
   beforeAll(async () => {
-    lantai = await startLantai();
+    lantai = await startSupervised();
     await eventually(() => Promise.resolve(lantai.output().includes('Lantai is running') ? true : undefined), {
       timeoutMs: 240_000,
       what: 'Lantai running',
