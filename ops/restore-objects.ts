@@ -116,8 +116,9 @@ async function putVersion(client: S3Client, bucket: string, v: VersionRecord, bl
     ...(running ? { ObjectLockMode: v.retention!.mode as ObjectLockMode, ObjectLockRetainUntilDate: until } : {}),
     ...(v.legalHold ? { ObjectLockLegalHoldStatus: 'ON' as const } : {}),
   });
-  // MinIO keeps a version id given on a PUT (as its own replication does), so the catalogue's references still hold.
-  if (v.versionId !== 'null')
+  // MinIO keeps a version id given on a PUT (as its own replication does), so the catalogue's references still hold;
+  // a store that refuses the parameter is asked again without it, and gives a new id.
+  if (v.versionId !== 'null' && !refusesVersionIds.has(bucket))
     command.middlewareStack.add(
       (next) => (args) => {
         (args.request as { query: Record<string, string> }).query.versionId = v.versionId;
@@ -125,9 +126,17 @@ async function putVersion(client: S3Client, bucket: string, v: VersionRecord, bl
       },
       { step: 'build', name: 'lantaiKeepVersionId' },
     );
-  const out = await client.send(command);
-  return out.VersionId ?? 'null';
+  try {
+    return (await client.send(command)).VersionId ?? 'null';
+  } catch (err) {
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (refusesVersionIds.has(bucket) || v.versionId === 'null' || (status !== 400 && status !== 501)) throw err;
+    refusesVersionIds.add(bucket);
+    return putVersion(client, bucket, v, blobsDir);
+  }
 }
+
+const refusesVersionIds = new Set<string>();
 
 async function deleteAgain(client: S3Client, bucket: string, key: string): Promise<void> {
   try {
