@@ -9,6 +9,7 @@ import { eachInFlight } from '../domain/in-flight';
 import { blobPath } from './backup-manifest';
 import { listingPages, PreviousIndex, type VersionRecord } from './backup-listing';
 
+const VANISHED = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound']);
 // Object versions fetched at once: enough to keep a local store and disk busy, few enough for a remote one.
 const IN_FLIGHT = 8;
 
@@ -58,21 +59,28 @@ export async function backupBucket(
     const records = await eachInFlight(
       page.map((v, i) => ({ v, before: known[i] })),
       IN_FLIGHT,
-      async ({ v, before }): Promise<VersionRecord> => {
+      async ({ v, before }): Promise<VersionRecord | undefined> => {
         if (v.deleteMarker) return v;
-        if (before?.sha256 && v.versionId !== 'null' && before.size === v.size && blobPresent(blobsDir, before.sha256, v.size)) {
-          const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: v.key, VersionId: v.versionId }));
-          result.reused += 1;
-          return { ...v, sha256: before.sha256, ...lockOf(head) };
+        try {
+          if (before?.sha256 && v.versionId !== 'null' && before.size === v.size && blobPresent(blobsDir, before.sha256, v.size)) {
+            const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: v.key, VersionId: v.versionId }));
+            result.reused += 1;
+            return { ...v, sha256: before.sha256, ...lockOf(head) };
+          }
+          const record = await copyVersion(client, bucket, v, blobsDir);
+          result.copied += 1;
+          const recorded = record.metadata?.sha256;
+          if (recorded && recorded !== record.sha256) result.mismatched.push(`${v.key} version ${v.versionId}`);
+          return record;
+        } catch (err) {
+          // Deleted since it was listed (a destruction, a staged upload cleared away): it is no longer part of the archive.
+          if (VANISHED.has((err as Error).name)) return undefined;
+          throw err;
         }
-        const record = await copyVersion(client, bucket, v, blobsDir);
-        result.copied += 1;
-        const recorded = record.metadata?.sha256;
-        if (recorded && recorded !== record.sha256) result.mismatched.push(`${v.key} version ${v.versionId}`);
-        return record;
       },
     );
     for (const r of records) {
+      if (!r) continue;
       result.versions += 1;
       result.objectBytes += r.size;
       if (!out.write(JSON.stringify(r) + '\n')) await new Promise<void>((resolve) => out.once('drain', () => resolve()));

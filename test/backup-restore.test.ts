@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { GetObjectLegalHoldCommand } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { renderPage } from '../ops/sample-pages';
-import { createObjectStore } from '../store/object-store';
+import { createObjectStore, createS3Client } from '../store/object-store';
 import { apiClient, caseFor, eventually } from './helpers';
 import { emptyDir, lantaiCommand, ownLantaiEnv, startLantai } from './lantai-process';
 
@@ -49,7 +50,9 @@ describe('./lantai backup and ./lantai restore', () => {
     history: unknown;
     audit: unknown[];
     capture: string;
+    holds: unknown;
   } = {
+    holds: undefined,
     capture: '',
     itemId: '',
     item: {},
@@ -62,6 +65,16 @@ describe('./lantai backup and ./lantai restore', () => {
   const pageBytes = async (pages: PageView[]) => {
     const store = createObjectStore(loadConfig(env).s3);
     return Promise.all(pages.map(async (p) => sha256(await store.get({ bucket: p.bucket, key: p.key, versionId: p.versionId }))));
+  };
+
+  const legalHolds = async (pages: PageView[]) => {
+    const client = createS3Client(loadConfig(env).s3);
+    return Promise.all(
+      pages.map(
+        async (p) =>
+          (await client.send(new GetObjectLegalHoldCommand({ Bucket: p.bucket, Key: p.key, VersionId: p.versionId }))).LegalHold?.Status,
+      ),
+    );
   };
 
   beforeAll(async () => {
@@ -110,6 +123,14 @@ describe('./lantai backup and ./lantai restore', () => {
       expect(before.pages.length).toBe(3);
       before.bytes = await pageBytes(before.pages);
       expect(before.bytes).toEqual(before.pages.map((p) => p.sha256));
+      const compliance = await api.login('compliance1');
+      const hold = await api.call('POST', `/items/${before.itemId}/holds`, {
+        token: compliance,
+        body: { kind: 'legal', reason: '法院调取' },
+      });
+      expect(hold.status).toBe(201);
+      before.holds = (await api.call('GET', `/items/${before.itemId}/holds`, { token: compliance })).body;
+      expect(await legalHolds(before.pages)).toEqual(before.pages.map(() => 'ON'));
       before.history = (await api.call('GET', `/items/${before.itemId}/history`, { token: clerk })).body;
       const auditor = await api.login('auditor');
       before.audit = (await api.call<unknown[]>('GET', `/audit?subject=item:${before.itemId}&limit=500`, { token: auditor })).body;
@@ -200,6 +221,10 @@ describe('./lantai backup and ./lantai restore', () => {
       const fixity = await api.call<{ ok: boolean }>('GET', `/items/${before.itemId}/fixity`, { token: clerk });
       expect(fixity.body.ok).toBe(true);
       expect((await api.call('GET', `/items/${before.itemId}/history`, { token: clerk })).body).toEqual(before.history);
+      // The legal hold is back in the catalogue and on every stored version, so the store still refuses to delete them.
+      const compliance = await api.login('compliance1');
+      expect((await api.call('GET', `/items/${before.itemId}/holds`, { token: compliance })).body).toEqual(before.holds);
+      expect(await legalHolds(pages)).toEqual(pages.map(() => 'ON'));
       const auditor = await api.login('auditor');
       const audit = (await api.call<unknown[]>('GET', `/audit?subject=item:${before.itemId}&limit=500`, { token: auditor })).body;
       expect(audit.length).toBeGreaterThan(0);

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createApp, keepIdleConnections } from '../api/app';
 import type { ApiContext } from '../api/context';
@@ -80,6 +82,14 @@ describe('/metrics', () => {
     );
     expect(value(polling, 'lantai_task_queue_pollers', { task_queue: queue, type: 'workflow' })).toBeGreaterThan(0);
     expect(polling.some((s) => s.name === 'lantai_task_queue_backlog' && s.labels.task_queue === queue)).toBe(true);
+
+    // Every Lantai metric the README's alert rules name is one the API serves.
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const rules = /```yaml\ngroups:\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    const named = [...new Set(rules.match(/lantai_\w+/g))];
+    expect(named.length).toBeGreaterThanOrEqual(6);
+    const served = new Set([...(await scrape(t.api.url)).text.matchAll(/^# TYPE (\w+) /gm)].map((m) => m[1]));
+    expect(named.filter((n) => !served.has(n))).toEqual([]);
   });
 
   it('counts 5xx answers and shows PostgreSQL down, while /metrics itself still answers', async () => {
