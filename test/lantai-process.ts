@@ -12,22 +12,30 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+const PORTS = [
+  'LANTAI_API_PORT',
+  'LANTAI_PG_PORT',
+  'LANTAI_TEMPORAL_PORT',
+  'LANTAI_TEMPORAL_UI_PORT',
+  'LANTAI_MINIO_PORT',
+  'LANTAI_MINIO_CONSOLE_PORT',
+] as const;
+
+async function choosePorts(env: NodeJS.ProcessEnv): Promise<void> {
+  for (const name of PORTS) env[name] = String(await freePort());
+}
+
 /** The environment of a Lantai of the test's own: its data directory and ports, embedded services, no demo items. */
 export async function ownLantaiEnv(dataDir: string): Promise<NodeJS.ProcessEnv> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     LANTAI_DATA: dataDir,
-    LANTAI_API_PORT: String(await freePort()),
-    LANTAI_PG_PORT: String(await freePort()),
-    LANTAI_TEMPORAL_PORT: String(await freePort()),
-    LANTAI_TEMPORAL_UI_PORT: String(await freePort()),
-    LANTAI_MINIO_PORT: String(await freePort()),
-    LANTAI_MINIO_CONSOLE_PORT: String(await freePort()),
     LANTAI_DEMO_ITEMS: 'false',
     LANTAI_LOG_LEVEL: 'warn',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'S3_ENDPOINT', 'S3_BUCKET_PREFIX']) delete env[name];
+  await choosePorts(env);
   return env;
 }
 
@@ -48,8 +56,22 @@ export function lantaiCommand(command: string, args: string[], env: NodeJS.Proce
   });
 }
 
-/** `./lantai start` in the given environment, resolved once it says it is running. */
-export async function startLantai(env: NodeJS.ProcessEnv) {
+/**
+ * `./lantai start` in the given environment, resolved once it says it is running. A port found free a moment ago
+ * may be taken by another program (or by one of Temporal's own) before a service binds it: then the environment
+ * gets other ports, and it starts once more.
+ */
+export async function startLantai(env: NodeJS.ProcessEnv): Promise<Awaited<ReturnType<typeof startOnce>>> {
+  try {
+    return await startOnce(env);
+  } catch (err) {
+    if (!/already in use/.test((err as Error).message)) throw err;
+    await choosePorts(env);
+    return startOnce(env);
+  }
+}
+
+async function startOnce(env: NodeJS.ProcessEnv) {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'ops/start.ts'], {
     cwd: ROOT,
     env,
