@@ -2,9 +2,11 @@ import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { pinoHttp } from 'pino-http';
+import { createMetrics } from '../use-cases/metrics';
 import { actorForToken } from '../use-cases/sign-in';
 import type { ApiContext } from './context';
 import { errorHandler, notFound } from './errors';
+import { metricsRoutes, recordRequests } from './metrics-routes';
 import { apiRoutes } from './routes';
 import { mountRoutes, openApiDocument, route } from './route';
 
@@ -26,9 +28,12 @@ export function createApp(ctx: ApiContext): express.Express {
     }),
   );
 
+  const metrics = createMetrics(ctx);
+  app.use(recordRequests(metrics));
   const routes = apiRoutes(ctx);
   const documented = [
     ...routes,
+    ...metricsRoutes(ctx, metrics),
     route({
       method: 'get',
       path: '/openapi.json',

@@ -45,3 +45,14 @@ export async function runFindings(db: Db, runId: string, limit: number) {
     taskStatus: f.taskId ? (taskOf.get(f.taskId) ?? null) : null,
   }));
 }
+
+/**
+ * Every fonds with when its last inventory completed (null when none has): a few runs a fonds a year, so one
+ * grouped query over them stays cheap for monitoring to ask on every scrape.
+ */
+export async function lastCompletedInventories(db: Db): Promise<{ fonds: string; finishedAt: Date | null }[]> {
+  return db.$queryRaw<{ fonds: string; finishedAt: Date | null }[]>`
+    SELECT f.code AS fonds, max(r.finished_at) AS "finishedAt"
+    FROM fonds f LEFT JOIN inventory_run r ON r.fonds_id = f.id AND r.status = 'completed'
+    GROUP BY f.code ORDER BY f.code`;
+}

@@ -49,6 +49,10 @@ const schema = z.object({
   LANTAI_API_HOST: z.string().min(1).default('127.0.0.1'),
   LANTAI_API_PORT: port.default(8080),
   LANTAI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LANTAI_METRICS_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{24,200}$/, 'must be 24 to 200 printable characters without spaces')
+    .optional(),
   LANTAI_TOKEN_TTL_MINUTES: z.coerce
     .number()
     .int('must be a whole number of minutes')
@@ -148,7 +152,8 @@ export interface Config {
   dataDir: string;
   toolsDir: string;
   logLevel: RawConfig['LANTAI_LOG_LEVEL'];
-  api: { host: string; port: number; tokenTtlMinutes: number };
+  /** `metricsToken`: the bearer token Prometheus sends for /metrics; without it, /metrics answers only on loopback. */
+  api: { host: string; port: number; tokenTtlMinutes: number; metricsToken: string | undefined };
   signingKeyPath: string;
   quality: { maxSkewDegrees: number; samplingShare: number; maxUploadBytes: number };
   devices: { workstation: string | undefined; saneConfigDir: string | undefined };
@@ -241,7 +246,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     toolsDir: path.resolve(c.LANTAI_TOOLS),
     logLevel: c.LANTAI_LOG_LEVEL,
-    api: { host: c.LANTAI_API_HOST, port: c.LANTAI_API_PORT, tokenTtlMinutes: c.LANTAI_TOKEN_TTL_MINUTES },
+    api: {
+      host: c.LANTAI_API_HOST,
+      port: c.LANTAI_API_PORT,
+      tokenTtlMinutes: c.LANTAI_TOKEN_TTL_MINUTES,
+      metricsToken: c.LANTAI_METRICS_TOKEN,
+    },
     signingKeyPath: c.LANTAI_SIGNING_KEY ?? path.join(dataDir, 'keys', 'signing-sm2.pem'),
     quality: {
       maxSkewDegrees: c.LANTAI_MAX_SKEW_DEGREES,

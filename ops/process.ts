@@ -85,3 +85,20 @@ export async function requireFreePort(port: number, service: string, variable: s
   if (inUse)
     throw new Error(`port ${port} for ${service} is already in use by another program; stop it, or choose another port with ${variable}`);
 }
+
+/** Where `./lantai start` writes its pid while it runs. */
+export function lantaiPidFile(config: { dataDir: string }): string {
+  return path.join(config.dataDir, 'lantai.pid');
+}
+
+/** The pid in the file when that process still lives. */
+export function runningPid(pidFile: string): number | undefined {
+  const pid = Number(fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8') : NaN);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}

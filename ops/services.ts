@@ -9,7 +9,7 @@ import { requireFreePort, run, startProcess, waitUntilReady, type Managed } from
 
 const PG_VERSION_DIRS = '/usr/lib/postgresql';
 
-function postgresBin(name: string): string {
+export function postgresBin(name: string): string {
   const versions = fs.existsSync(PG_VERSION_DIRS) ? fs.readdirSync(PG_VERSION_DIRS).sort((a, b) => Number(b) - Number(a)) : [];
   for (const v of versions) {
     const p = path.join(PG_VERSION_DIRS, v, 'bin', name);

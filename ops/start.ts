@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfigOrExit, type Config } from '../config';
 import { DEMO_PASSWORD_DEFAULT } from '../prisma/seed';
-import { requireFreePort, startProcess, waitUntilReady, type Managed } from './process';
+import { requireFreePort, lantaiPidFile, runningPid, startProcess, waitUntilReady, type Managed } from './process';
 import { startStack } from './stack';
 import { supervise, type Unit } from './supervisor';
 import { registerDemoItems } from './demo-items';
@@ -11,7 +11,7 @@ const say = (line: string) => process.stdout.write(`[lantai] ${line}\n`);
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const pidFile = path.join(config.dataDir, 'lantai.pid');
+  const pidFile = lantaiPidFile(config);
   const running = runningPid(pidFile);
   if (running) {
     say(`Lantai is already running (pid ${running}); nothing to do.`);
@@ -88,17 +88,6 @@ function printWhere(config: Config): void {
   say(`Health       ${apiUrl}/health`);
   if (config.temporal.uiUrl) say(`Temporal UI  ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
   if (config.s3.embedded) say(`MinIO        ${config.s3.endpoint} (console http://127.0.0.1:${config.s3.consolePort})`);
-}
-
-function runningPid(pidFile: string): number | undefined {
-  const pid = Number(fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8') : NaN);
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return undefined;
-  }
 }
 
 main().catch((err: Error) => {
