@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   await sql.connect();
   const api = startProcess('API', process.execPath, ['--import', 'tsx', 'api/main.ts'], {
     cwd: path.resolve(__dirname, '..'),
-    env: { ...stack.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: stack.env,
     logFile: path.join(stack.config.dataDir, 'logs', 'bench-api.log'),
   });
   const base = `http://127.0.0.1:${apiPort}`;

@@ -1,16 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from '../bench/supervised';
 import { eventually } from './helpers';
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 const PORTS = [
   'LANTAI_API_PORT',
@@ -32,7 +24,6 @@ export async function ownLantaiEnv(dataDir: string): Promise<NodeJS.ProcessEnv> 
     LANTAI_DATA: dataDir,
     LANTAI_DEMO_ITEMS: 'false',
     LANTAI_LOG_LEVEL: 'warn',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'S3_ENDPOINT', 'S3_BUCKET_PREFIX']) delete env[name];
   await choosePorts(env);
