@@ -70,3 +70,9 @@ export function signingKey(db: Db, id: string) {
 export async function signingKeyPems(db: Db): Promise<Map<string, string>> {
   return new Map((await db.signingKey.findMany()).map((k) => [k.id, k.publicKeyPem]));
 }
+
+/** Bytes of the page versions the catalogue records as stored (not destroyed), by bucket: a scan of every page row. */
+export async function storedBytesByBucket(db: Db): Promise<{ bucket: string; bytes: number }[]> {
+  return db.$queryRaw<{ bucket: string; bytes: number }[]>`
+    SELECT bucket, coalesce(sum(size), 0)::float8 AS bytes FROM page WHERE destroyed_at IS NULL GROUP BY bucket`;
+}

@@ -50,3 +50,11 @@ export async function resolveOpenTask(db: Db, id: string, resolution: { resolved
   });
   return resolved.count === 1;
 }
+
+/** Open archivist tasks by kind (inventory findings, overdue approvals, failed destructions…) and fonds code. */
+export async function openTaskCounts(db: Db): Promise<{ fonds: string; kind: string; n: number }[]> {
+  return db.$queryRaw<{ fonds: string; kind: string; n: number }[]>`
+    SELECT f.code AS fonds, t.kind, count(*)::int AS n
+    FROM archivist_task t JOIN fonds f ON f.id = t.fonds_id
+    WHERE t.status = 'open' GROUP BY f.code, t.kind`;
+}

@@ -49,6 +49,11 @@ const schema = z.object({
   LANTAI_API_HOST: z.string().min(1).default('127.0.0.1'),
   LANTAI_API_PORT: port.default(8080),
   LANTAI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LANTAI_WORKER_METRICS: z
+    .string()
+    .regex(/^[\w.:-]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:9464')
+    .optional()
+    .describe("where the worker serves the Temporal SDK's Prometheus metrics (activity and workflow task failures, latencies)"),
   LANTAI_METRICS_TOKEN: z
     .string()
     .regex(/^[\x21-\x7e]{24,200}$/, 'must be 24 to 200 printable characters without spaces')
@@ -154,6 +159,8 @@ export interface Config {
   logLevel: RawConfig['LANTAI_LOG_LEVEL'];
   /** `metricsToken`: the bearer token Prometheus sends for /metrics; without it, /metrics answers only on loopback. */
   api: { host: string; port: number; tokenTtlMinutes: number; metricsToken: string | undefined };
+  /** host:port of the worker's Temporal SDK metrics (Prometheus), when set. */
+  workerMetrics: string | undefined;
   signingKeyPath: string;
   quality: { maxSkewDegrees: number; samplingShare: number; maxUploadBytes: number };
   devices: { workstation: string | undefined; saneConfigDir: string | undefined };
@@ -252,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tokenTtlMinutes: c.LANTAI_TOKEN_TTL_MINUTES,
       metricsToken: c.LANTAI_METRICS_TOKEN,
     },
+    workerMetrics: c.LANTAI_WORKER_METRICS,
     signingKeyPath: c.LANTAI_SIGNING_KEY ?? path.join(dataDir, 'keys', 'signing-sm2.pem'),
     quality: {
       maxSkewDegrees: c.LANTAI_MAX_SKEW_DEGREES,

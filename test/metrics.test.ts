@@ -71,6 +71,20 @@ describe('/metrics', () => {
     );
     expect(after.some((s) => s.name === 'lantai_inventory_last_completed_timestamp_seconds' && s.labels.fonds === 'J001')).toBe(true);
     expect(value(after, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+    expect(
+      after
+        .filter((s) => s.name === 'lantai_workflows_ended_unfinished')
+        .map((s) => s.labels.status)
+        .sort(),
+    ).toEqual(['Failed', 'Terminated', 'TimedOut']);
+    const stored = await t.h.db.page.aggregate({
+      where: { destroyedAt: null, bucket: t.h.config.s3.buckets.images },
+      _sum: { size: true },
+    });
+    const bytes = after.find((s) => s.name === 'lantai_storage_bytes' && s.labels.bucket === t.h.config.s3.buckets.images);
+    expect(bytes?.value ?? 0).toBe(Number(stored._sum.size ?? 0));
+    const tasks = await t.h.db.archivistTask.count({ where: { status: 'open' } });
+    expect(after.filter((s) => s.name === 'lantai_open_tasks').reduce((n, s) => n + s.value, 0)).toBe(tasks);
 
     const queue = t.h.config.temporal.taskQueue;
     const polling = await eventually(

@@ -2,6 +2,8 @@ import { temporal } from '@temporalio/proto';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { lastCompletedInventories } from '../catalogue/inventory-reports';
 import { countsOfEveryFonds } from '../catalogue/lifecycle-counts';
+import { storedBytesByBucket } from '../catalogue/pages';
+import { openTaskCounts } from '../catalogue/tasks';
 import type { ApiContext } from '../api/context';
 import { health } from './status';
 
@@ -99,6 +101,54 @@ export function createMetrics(ctx: ApiContext) {
           if (counted) this.set({ on }, counted.count);
         }),
       );
+    },
+  });
+  new Gauge({
+    name: 'lantai_workflows_ended_unfinished',
+    help: 'Step workflows that failed, timed out or were terminated in the last 24 hours, by how they ended',
+    labelNames: ['status'],
+    registers,
+    async collect() {
+      this.reset();
+      const since = new Date(Date.now() - 86_400_000).toISOString();
+      await Promise.all(
+        ['Failed', 'TimedOut', 'Terminated'].map(async (status) => {
+          const counted = await within(ctx.temporal.workflow.count(`ExecutionStatus = '${status}' AND CloseTime > '${since}'`)).catch(
+            () => undefined,
+          );
+          if (counted) this.set({ status }, counted.count);
+        }),
+      );
+    },
+  });
+  new Gauge({
+    name: 'lantai_open_tasks',
+    help: "Archivists' open tasks by fonds and kind: inventory findings, approval_overdue, destruction_failed, …",
+    labelNames: ['fonds', 'kind'],
+    registers,
+    async collect() {
+      this.reset();
+      const counts = await within(openTaskCounts(ctx.db)).catch(() => []);
+      for (const c of counts) this.set({ fonds: c.fonds, kind: c.kind }, c.n);
+    },
+  });
+  // Storage used is a scan of every page row: taken at most every ten minutes, and the last figure served between.
+  let stored: { at: number; figures: Promise<{ bucket: string; bytes: number }[]> } | undefined;
+  new Gauge({
+    name: 'lantai_storage_bytes',
+    help: 'Bytes of the page versions the catalogue records as stored, by bucket (refreshed every 10 minutes)',
+    labelNames: ['bucket'],
+    registers,
+    async collect() {
+      if (!stored || Date.now() - stored.at > 600_000) {
+        const figures = storedBytesByBucket(ctx.db);
+        stored = { at: Date.now(), figures };
+        figures.catch(() => (stored = undefined));
+      }
+      const figures = await within(stored.figures).catch(() => undefined);
+      if (!figures) return;
+      this.reset();
+      for (const f of figures) this.set({ bucket: f.bucket }, f.bytes);
     },
   });
   const taskQueue = ctx.config.temporal.taskQueue;

@@ -9,7 +9,13 @@ import { retireItemLifecycleWorkflows } from './upgrade';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger(config.logLevel).child({ component: 'worker' });
-  Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+  Runtime.install({
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
+      // The SDK's own figures: activity and workflow task failures, schedule-to-start and execution latencies.
+      ...(config.workerMetrics ? { metrics: { prometheus: { bindAddress: config.workerMetrics, countersTotalSuffix: true } } } : {}),
+    },
+  });
   const db = createDb(config.postgres.url);
   const worker = await createWorker(config, { db, log });
   await ensureStartUpSchedules(config, db, log);
