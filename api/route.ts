@@ -13,8 +13,11 @@ export interface RouteContext<P, Q, B> {
   body: B;
 }
 
-/** One route: mounted on express and described in the OpenAPI document from the same definition. */
-export interface Route<P = unknown, Q = unknown, B = unknown> {
+/**
+ * One route: mounted on express and described in the OpenAPI document from the same definition. What the handler
+ * returns must be what the response's schema describes: the type checker holds the two together.
+ */
+export interface Route<P = unknown, Q = unknown, B = unknown, S extends z.ZodType = z.ZodType> {
   method: 'get' | 'post' | 'put';
   path: string;
   tag: string;
@@ -30,12 +33,25 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   checksOwnText?: boolean;
   /** For uploads: the body is taken as raw bytes of these media types, up to `limit` bytes. */
   rawBody?: { types: string[]; limit: number };
-  response: { status: number; description: string; schema?: z.ZodType };
+  response: {
+    status: number;
+    description: string;
+    /** The JSON body. */
+    schema?: S;
+    /** For a document: the media types it is sent as, instead of a JSON body. */
+    binary?: string[];
+    /** Other statuses answered with the same body, e.g. 200 for a registration found already made. */
+    also?: { status: number; description: string }[];
+  };
+  /** Error statuses this route answers besides those every route may (400, 413, 415, 503, and 401, 403 with a token). */
   errors?: number[];
-  handle(ctx: RouteContext<P, Q, B>): Promise<unknown>;
+  /** The route reads no service (no catalogue, Temporal or store), so it never answers 503. */
+  offline?: boolean;
+  /** Returns the response's body, or undefined when it has sent the reply itself. */
+  handle(ctx: RouteContext<P, Q, B>): Promise<z.input<S> | undefined>;
 }
 
-export const route = <P, Q, B>(r: Route<P, Q, B>): Route => r;
+export const route = <P, Q, B, S extends z.ZodType = z.ZodType>(r: Route<P, Q, B, S>): Route => r;
 
 export function mountRoutes(router: Router, routes: Route[], authenticate: (req: Request) => Promise<Actor>): void {
   for (const r of routes) {
@@ -79,15 +95,27 @@ function unsafeTextIn(value: unknown, at: string, depth: number): { path: string
 }
 
 const STATUS_TEXT: Record<number, string> = {
-  400: 'The input is not valid; the message names the field',
+  400: 'The input is not valid (or not JSON); the message names the field',
   401: 'No valid bearer token',
   403: 'Not allowed; the message gives the reason, and the denial is audited',
   404: 'Not found',
   409: 'Conflicts with the current state',
   422: 'Understood but not matched, e.g. a barcode naming no known case',
   413: 'The request body is too large',
-  503: 'A dependency is unavailable',
+  415: 'The body is not JSON in UTF-8, or not a page image of an accepted kind',
+  503: 'A dependency is unavailable (PostgreSQL, Temporal or the object store); the message names it',
 };
+
+/**
+ * What every route may answer whatever it does: a body that is no JSON, holds a NUL or half a surrogate pair
+ * anywhere (also in the query or path), is too large or in another charset; with a token, 401 and 403; and 503
+ * when a service it needs is down.
+ */
+function errorStatuses(r: Route): number[] {
+  const statuses = new Set([400, 413, 415, ...(r.offline ? [] : [503]), ...(r.auth ? [401, 403] : []), ...(r.errors ?? [])]);
+  for (const s of [r.response.status, ...(r.response.also ?? []).map((a) => a.status)]) statuses.delete(s);
+  return [...statuses].sort((a, b) => a - b);
+}
 
 export function openApiDocument(routes: Route[], { version }: { version: string }) {
   const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
@@ -98,18 +126,15 @@ export function openApiDocument(routes: Route[], { version }: { version: string 
       ...objectFields(r.params).map(([name, s]) => ({ name, in: 'path', required: true, schema: schema(s) })),
       ...objectFields(r.query).map(([name, s]) => ({ name, in: 'query', required: !s.safeParse(undefined).success, schema: schema(s) })),
     ];
-    const responses: Record<string, unknown> = {
-      [r.response.status]: {
-        description: r.response.description,
-        ...(r.response.schema ? { content: { 'application/json': { schema: schema(r.response.schema) } } } : {}),
-      },
-    };
-    for (const status of [
-      ...(r.auth ? [401, 403] : []),
-      ...(r.body || r.rawBody || r.query || r.params ? [400] : []),
-      ...(r.rawBody || r.jsonLimit ? [413] : []),
-      ...(r.errors ?? []),
-    ]) {
+    const content = r.response.binary
+      ? Object.fromEntries(r.response.binary.map((t) => [t, { schema: { type: 'string', format: 'binary' } }]))
+      : r.response.schema
+        ? { 'application/json': { schema: schema(r.response.schema) } }
+        : undefined;
+    const responses: Record<string, unknown> = {};
+    for (const { status, description } of [r.response, ...(r.response.also ?? [])])
+      responses[status] = { description, ...(content ? { content } : {}) };
+    for (const status of errorStatuses(r)) {
       responses[status] = {
         description: STATUS_TEXT[status] ?? 'Error',
         content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
