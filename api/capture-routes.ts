@@ -95,7 +95,7 @@ export function captureRoutes(ctx: ApiContext): Route[] {
       auth: true,
       summary: 'The operator has cleared the device fault (jam, cover, empty feeder): resume the scan',
       params: ItemParams,
-      errors: [404],
+      errors: [404, 409],
       response: { status: 200, description: 'Resumed', schema: Resumed },
       async handle({ req, actor, params }) {
         return operatorIsBack(ctx, actor, await authorisedItem(ctx, actor, params.id, 'capture', rid(req)));

@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { registerDemoItems } from '../ops/demo-items';
+import { DEMO_PASSWORD_DEFAULT } from '../prisma/seed';
 import { emptyCatalogue } from './fixtures/catalogue';
 import { apiHarness, testConfig } from './helpers';
 
@@ -26,12 +28,94 @@ const EXCLUDED: { operationId: string; why: string }[] = [
 
 let catalogue: Awaited<ReturnType<typeof emptyCatalogue>>;
 let t: Awaited<ReturnType<typeof apiHarness>>;
+let configFile: string;
+
+/**
+ * Records that exist, for schemathesis to use besides the ids it makes up (which find nothing): the demo cases,
+ * captured and verified (or failed) by the real steps, a hold, a shelf scan, a scan session and an inventory run.
+ * Each operation on one draws its path parameter from these half of the time, so its replies on a real record are
+ * checked too.
+ */
+async function knownRecords(): Promise<Record<string, { values: string[]; operations: string[] }>> {
+  await registerDemoItems(t.api.url, DEMO_PASSWORD_DEFAULT);
+  const items = await t.h.db.item.findMany({ select: { id: true } });
+  const manager = t.tokens.manager!;
+  const [item] = items;
+  const hold = await t.client.call<{ id: string }>('POST', `/items/${item!.id}/holds`, {
+    token: manager,
+    body: { kind: 'audit', reason: 'schemathesis' },
+  });
+  const scan = await t.client.call<{ id: string }>('POST', '/shelf-scans', { token: manager, body: { reader: 'wedge-1', fonds: 'J001' } });
+  await t.client.call('POST', `/shelf-scans/${scan.body.id}/readings`, { token: manager, body: { barcodes: ['SHELF-A101-01', 'X-1'] } });
+  const run = await t.client.call<{ id: string }>('POST', '/inventories', { token: manager, body: { fonds: 'J001' } });
+  const session = await t.client.call<{ sessionId: string }>('POST', '/scan-sessions', { token: t.tokens.archivist });
+  const keys = await t.h.db.signingKey.findMany({ select: { id: true } });
+  const businessTypes = await t.h.db.businessType.findMany({ select: { code: true } });
+  const offices = await t.h.db.handlingOffice.findMany({ select: { code: true } });
+  if (hold.status !== 201 || scan.status !== 201 || run.status !== 202 || session.status !== 201 || keys.length === 0)
+    throw new Error(`could not make the records to read: ${JSON.stringify([hold.body, scan.body, run.body, session.body])}`);
+  const onItems = ['GET ', 'GET /history', 'GET /capture', 'GET /pages', 'GET /holds', 'GET /fixity', 'POST /holds']
+    .concat(['POST /scan', 'POST /pages', 'POST /capture/finish', 'POST /capture/resume', 'POST /initial-review'])
+    .concat(['POST /quality/override', 'POST /quality/sample-review'])
+    .map((o) => o.replace(' ', ' /items/{id}'));
+  const onSessions = ['GET ', 'POST /scan', 'POST /pages', 'POST /finish', 'POST /resume'].map((o) =>
+    o.replace(' ', ' /scan-sessions/{id}'),
+  );
+  return {
+    items: { values: items.map((i) => i.id), operations: onItems },
+    holds: { values: [hold.body.id], operations: ['POST /holds/{id}/lift'] },
+    sessions: { values: [session.body.sessionId], operations: onSessions },
+    fonds: { values: ['J001', 'J002'], operations: ['GET /fonds/{code}/arrangement', 'GET /fonds/{code}/inventory-schedule'] },
+    shelfScans: {
+      values: [scan.body.id],
+      operations: ['GET /shelf-scans/{id}', 'POST /shelf-scans/{id}/readings', 'POST /shelf-scans/{id}/close'],
+    },
+    inventories: { values: [run.body.id], operations: ['GET /inventories/{id}'] },
+    signingKeys: { values: keys.map((k) => k.id), operations: ['GET /signing-keys/{id}'] },
+    businessTypes: { values: businessTypes.map((b) => b.code), operations: [] },
+    offices: { values: offices.map((o) => o.code), operations: [] },
+  };
+}
+
+/** Fields of any body or query that name a catalogue record by its code, drawn from the real ones half of the time. */
+const CODES: Record<string, string> = {
+  'body.fonds': 'fonds',
+  'query.fonds': 'fonds',
+  'body.businessType': 'businessTypes',
+  'body.handlingOffice': 'offices',
+  'body.items[*]': 'items',
+  'body.shelfScans[*]': 'shelfScans',
+};
+
+/** schemathesis.toml: a dictionary of each kind of record, and the operations that draw their path parameter from it. */
+function configOf(records: Record<string, { values: string[]; operations: string[] }>): string {
+  const lines: string[] = [];
+  lines.push(
+    '[parameters]',
+    ...Object.entries(CODES).map(([field, name]) => `"${field}" = { dictionary = "${name}", probability = 0.5 }`),
+    '',
+  );
+  for (const [name, { values }] of Object.entries(records)) lines.push(`[dictionaries.${name}]`, `values = ${JSON.stringify(values)}`, '');
+  for (const [name, { operations }] of Object.entries(records))
+    for (const operation of operations) {
+      const parameter = operation.includes('{code}') ? 'code' : 'id';
+      lines.push(
+        '[[operations]]',
+        `include-name = ${JSON.stringify(operation)}`,
+        `parameters = { "path.${parameter}" = { dictionary = "${name}", probability = 0.5 } }`,
+        '',
+      );
+    }
+  return lines.join('\n');
+}
 
 beforeAll(async () => {
   // A catalogue of this test's own: what the fuzzer registers, moves or opens touches no other test's data.
   catalogue = await emptyCatalogue(testConfig().postgres.url);
   t = await apiHarness({ users: ['manager', 'archivist'], postgresUrl: catalogue.url });
-});
+  configFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lantai-schemathesis-config-')), 'schemathesis.toml');
+  fs.writeFileSync(configFile, configOf(await knownRecords()));
+}, 240_000);
 
 afterAll(async () => {
   await t?.close();
@@ -41,7 +125,7 @@ afterAll(async () => {
 function schemathesis(args: string[], cwd: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     // In a directory of its own: schemathesis keeps a cache there.
-    const child = spawn('python3', ['-m', 'schemathesis.cli', 'run', ...args], {
+    const child = spawn('python3', ['-m', 'schemathesis.cli', '--config-file', configFile, 'run', ...args], {
       cwd,
       env: { ...process.env, PYTHONPATH: SCHEMATHESIS, NO_COLOR: '1', SCHEMATHESIS_HOOKS: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
