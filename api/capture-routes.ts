@@ -12,7 +12,7 @@ import { pagesOf } from '../use-cases/pages';
 import type { ApiContext } from './context';
 import { authorisedItem } from './authorise';
 import { route, type Route } from './route';
-import { CaptureFinished, CaptureStatus, PageStaged, Pages, Recorded, Resumed, ScanOrdered } from './views/capture';
+import { CaptureFinished, CaptureRestarted, CaptureStatus, PageStaged, Pages, Recorded, Resumed, ScanOrdered } from './views/capture';
 import { ItemParams, verificationRoutes } from './verification-routes';
 
 /** Media types a page image may be uploaded as. */
@@ -109,7 +109,7 @@ export function captureRoutes(ctx: ApiContext): Route[] {
       summary: 'Start a failed capture again with the pages it was given that are still staged; names those to send again',
       params: ItemParams,
       errors: [404, 409],
-      response: { status: 202, description: 'Capture started again; it waits for the finish as any capture' },
+      response: { status: 202, description: 'Capture started again; it waits for the finish as any capture', schema: CaptureRestarted },
       async handle({ req, res, actor, params }) {
         const restarted = await restartCapture(ctx, actor, await authorisedItem(ctx, actor, params.id, 'upload', rid(req)));
         res.status(202).json(restarted);

@@ -119,6 +119,8 @@ function errorStatuses(r: Route): number[] {
 
 export function openApiDocument(routes: Route[], { version }: { version: string }) {
   const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
+  // A reply as it is sent: an object holds the fields its schema names and no others (additionalProperties: false).
+  const reply = (s: z.ZodType) => z.toJSONSchema(s, { io: 'output', unrepresentable: 'any' });
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const oaPath = r.path.replace(/:(\w+)/g, '{$1}');
@@ -129,7 +131,7 @@ export function openApiDocument(routes: Route[], { version }: { version: string 
     const content = r.response.binary
       ? Object.fromEntries(r.response.binary.map((t) => [t, { schema: { type: 'string', format: 'binary' } }]))
       : r.response.schema
-        ? { 'application/json': { schema: schema(r.response.schema) } }
+        ? { 'application/json': { schema: reply(r.response.schema) } }
         : undefined;
     const responses: Record<string, unknown> = {};
     for (const { status, description } of [r.response, ...(r.response.also ?? [])])
@@ -165,7 +167,7 @@ export function openApiDocument(routes: Route[], { version }: { version: string 
     openapi: '3.1.0',
     info: { title: 'Lantai', version, description: 'Records system for social-insurance business archives (社保业务档案).' },
     security: [{ bearer: [] }],
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: { Error: schema(ErrorBody) } },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: { Error: reply(ErrorBody) } },
     paths,
   };
 }

@@ -159,7 +159,7 @@ export async function restartCapture(ctx: ApiContext, actor: Actor, item: Item) 
     signalArgs: [kept],
   });
   return {
-    restarted: true,
+    restarted: true as const,
     pages: kept.length,
     missing: gone.map((p) => ({ source: p.source, staged: `${p.bucket}/${p.key}` })),
     failure: run.failure,

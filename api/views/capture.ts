@@ -24,6 +24,13 @@ export const PageStaged = z.union([
 ]);
 
 export const Resumed = z.object({ resumed: z.literal(true) });
+
+export const CaptureRestarted = z.object({
+  restarted: z.literal(true),
+  pages: z.number().int().describe('pages still staged, given to the new run'),
+  missing: z.array(z.object({ source: z.string(), staged: z.string() })).describe('pages no longer staged: send these again'),
+  failure: z.string().nullable().describe('why the run before ended'),
+});
 export const Recorded = z.object({ recorded: z.literal(true) });
 export const Accepted = z.object({ accepted: z.literal(true) });
 
@@ -48,9 +55,18 @@ const Defect = z.object({
   resolutionReason: z.string().nullable(),
 });
 
+/** The item's last capture run as Temporal keeps it; a run that ended unfinished says why in the step's words. */
+const CaptureRun = z.object({
+  status: z.string().describe('RUNNING, COMPLETED, FAILED, TIMED_OUT, TERMINATED or CANCELLED'),
+  failure: z.string().nullable(),
+  startedAt: z.string().meta({ format: 'date-time' }),
+  closedAt: z.string().meta({ format: 'date-time' }).nullable(),
+});
+
 export const CaptureStatus = z.object({
   lifecycleState: z.enum(LIFECYCLE_STATES),
   capture: CaptureView.nullable().describe('null when no capture runs or ran'),
+  captureRun: CaptureRun.nullable().describe('null when no capture ever ran'),
   verification: VerificationView.nullable().describe('null when no verification runs or ran'),
   defects: z.array(Defect),
 });
