@@ -114,7 +114,8 @@ export function handOverRoutes(ctx: ApiContext): Route[] {
       response: { status: 200, description: 'The labels (PDF)', binary: ['application/pdf'] },
       async handle({ req, res, actor, params }) {
         await requireHandOverAccess(ctx, actor, await handOverOf(ctx, params.id), req.id as string);
-        res.type('application/pdf').send(await shelfLabels(ctx, params.id));
+        const labels = await shelfLabels(ctx, params.id);
+        res.type('application/pdf').send(labels);
         return undefined;
       },
     }),

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { registerDemoItems } from '../ops/demo-items';
 import { DEMO_PASSWORD_DEFAULT } from '../prisma/seed';
 import { emptyCatalogue } from './fixtures/catalogue';
-import { apiHarness, testConfig } from './helpers';
+import { apiHarness, eventually, testConfig } from './helpers';
 
 /**
  * Schemathesis (PyPI, installed by `./lantai install`) fuzzes the live API from its own OpenAPI document: every
@@ -32,7 +32,8 @@ let configFile: string;
 
 /**
  * Records that exist, for schemathesis to use besides the ids it makes up (which find nothing): the demo cases,
- * captured and verified (or failed) by the real steps, a hold, a shelf scan, a scan session and an inventory run.
+ * captured and verified (or failed) by the real steps, the verified one assembled into a box and handed over, a
+ * hold, a shelf scan, a scan session and an inventory run.
  * Each operation on one draws its path parameter from these half of the time, so its replies on a real record are
  * checked too.
  */
@@ -50,10 +51,35 @@ async function knownRecords(): Promise<Record<string, { values: string[]; operat
   const run = await t.client.call<{ id: string }>('POST', '/inventories', { token: manager, body: { fonds: 'J001' } });
   const session = await t.client.call<{ sessionId: string }>('POST', '/scan-sessions', { token: t.tokens.archivist });
   const keys = await t.h.db.signingKey.findMany({ select: { id: true } });
+  // The verified case numbered and boxed, with its documents, and the box handed over to the archive room.
+  const assembly = await t.client.call<{ id: string }>('POST', '/volume-assemblies', { token: manager, body: { fonds: 'J001' } });
+  const assembled = await eventually(
+    async () => {
+      const r = await t.client.call<{ status: string; boxes: { id: string }[] }>('GET', `/volume-assemblies/${assembly.body.id}`, {
+        token: manager,
+      });
+      return ['assembled', 'failed'].includes(r.body.status) ? r.body : undefined;
+    },
+    { what: 'the assembly of the verified demo case' },
+  );
+  const handOver = await t.client.call<{ id: string }>('POST', '/hand-overs', {
+    token: manager,
+    body: {
+      fonds: 'J001',
+      boxes: assembled.boxes.map((b) => b.id),
+      businessUnit: '养老保险科',
+      itemCount: 1,
+      pageCount: 3,
+      handedOverBy: '张经办',
+      receivedBy: '李库管',
+      witness: '王监交',
+    },
+  });
   const businessTypes = await t.h.db.businessType.findMany({ select: { code: true } });
   const offices = await t.h.db.handlingOffice.findMany({ select: { code: true } });
-  if (hold.status !== 201 || scan.status !== 201 || run.status !== 202 || session.status !== 201 || keys.length === 0)
-    throw new Error(`could not make the records to read: ${JSON.stringify([hold.body, scan.body, run.body, session.body])}`);
+  const made = [hold, scan, run, session, assembly, handOver];
+  if (made.some((r) => r.status >= 300) || assembled.status !== 'assembled' || keys.length === 0)
+    throw new Error(`could not make the records to use: ${JSON.stringify([...made.map((r) => r.body), assembled])}`);
   const onItems = ['GET ', 'GET /history', 'GET /capture', 'GET /pages', 'GET /holds', 'GET /fixity', 'POST /holds']
     .concat(['POST /scan', 'POST /pages', 'POST /capture/finish', 'POST /capture/resume', 'POST /initial-review'])
     .concat(['POST /quality/override', 'POST /quality/sample-review'])
@@ -72,6 +98,16 @@ async function knownRecords(): Promise<Record<string, { values: string[]; operat
     },
     inventories: { values: [run.body.id], operations: ['GET /inventories/{id}'] },
     signingKeys: { values: keys.map((k) => k.id), operations: ['GET /signing-keys/{id}'] },
+    assemblies: {
+      values: [assembly.body.id],
+      operations: ['GET /volume-assemblies/{id}', 'GET /volume-assemblies/{id}/documents/{name}'],
+    },
+    handOvers: {
+      values: [handOver.body.id],
+      operations: ['', '/shelf-labels.pdf', '/decision', '/resubmission'].map(
+        (p) => `${p.startsWith('/d') || p.startsWith('/r') ? 'POST' : 'GET'} /hand-overs/{id}${p}`,
+      ),
+    },
     businessTypes: { values: businessTypes.map((b) => b.code), operations: [] },
     offices: { values: offices.map((o) => o.code), operations: [] },
   };
