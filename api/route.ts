@@ -15,9 +15,9 @@ export interface RouteContext<P, Q, B> {
 
 /**
  * One route: mounted on express and described in the OpenAPI document from the same definition. What the handler
- * returns must be what the response's schema describes: the type checker holds the two together.
+ * returns must be what the response's schema describes, no field more: the type checker holds the two together.
  */
-export interface Route<P = unknown, Q = unknown, B = unknown, S extends z.ZodType = z.ZodType> {
+export interface Route<P = unknown, Q = unknown, B = unknown, S extends z.ZodType = z.ZodType, R = z.input<S>> {
   method: 'get' | 'post' | 'put';
   path: string;
   tag: string;
@@ -48,10 +48,33 @@ export interface Route<P = unknown, Q = unknown, B = unknown, S extends z.ZodTyp
   /** The route reads no service (no catalogue, Temporal or store), so it never answers 503. */
   offline?: boolean;
   /** Returns the response's body, or undefined when it has sent the reply itself. */
-  handle(ctx: RouteContext<P, Q, B>): Promise<z.input<S> | undefined>;
+  handle(ctx: RouteContext<P, Q, B>): Promise<R | undefined>;
 }
 
-export const route = <P, Q, B, S extends z.ZodType = z.ZodType>(r: Route<P, Q, B, S>): Route => r;
+type KeysOf<S> = S extends unknown ? keyof S : never;
+type FieldOf<S, K extends PropertyKey> = S extends unknown ? (K extends keyof S ? S[K] : never) : never;
+
+/** Where a reply of type T holds a field its schema's type S does not name (the reply is sent as JSON, so Dates are leaves). */
+type FieldsBeyond<T, S, At extends string = ''> = unknown extends S
+  ? never
+  : T extends readonly (infer E)[]
+    ? FieldsBeyond<E, S extends readonly (infer F)[] ? F : never, `${At}[]`>
+    : T extends Date | Buffer
+      ? never
+      : T extends object
+        ? {
+            [K in keyof T & string]: K extends KeysOf<S> ? FieldsBeyond<T[K], FieldOf<S, K>, `${At}.${K}`> : `${At}.${K}`;
+          }[keyof T & string]
+        : never;
+
+/** Refused by the type checker, naming the fields, when the handler's reply holds a field the schema does not describe. */
+type DescribedInFull<R, S extends z.ZodType> = [FieldsBeyond<R, z.input<S>>] extends [never]
+  ? unknown
+  : { replyFieldsTheSchemaLacks: FieldsBeyond<R, z.input<S>> };
+
+export const route = <P, Q, B, S extends z.ZodType = z.ZodType, R extends z.input<S> = z.input<S>>(
+  r: Route<P, Q, B, S, R> & DescribedInFull<R, S>,
+): Route => r as Route;
 
 export function mountRoutes(router: Router, routes: Route[], authenticate: (req: Request) => Promise<Actor>): void {
   for (const r of routes) {

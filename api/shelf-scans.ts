@@ -62,8 +62,9 @@ export function shelfScanRoutes(ctx: ApiContext): Route[] {
       response: { status: 201, description: 'Session opened', schema: ScanView },
       async handle({ req, res, actor, body }) {
         const agencyId = await agencyFor(ctx, actor, body.fonds, req.id as string);
-        res.status(201).json(await openScan(ctx, actor, agencyId, body.reader));
-        return undefined;
+        const view = await openScan(ctx, actor, agencyId, body.reader);
+        res.status(201).json(view);
+        return view;
       },
     }),
     route({
