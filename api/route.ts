@@ -74,7 +74,7 @@ type DescribedInFull<R, S extends z.ZodType> = [FieldsBeyond<R, z.input<S>>] ext
 
 export const route = <P, Q, B, S extends z.ZodType = z.ZodType, R extends z.input<S> = z.input<S>>(
   r: Route<P, Q, B, S, R> & DescribedInFull<R, S>,
-): Route => r as Route;
+): Route => r;
 
 export function mountRoutes(router: Router, routes: Route[], authenticate: (req: Request) => Promise<Actor>): void {
   for (const r of routes) {

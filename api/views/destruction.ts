@@ -68,6 +68,10 @@ export const DestructionListView = z.object({
       status: z.enum(DestructionEntryStatus),
       reason: z.string().nullable(),
       destroyedAt: time.nullable(),
+      bytesFound: z.number().int().nullable().describe('bytes of every version found at the first check, before anything was deleted'),
+      objectsGone: z
+        .array(z.object({ pageNumber: z.number().int(), bucket: z.string(), key: z.string() }))
+        .describe('pages already gone from the store'),
     }),
   ),
 });
