@@ -8,6 +8,9 @@ import type { ApiContext } from './context';
 import { route, type Route } from './route';
 import { AccessionView, TransferView } from './views/transfers';
 
+// S3's rule for a bucket's name; the store refuses any other (InvalidBucketName), so it is refused here first.
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
 const folder = z.string().min(1).max(500).describe('a folder under the transfer root (LANTAI_TRANSFER_ROOT)');
 
 const TransferOrder = z.object({
@@ -29,7 +32,11 @@ const AccessionOrder = z.object({
   source: z.discriminatedUnion('kind', [
     z.object({
       kind: z.literal('s3'),
-      bucket: z.string().min(3).max(63).optional(),
+      bucket: z
+        .string()
+        .regex(BUCKET_NAME, 'must be an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens')
+        .refine((b) => !b.includes('..'), 'must be an S3 bucket name: no two dots in a row')
+        .optional(),
       prefix: z.string().min(1).max(500).describe('the package’s prefix, e.g. transfers/J001-20261121-ab12cd/'),
     }),
     z.object({ kind: z.literal('directory'), path: folder }),
