@@ -5,7 +5,7 @@ import { boxDescriptionsOfAssembly } from '../catalogue/box-descriptions';
 import { itemsWhere, type Move } from '../catalogue/lifecycle';
 import { NUMBERING_CHUNK, numberingGroups, numberNextChunk } from '../catalogue/numbering';
 import type { Config } from '../config';
-import { volumeDocumentKey, type StoredDocument, type VolumeDocumentName } from '../contracts/volume';
+import { VOLUME_DOCUMENT_TYPES, volumeDocumentKey, type StoredDocument, type VolumeDocumentName } from '../contracts/volume';
 import { catalogueToPdf, catalogueToXlsx, itemLabelsToPdf, loadCjkFont, noteSheetsToPdf, spineLabelsToPdf } from '../documents';
 import type { Db } from '../prisma/client';
 import type { ObjectStore } from '../store/object-store';
@@ -73,13 +73,12 @@ export function createVolumeActivities({ db, store, config, log }: VolumeDeps) {
       const boxes = await boxDescriptionsOfAssembly(db, assemblyId);
       if (boxes.length === 0) return [];
       // One after another, so that one document's drawing never waits behind all the others'.
-      const made: [VolumeDocumentName, string, () => Promise<Buffer>][] = [
-        ['catalogue.pdf', 'application/pdf', () => catalogueToPdf(boxes, font)],
-        ['catalogue.xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', () => catalogueToXlsx(boxes)],
-        ['spine-labels.pdf', 'application/pdf', () => spineLabelsToPdf(boxes, font, config.volumes.spineLabel)],
+      const made: [VolumeDocumentName, () => Promise<Buffer>][] = [
+        ['catalogue.pdf', () => catalogueToPdf(boxes, font)],
+        ['catalogue.xlsx', () => catalogueToXlsx(boxes)],
+        ['spine-labels.pdf', () => spineLabelsToPdf(boxes, font, config.volumes.spineLabel)],
         [
           'item-labels.pdf',
-          'application/pdf',
           () =>
             itemLabelsToPdf(
               boxes.flatMap((b) => b.entries),
@@ -87,10 +86,11 @@ export function createVolumeActivities({ db, store, config, log }: VolumeDeps) {
               config.volumes.itemLabel,
             ),
         ],
-        ['note-sheets.pdf', 'application/pdf', () => noteSheetsToPdf(boxes, font)],
+        ['note-sheets.pdf', () => noteSheetsToPdf(boxes, font)],
       ];
       const documents: StoredDocument[] = [];
-      for (const [name, contentType, render] of made) {
+      for (const [name, render] of made) {
+        const contentType = VOLUME_DOCUMENT_TYPES[name];
         const body = await render();
         const stored = await store.put({ bucket: config.s3.buckets.packages, key: volumeDocumentKey(assemblyId, name), body, contentType });
         documents.push({ name, bucket: stored.bucket, key: stored.key, size: stored.size, sha256: stored.sha256, contentType });

@@ -9,6 +9,7 @@ import { errorHandler, notFound } from './errors';
 import { metricsRoutes, recordRequests } from './metrics-routes';
 import { apiRoutes } from './routes';
 import { mountRoutes, openApiDocument, route } from './route';
+import { OpenApiDocument } from './views/system';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
@@ -40,7 +41,8 @@ export function createApp(ctx: ApiContext): express.Express {
       tag: 'system',
       auth: false,
       summary: 'This OpenAPI document',
-      response: { status: 200, description: 'OpenAPI 3.1' },
+      offline: true,
+      response: { status: 200, description: 'OpenAPI 3.1', schema: OpenApiDocument },
       handle: () => Promise.resolve(doc),
     }),
   ];

@@ -5,6 +5,7 @@ import { appraisalView, decideAppraisal, findAppraisalBatch, openAppraisal } fro
 import type { Action, Actor } from './access';
 import type { ApiContext } from './context';
 import { route, type Route } from './route';
+import { AppraisalView, DecisionsRecorded } from './views/destruction';
 import { fondsFor, requireInFonds } from './authorise';
 
 const isoDay = z.iso.date('must be a date, YYYY-MM-DD');
@@ -51,7 +52,7 @@ export function appraisalRoutes(ctx: ApiContext): Route[] {
       summary: 'Open an appraisal batch (鉴定) now: every item in the archive room whose retention ran out goes before the committee',
       body: AppraisalOrder,
       errors: [409],
-      response: { status: 202, description: 'Batch opening; its items are listed once it is open' },
+      response: { status: 202, description: 'Batch opening; its items are listed once it is open', schema: AppraisalView },
       async handle({ req, res, actor, body }) {
         const fonds = await fondsFor(ctx, actor, body.fonds, 'appraise', req.id as string);
         const view = await openAppraisal(ctx, { fondsCode: fonds.code, openedBy: actor.username, asOf: body.asOf, members: body.members });
@@ -67,7 +68,7 @@ export function appraisalRoutes(ctx: ApiContext): Route[] {
       summary: 'An appraisal batch: its committee, how far each member has got, and each item with its outcome once decided',
       params: idParam,
       errors: [404],
-      response: { status: 200, description: 'The batch' },
+      response: { status: 200, description: 'The batch', schema: AppraisalView },
       async handle({ req, actor, params }) {
         await batchFor(ctx, actor, params.id, req.id as string);
         return appraisalView(ctx, params.id);
@@ -83,7 +84,7 @@ export function appraisalRoutes(ctx: ApiContext): Route[] {
       params: idParam,
       body: Decision,
       errors: [404, 409],
-      response: { status: 200, description: 'Decisions recorded; how many remain for the whole committee' },
+      response: { status: 200, description: 'Decisions recorded; how many remain for the whole committee', schema: DecisionsRecorded },
       async handle({ req, actor, params, body }) {
         const batch = await batchFor(ctx, actor, params.id, req.id as string, 'decide_appraisal');
         return decideAppraisal(ctx, batch, { ...body, member: actor.username });

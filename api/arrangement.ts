@@ -3,6 +3,7 @@ import { arrangementOf, rearrange } from '../use-cases/arrangement';
 import { fondsFor } from './authorise';
 import type { ApiContext } from './context';
 import { route, type Route } from './route';
+import { ArrangementView } from './views/volumes';
 
 const Arrangement = z.object({
   referenceCodeTemplate: z
@@ -25,7 +26,7 @@ export function arrangementRoutes(ctx: ApiContext): Route[] {
       auth: true,
       summary: 'How the fonds is arranged: its archival code template (with an example) and its box capacity',
       params: codeParam,
-      response: { status: 200, description: 'The arrangement' },
+      response: { status: 200, description: 'The arrangement', schema: ArrangementView },
       async handle({ req, actor, params }) {
         const fonds = await fondsFor(ctx, actor, params.code, 'read', req.id as string);
         return arrangementOf(ctx, fonds.id);
@@ -40,7 +41,7 @@ export function arrangementRoutes(ctx: ApiContext): Route[] {
       params: codeParam,
       body: Arrangement,
       errors: [409],
-      response: { status: 200, description: 'The arrangement as changed' },
+      response: { status: 200, description: 'The arrangement as changed', schema: ArrangementView },
       async handle({ req, actor, params, body }) {
         const fonds = await fondsFor(ctx, actor, params.code, 'arrange', req.id as string);
         return rearrange(ctx, actor, fonds, body, req.id as string);

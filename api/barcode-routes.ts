@@ -4,6 +4,7 @@ import { casesForScans } from '../use-cases/barcodes';
 import type { ApiContext } from './context';
 import { badRequest } from './errors';
 import { route, type Route } from './route';
+import { BarcodeMatches } from './views/capture';
 
 /** Finds the items the scanned slip barcodes name: a plain case number (Code 128) or a QR slip with `caseNumber`. */
 export function barcodeRoutes(ctx: ApiContext): Route[] {
@@ -20,7 +21,7 @@ export function barcodeRoutes(ctx: ApiContext): Route[] {
         suffix: z.enum(['\n', '\r', '\r\n', '\t']).optional(),
       }),
       errors: [422],
-      response: { status: 200, description: 'Each code with the item it names' },
+      response: { status: 200, description: 'Each code with the item it names', schema: BarcodeMatches },
       async handle({ actor, body }) {
         let scans;
         try {

@@ -12,6 +12,7 @@ import { pagesOf } from '../use-cases/pages';
 import type { ApiContext } from './context';
 import { authorisedItem } from './authorise';
 import { route, type Route } from './route';
+import { CaptureFinished, CaptureRestarted, CaptureStatus, PageStaged, Pages, Recorded, Resumed, ScanOrdered } from './views/capture';
 import { ItemParams, verificationRoutes } from './verification-routes';
 
 /** Media types a page image may be uploaded as. */
@@ -50,7 +51,7 @@ export function captureRoutes(ctx: ApiContext): Route[] {
       params: ItemParams,
       body: ScanOrderBody,
       errors: [404, 409],
-      response: { status: 202, description: 'Scan ordered; the capture view' },
+      response: { status: 202, description: 'Scan ordered; the capture view', schema: ScanOrdered },
       async handle({ req, actor, params, body }) {
         const item = await authorisedItem(ctx, actor, params.id, 'capture', rid(req));
         const { finish, ...order } = body;
@@ -68,7 +69,7 @@ export function captureRoutes(ctx: ApiContext): Route[] {
       query: z.object({ replaces: z.coerce.number().int().min(1).optional() }),
       rawBody: { types: IMAGE_TYPES, limit: ctx.config.quality.maxUploadBytes },
       errors: [404, 409],
-      response: { status: 202, description: 'The page is staged' },
+      response: { status: 202, description: 'The page is staged', schema: PageStaged },
       async handle({ req, actor, params, query, body }) {
         const item = await authorisedItem(ctx, actor, params.id, 'upload', rid(req));
         return uploadPage(ctx, actor, item, body, query.replaces);
@@ -82,7 +83,7 @@ export function captureRoutes(ctx: ApiContext): Route[] {
       summary: 'Say all pages are in: they are prepared, stored, fixed, and the item goes on to verification',
       params: ItemParams,
       errors: [404, 409],
-      response: { status: 200, description: 'Pages taken' },
+      response: { status: 200, description: 'Pages taken', schema: CaptureFinished },
       async handle({ req, actor, params }) {
         return finishItemCapture(ctx, actor, await authorisedItem(ctx, actor, params.id, 'upload', rid(req)));
       },
@@ -94,8 +95,8 @@ export function captureRoutes(ctx: ApiContext): Route[] {
       auth: true,
       summary: 'The operator has cleared the device fault (jam, cover, empty feeder): resume the scan',
       params: ItemParams,
-      errors: [404],
-      response: { status: 200, description: 'Resumed' },
+      errors: [404, 409],
+      response: { status: 200, description: 'Resumed', schema: Resumed },
       async handle({ req, actor, params }) {
         return operatorIsBack(ctx, actor, await authorisedItem(ctx, actor, params.id, 'capture', rid(req)));
       },
@@ -108,7 +109,7 @@ export function captureRoutes(ctx: ApiContext): Route[] {
       summary: 'Start a failed capture again with the pages it was given that are still staged; names those to send again',
       params: ItemParams,
       errors: [404, 409],
-      response: { status: 202, description: 'Capture started again; it waits for the finish as any capture' },
+      response: { status: 202, description: 'Capture started again; it waits for the finish as any capture', schema: CaptureRestarted },
       async handle({ req, res, actor, params }) {
         const restarted = await restartCapture(ctx, actor, await authorisedItem(ctx, actor, params.id, 'upload', rid(req)));
         res.status(202).json(restarted);
@@ -123,7 +124,7 @@ export function captureRoutes(ctx: ApiContext): Route[] {
       summary: "The item's capture and verification: waiting on whom, device fault, defects found and how they were resolved",
       params: ItemParams,
       errors: [404],
-      response: { status: 200, description: 'Capture and verification status' },
+      response: { status: 200, description: 'Capture and verification status', schema: CaptureStatus },
       async handle({ req, actor, params }) {
         return captureStatus(ctx, await authorisedItem(ctx, actor, params.id, 'read', rid(req)));
       },
@@ -137,7 +138,7 @@ export function captureRoutes(ctx: ApiContext): Route[] {
       params: ItemParams,
       body: z.object({ approved: z.boolean(), reason: z.string().max(1000).optional() }),
       errors: [404, 409],
-      response: { status: 200, description: 'Recorded' },
+      response: { status: 200, description: 'Recorded', schema: Recorded },
       async handle({ req, actor, params, body }) {
         return reviewUpload(ctx, actor, await authorisedItem(ctx, actor, params.id, 'review_upload', rid(req)), body);
       },
@@ -150,7 +151,7 @@ export function captureRoutes(ctx: ApiContext): Route[] {
       summary: "The item's pages, current and replaced, with their digests and measurements",
       params: ItemParams,
       errors: [404],
-      response: { status: 200, description: 'Pages' },
+      response: { status: 200, description: 'Pages', schema: Pages },
       async handle({ req, actor, params }) {
         return pagesOf(ctx, await authorisedItem(ctx, actor, params.id, 'read', rid(req)));
       },

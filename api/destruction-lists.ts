@@ -11,6 +11,7 @@ import {
 import type { Action, Actor } from './access';
 import type { ApiContext } from './context';
 import { route, type Route } from './route';
+import { ApprovalRecorded, DestructionListView } from './views/destruction';
 import { requireInFonds } from './authorise';
 
 const Proposal = z.object({
@@ -49,7 +50,7 @@ export function destructionRoutes(ctx: ApiContext): Route[] {
       summary: 'Propose a destruction list (销毁清册) from an appraisal batch’s destroy decisions; held items are taken off at once',
       body: Proposal,
       errors: [409],
-      response: { status: 202, description: 'List proposed; it waits for the agency head and two witnesses' },
+      response: { status: 202, description: 'List proposed; it waits for the agency head and two witnesses', schema: DestructionListView },
       async handle({ req, res, actor, body }) {
         const view = await propose(ctx, actor, body, req.id as string);
         res.status(202).json(view);
@@ -64,7 +65,7 @@ export function destructionRoutes(ctx: ApiContext): Route[] {
       summary: 'A destruction list: its approvals, who it still waits for, and each item with its status and reason',
       params: idParam,
       errors: [404],
-      response: { status: 200, description: 'The list' },
+      response: { status: 200, description: 'The list', schema: DestructionListView },
       async handle({ req, actor, params }) {
         await listFor(ctx, actor, params.id, req.id as string);
         return destructionListView(ctx, params.id);
@@ -79,7 +80,7 @@ export function destructionRoutes(ctx: ApiContext): Route[] {
       params: idParam,
       body: Approval,
       errors: [404, 409],
-      response: { status: 200, description: 'The approval as recorded, with the role it filled' },
+      response: { status: 200, description: 'The approval as recorded, with the role it filled', schema: ApprovalRecorded },
       async handle({ req, actor, params, body }) {
         const list = await listFor(ctx, actor, params.id, req.id as string, 'approve_destruction');
         return decideOnList(ctx, list, actor, body);
@@ -93,7 +94,7 @@ export function destructionRoutes(ctx: ApiContext): Route[] {
       summary: 'The destruction list or certificate (PDF), kept permanently once the destruction has run',
       params: z.object({ id: z.uuid(), name: z.enum(DESTRUCTION_DOCUMENTS) }),
       errors: [404],
-      response: { status: 200, description: 'The document (PDF)' },
+      response: { status: 200, description: 'The document (PDF)', binary: ['application/pdf'] },
       async handle({ req, res, actor, params }) {
         await listFor(ctx, actor, params.id, req.id as string);
         const body = await destructionDocument(ctx, params.id, params.name);

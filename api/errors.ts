@@ -34,8 +34,10 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const known = toAppError(err);
   if (known.status === 503) req.log.warn({ err: (err as Error).message }, known.message);
   else if (known.status >= 500) req.log.error({ err }, 'request failed');
+  // JSON, whatever media type the route had set before it failed (a document's, say).
   res
     .status(known.status)
+    .type('application/json')
     .json({ error: { code: known.code, message: known.message, details: known.details, requestId: req.id as string } });
 };
 

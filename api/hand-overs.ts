@@ -5,6 +5,7 @@ import { defineAbilityFor, fondsSubject, type Action, type Actor } from './acces
 import { deny, fondsFor } from './authorise';
 import type { ApiContext } from './context';
 import { route, type Route } from './route';
+import { HandOverDecided, HandOverView, Resubmitted } from './views/volumes';
 
 const person = z.string().trim().min(1).max(64);
 const count = z.number().int().min(0);
@@ -61,7 +62,7 @@ export function handOverRoutes(ctx: ApiContext): Route[] {
         'Submit a hand-over list (移交清单) of boxes to the archive room, with counts, the handing and receiving persons and a witness',
       body: HandOverList,
       errors: [409],
-      response: { status: 202, description: 'List submitted; the archive room counts it' },
+      response: { status: 202, description: 'List submitted; the archive room counts it', schema: HandOverView },
       async handle({ req, res, actor, body }) {
         const fonds = await fondsFor(ctx, actor, body.fonds, 'hand_over', req.id as string);
         const view = await submitHandOver(ctx, actor, fonds, body);
@@ -77,7 +78,7 @@ export function handOverRoutes(ctx: ApiContext): Route[] {
       summary: 'A hand-over list: its stage, what the count found, its rounds of return and resubmission, and where its boxes are shelved',
       params: idParam,
       errors: [404],
-      response: { status: 200, description: 'The hand-over' },
+      response: { status: 200, description: 'The hand-over', schema: HandOverView },
       async handle({ req, actor, params }) {
         await requireHandOverAccess(ctx, actor, await handOverOf(ctx, params.id), req.id as string);
         return handOverView(ctx, params.id);
@@ -92,7 +93,7 @@ export function handOverRoutes(ctx: ApiContext): Route[] {
       params: idParam,
       body: Decision,
       errors: [404, 409],
-      response: { status: 200, description: 'Decision recorded; on acceptance the shelf barcodes' },
+      response: { status: 200, description: 'Decision recorded; on acceptance the shelf barcodes', schema: HandOverDecided },
       async handle({ req, actor, params, body }) {
         const handOver = await handOverOf(ctx, params.id);
         await requireHandOverAccess(ctx, actor, handOver, req.id as string, {
@@ -110,10 +111,11 @@ export function handOverRoutes(ctx: ApiContext): Route[] {
       summary: 'Shelf barcode labels (架位条码) for the shelves an accepted list’s boxes went to, one label per page',
       params: idParam,
       errors: [404],
-      response: { status: 200, description: 'The labels (PDF)' },
+      response: { status: 200, description: 'The labels (PDF)', binary: ['application/pdf'] },
       async handle({ req, res, actor, params }) {
         await requireHandOverAccess(ctx, actor, await handOverOf(ctx, params.id), req.id as string);
-        res.type('application/pdf').send(await shelfLabels(ctx, params.id));
+        const labels = await shelfLabels(ctx, params.id);
+        res.type('application/pdf').send(labels);
         return undefined;
       },
     }),
@@ -126,7 +128,7 @@ export function handOverRoutes(ctx: ApiContext): Route[] {
       params: idParam,
       body: Resubmission,
       errors: [404, 409],
-      response: { status: 200, description: 'Resubmitted; the archive room counts it again' },
+      response: { status: 200, description: 'Resubmitted; the archive room counts it again', schema: Resubmitted },
       async handle({ req, actor, params, body }) {
         const handOver = await handOverOf(ctx, params.id);
         await requireHandOverAccess(ctx, actor, handOver, req.id as string, {

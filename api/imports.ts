@@ -4,6 +4,7 @@ import { defineAbilityFor, itemSubject } from './access';
 import type { ApiContext } from './context';
 import { route, type Route } from './route';
 import { deny } from './authorise';
+import { ImportProgress } from './views/capture';
 
 const ImportOrder = z.object({
   fonds: z.string().min(1),
@@ -24,7 +25,7 @@ export function importRoutes(ctx: ApiContext): Route[] {
       auth: true,
       summary: 'Start a historical digitisation batch: a folder of page images with a CSV or JSON index, imported in chunks',
       body: ImportOrder,
-      response: { status: 202, description: 'Import started; its progress' },
+      response: { status: 202, description: 'Import started; its progress', schema: ImportProgress },
       async handle({ req, res, actor, body }) {
         const fonds = await importFonds(ctx, body.fonds);
         // The right to import is checked on an item of the fonds that nothing else restricts (public, of no person).
@@ -44,7 +45,7 @@ export function importRoutes(ctx: ApiContext): Route[] {
       summary: 'Progress of an import batch: done, failed (with the reason per row) and remaining',
       params: z.object({ id: z.uuid() }),
       errors: [404],
-      response: { status: 200, description: 'Progress' },
+      response: { status: 200, description: 'Progress', schema: ImportProgress },
       async handle({ req, actor, params }) {
         const batch = await importBatch(ctx, params.id);
         if (!actor.fondsIds.includes(batch.fondsId))

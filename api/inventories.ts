@@ -4,6 +4,7 @@ import { changeSchedule, findInventoryRun, inventoryView, scheduleView, startInv
 import type { ApiContext } from './context';
 import { badRequest } from './errors';
 import { route, type Route } from './route';
+import { RunView, ScheduleView } from './views/inventory';
 import { fondsFor, requireInFonds } from './authorise';
 const InventoryRequest = z.object({
   fonds: z.string().min(1),
@@ -25,28 +26,6 @@ const ScheduleChange = z.object({
     .describe('every stored object is re-hashed once in this many runs; 1 = every run'),
   paused: z.boolean().optional(),
 });
-
-const RunView = z
-  .object({
-    id: z.string(),
-    fonds: z.string(),
-    status: z.enum(['running', 'completed', 'failed']),
-    counts: z.record(z.string(), z.number()),
-    findings: z.array(z.object({ kind: z.string(), detail: z.string() }).loose()),
-  })
-  .loose();
-const ScheduleView = z
-  .object({
-    fonds: z.string(),
-    scheduleId: z.string(),
-    cron: z.string(),
-    rehashCycle: z.number(),
-    paused: z.boolean(),
-    overlap: z.string().optional(),
-    catchupWindowMs: z.number(),
-    nextRuns: z.array(z.string()),
-  })
-  .loose();
 
 export function inventoryRoutes(ctx: ApiContext): Route[] {
   const codeParam = z.object({ code: z.string().min(1).max(8) });

@@ -6,6 +6,7 @@ import { itemHistory, registerBatch, registerItem, viewOf, type ItemView as Item
 import { authorisedItem } from './authorise';
 import type { ApiContext } from './context';
 import { route, type Route } from './route';
+import { ItemHistory } from './views/capture';
 
 export const ItemView = z.object({
   id: z.string(),
@@ -58,8 +59,9 @@ export function itemRoutes(ctx: ApiContext): Route[] {
       response: {
         status: 201,
         description:
-          'Registered (200 with the existing item when the case number is registered with the same index data; 409 naming the fields when with other data, or when the item is one you may not see)',
+          'Registered (409 naming the fields when the case number is registered with other data, or when the item is one you may not see)',
         schema: ItemView,
+        also: [{ status: 200, description: 'The case number is registered already with the same index data: the existing item' }],
       },
       async handle({ req, res, actor, body }) {
         const { created, item } = await registerItem(ctx, actor, body, requestId(req));
@@ -104,7 +106,7 @@ export function itemRoutes(ctx: ApiContext): Route[] {
       summary: "One item's full lifecycle history (states, who, when, why), oldest first",
       params: ItemParams,
       errors: [404],
-      response: { status: 200, description: 'History, oldest first' },
+      response: { status: 200, description: 'History, oldest first', schema: ItemHistory },
       async handle({ req, actor, params }) {
         return itemHistory(ctx, actor, params.id, requestId(req));
       },

@@ -13,8 +13,11 @@ export interface RouteContext<P, Q, B> {
   body: B;
 }
 
-/** One route: mounted on express and described in the OpenAPI document from the same definition. */
-export interface Route<P = unknown, Q = unknown, B = unknown> {
+/**
+ * One route: mounted on express and described in the OpenAPI document from the same definition. What the handler
+ * returns must be what the response's schema describes, no field more: the type checker holds the two together.
+ */
+export interface Route<P = unknown, Q = unknown, B = unknown, S extends z.ZodType = z.ZodType, R = z.input<S>> {
   method: 'get' | 'post' | 'put';
   path: string;
   tag: string;
@@ -30,12 +33,48 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   checksOwnText?: boolean;
   /** For uploads: the body is taken as raw bytes of these media types, up to `limit` bytes. */
   rawBody?: { types: string[]; limit: number };
-  response: { status: number; description: string; schema?: z.ZodType };
+  response: {
+    status: number;
+    description: string;
+    /** The JSON body. */
+    schema?: S;
+    /** For a document: the media types it is sent as, instead of a JSON body. */
+    binary?: string[];
+    /** Other statuses answered with the same body, e.g. 200 for a registration found already made. */
+    also?: { status: number; description: string }[];
+  };
+  /** Error statuses this route answers besides those every route may (400, 413, 415, 503, and 401, 403 with a token). */
   errors?: number[];
-  handle(ctx: RouteContext<P, Q, B>): Promise<unknown>;
+  /** The route reads no service (no catalogue, Temporal or store), so it never answers 503. */
+  offline?: boolean;
+  /** Returns the response's body, or undefined when it has sent the reply itself. */
+  handle(ctx: RouteContext<P, Q, B>): Promise<R | undefined>;
 }
 
-export const route = <P, Q, B>(r: Route<P, Q, B>): Route => r;
+type KeysOf<S> = S extends unknown ? keyof S : never;
+type FieldOf<S, K extends PropertyKey> = S extends unknown ? (K extends keyof S ? S[K] : never) : never;
+
+/** Where a reply of type T holds a field its schema's type S does not name (the reply is sent as JSON, so Dates are leaves). */
+type FieldsBeyond<T, S, At extends string = ''> = unknown extends S
+  ? never
+  : T extends readonly (infer E)[]
+    ? FieldsBeyond<E, S extends readonly (infer F)[] ? F : never, `${At}[]`>
+    : T extends Date | Buffer
+      ? never
+      : T extends object
+        ? {
+            [K in keyof T & string]: K extends KeysOf<S> ? FieldsBeyond<T[K], FieldOf<S, K>, `${At}.${K}`> : `${At}.${K}`;
+          }[keyof T & string]
+        : never;
+
+/** Refused by the type checker, naming the fields, when the handler's reply holds a field the schema does not describe. */
+type DescribedInFull<R, S extends z.ZodType> = [FieldsBeyond<R, z.input<S>>] extends [never]
+  ? unknown
+  : { replyFieldsTheSchemaLacks: FieldsBeyond<R, z.input<S>> };
+
+export const route = <P, Q, B, S extends z.ZodType = z.ZodType, R extends z.input<S> = z.input<S>>(
+  r: Route<P, Q, B, S, R> & DescribedInFull<R, S>,
+): Route => r;
 
 export function mountRoutes(router: Router, routes: Route[], authenticate: (req: Request) => Promise<Actor>): void {
   for (const r of routes) {
@@ -79,18 +118,32 @@ function unsafeTextIn(value: unknown, at: string, depth: number): { path: string
 }
 
 const STATUS_TEXT: Record<number, string> = {
-  400: 'The input is not valid; the message names the field',
+  400: 'The input is not valid (or not JSON); the message names the field',
   401: 'No valid bearer token',
   403: 'Not allowed; the message gives the reason, and the denial is audited',
   404: 'Not found',
   409: 'Conflicts with the current state',
   422: 'Understood but not matched, e.g. a barcode naming no known case',
   413: 'The request body is too large',
-  503: 'A dependency is unavailable',
+  415: 'The body is not JSON in UTF-8, or not a page image of an accepted kind',
+  503: 'A dependency is unavailable (PostgreSQL, Temporal or the object store); the message names it',
 };
+
+/**
+ * What every route may answer whatever it does: a body that is no JSON, holds a NUL or half a surrogate pair
+ * anywhere (also in the query or path), is too large or in another charset; with a token, 401 and 403; and 503
+ * when a service it needs is down.
+ */
+function errorStatuses(r: Route): number[] {
+  const statuses = new Set([400, 413, 415, ...(r.offline ? [] : [503]), ...(r.auth ? [401, 403] : []), ...(r.errors ?? [])]);
+  for (const s of [r.response.status, ...(r.response.also ?? []).map((a) => a.status)]) statuses.delete(s);
+  return [...statuses].sort((a, b) => a - b);
+}
 
 export function openApiDocument(routes: Route[], { version }: { version: string }) {
   const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
+  // A reply as it is sent: an object holds the fields its schema names and no others (additionalProperties: false).
+  const reply = (s: z.ZodType) => z.toJSONSchema(s, { io: 'output', unrepresentable: 'any' });
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const oaPath = r.path.replace(/:(\w+)/g, '{$1}');
@@ -98,18 +151,15 @@ export function openApiDocument(routes: Route[], { version }: { version: string 
       ...objectFields(r.params).map(([name, s]) => ({ name, in: 'path', required: true, schema: schema(s) })),
       ...objectFields(r.query).map(([name, s]) => ({ name, in: 'query', required: !s.safeParse(undefined).success, schema: schema(s) })),
     ];
-    const responses: Record<string, unknown> = {
-      [r.response.status]: {
-        description: r.response.description,
-        ...(r.response.schema ? { content: { 'application/json': { schema: schema(r.response.schema) } } } : {}),
-      },
-    };
-    for (const status of [
-      ...(r.auth ? [401, 403] : []),
-      ...(r.body || r.rawBody || r.query || r.params ? [400] : []),
-      ...(r.rawBody || r.jsonLimit ? [413] : []),
-      ...(r.errors ?? []),
-    ]) {
+    const content = r.response.binary
+      ? Object.fromEntries(r.response.binary.map((t) => [t, { schema: { type: 'string', format: 'binary' } }]))
+      : r.response.schema
+        ? { 'application/json': { schema: reply(r.response.schema) } }
+        : undefined;
+    const responses: Record<string, unknown> = {};
+    for (const { status, description } of [r.response, ...(r.response.also ?? [])])
+      responses[status] = { description, ...(content ? { content } : {}) };
+    for (const status of errorStatuses(r)) {
       responses[status] = {
         description: STATUS_TEXT[status] ?? 'Error',
         content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
@@ -140,7 +190,7 @@ export function openApiDocument(routes: Route[], { version }: { version: string 
     openapi: '3.1.0',
     info: { title: 'Lantai', version, description: 'Records system for social-insurance business archives (社保业务档案).' },
     security: [{ bearer: [] }],
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: { Error: schema(ErrorBody) } },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: { Error: reply(ErrorBody) } },
     paths,
   };
 }

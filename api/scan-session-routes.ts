@@ -5,6 +5,7 @@ import type { ApiContext } from './context';
 import { forbidden } from './errors';
 import { route, type Route } from './route';
 import type { Actor } from './access';
+import { CaptureFinished, ScanSession, SessionPageStaged } from './views/capture';
 
 const SessionParams = z.object({ id: z.uuid('must be a scan session id (UUID)') });
 
@@ -21,7 +22,7 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
       tag: 'capture',
       auth: true,
       summary: 'Open a batch scan session (事后扫描): scan or upload a stack of several cases, sorted by their slips',
-      response: { status: 201, description: 'The session' },
+      response: { status: 201, description: 'The session', schema: ScanSession },
       async handle({ res, actor }) {
         requireScanningRole(actor);
         const session = await openSession(ctx, actor);
@@ -38,7 +39,7 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
       params: SessionParams,
       body: ScanOrderBody.omit({ finish: true }),
       errors: [404],
-      response: { status: 202, description: 'Scan ordered' },
+      response: { status: 202, description: 'Scan ordered', schema: ScanSession },
       async handle({ actor, params, body }) {
         requireScanningRole(actor);
         return orderSessionScan(ctx, params.id, body);
@@ -53,7 +54,7 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
       params: SessionParams,
       rawBody: { types: IMAGE_TYPES, limit: ctx.config.quality.maxUploadBytes },
       errors: [404],
-      response: { status: 202, description: 'The page is staged' },
+      response: { status: 202, description: 'The page is staged', schema: SessionPageStaged },
       async handle({ actor, params, body }) {
         requireScanningRole(actor);
         return addSessionPage(ctx, actor, params.id, body);
@@ -67,7 +68,7 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
       summary: 'The whole stack is in: sort it into cases and hand each its pages',
       params: SessionParams,
       errors: [404, 409],
-      response: { status: 200, description: 'Sorting started' },
+      response: { status: 200, description: 'Sorting started', schema: CaptureFinished },
       async handle({ actor, params }) {
         requireScanningRole(actor);
         return finishSession(ctx, actor, params.id);
@@ -81,7 +82,7 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
       summary: 'The operator has cleared the device fault: resume scanning the stack',
       params: SessionParams,
       errors: [404],
-      response: { status: 200, description: 'Resumed' },
+      response: { status: 200, description: 'Resumed', schema: ScanSession },
       async handle({ actor, params }) {
         requireScanningRole(actor);
         return resumeSession(ctx, actor, params.id);
@@ -95,7 +96,7 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
       summary: 'The session: pages staged, device fault, and how the stack was sorted into cases',
       params: SessionParams,
       errors: [404],
-      response: { status: 200, description: 'The session' },
+      response: { status: 200, description: 'The session', schema: ScanSession },
       handle: ({ params }) => describeSession(ctx, params.id),
     }),
   ];

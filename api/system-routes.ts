@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { LIFECYCLE_STATES } from '../domain/lifecycle';
 import { auditEntries, currentUser, fondsOf } from '../use-cases/account';
 import { login } from '../use-cases/sign-in';
 import { health, lifecycleCounts } from '../use-cases/status';
@@ -7,9 +6,7 @@ import { defineAbilityFor } from './access';
 import { deny } from './authorise';
 import type { ApiContext } from './context';
 import { route, type Route } from './route';
-
-const Check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
-const StateCounts = z.object(Object.fromEntries(LIFECYCLE_STATES.map((s) => [s, z.number()])));
+import { AuditEvents, CurrentUser, FondsList, Health, LifecycleCounts, SignedIn } from './views/system';
 const requestId = (req: { id: unknown }) => String(req.id);
 
 /** Health, sign-in, the caller's account and fonds, lifecycle counts and the audit trail. */
@@ -23,10 +20,10 @@ export function systemRoutes(ctx: ApiContext): Route[] {
       summary: 'Health of PostgreSQL, Temporal and the object store, each reported on its own',
       response: {
         status: 200,
-        description: 'All dependencies answer (503 with the same body when one does not)',
-        schema: z.object({ status: z.enum(['ok', 'degraded']), checks: z.record(z.string(), Check) }),
+        description: 'All dependencies answer',
+        schema: Health,
+        also: [{ status: 503, description: 'A dependency does not answer; the check of each says which' }],
       },
-      errors: [503],
       async handle({ res }) {
         const result = await health(ctx);
         res.status(result.status === 'ok' ? 200 : 503).json(result);
@@ -43,11 +40,7 @@ export function systemRoutes(ctx: ApiContext): Route[] {
       response: {
         status: 200,
         description: 'Logged in',
-        schema: z.object({
-          token: z.string(),
-          expiresAt: z.string(),
-          user: z.object({ username: z.string(), displayName: z.string(), roles: z.array(z.string()) }),
-        }),
+        schema: SignedIn,
       },
       errors: [401],
       async handle({ req, body }) {
@@ -65,7 +58,7 @@ export function systemRoutes(ctx: ApiContext): Route[] {
       tag: 'access',
       auth: true,
       summary: 'The logged-in user, their roles, fonds and clearance',
-      response: { status: 200, description: 'The current user' },
+      response: { status: 200, description: 'The current user', schema: CurrentUser },
       async handle({ actor }) {
         return currentUser(ctx, actor);
       },
@@ -79,7 +72,7 @@ export function systemRoutes(ctx: ApiContext): Route[] {
       response: {
         status: 200,
         description: 'Fonds',
-        schema: z.array(z.object({ code: z.string(), name: z.string(), orgCode: z.string() })),
+        schema: FondsList,
       },
       handle: ({ actor }) => fondsOf(ctx, actor),
     }),
@@ -93,7 +86,7 @@ export function systemRoutes(ctx: ApiContext): Route[] {
       response: {
         status: 200,
         description: 'One entry per fonds',
-        schema: z.array(z.object({ fonds: z.string(), name: z.string(), total: z.number(), byState: StateCounts })),
+        schema: LifecycleCounts,
       },
       handle: ({ req, actor, query }) => lifecycleCounts(ctx, actor, query.fonds, requestId(req)),
     }),
@@ -104,7 +97,7 @@ export function systemRoutes(ctx: ApiContext): Route[] {
       auth: true,
       summary: 'The audit trail, newest first',
       query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), subject: z.string().optional() }),
-      response: { status: 200, description: 'Audit events' },
+      response: { status: 200, description: 'Audit events', schema: AuditEvents },
       async handle({ req, actor, query }) {
         if (!defineAbilityFor(actor).can('read', 'AuditTrail'))
           await deny(ctx, actor, 'read', 'audit', 'only auditors read the audit trail', requestId(req));

@@ -3,6 +3,7 @@ import { defineAbilityFor, fondsSubject } from './access';
 import { findTask, listTasks, resolveTask } from '../use-cases/tasks';
 import type { ApiContext } from './context';
 import { route, type Route } from './route';
+import { TaskView } from './views/inventory';
 import { deny, fondsFor, requireInFonds } from './authorise';
 
 const TaskQuery = z.object({
@@ -12,19 +13,6 @@ const TaskQuery = z.object({
 });
 
 const Resolution = z.object({ resolution: z.string().trim().min(1, 'say what was done').max(2000) });
-
-const TaskView = z
-  .object({
-    id: z.string(),
-    fonds: z.string(),
-    kind: z.string(),
-    itemId: z.string().nullable(),
-    source: z.string(),
-    title: z.string(),
-    detail: z.string(),
-    status: z.enum(['open', 'resolved']),
-  })
-  .loose();
 
 export function taskRoutes(ctx: ApiContext): Route[] {
   return [

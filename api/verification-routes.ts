@@ -7,6 +7,7 @@ import { deny } from './authorise';
 import type { ApiContext } from './context';
 import { authorisedItem } from './authorise';
 import { route, type Route } from './route';
+import { Accepted, Fixity, SigningKey, WaitingItems } from './views/capture';
 import { waitingItems } from '../use-cases/waiting';
 
 export const ItemParams = z.object({ id: z.uuid('must be an item id (UUID)') });
@@ -30,7 +31,7 @@ export function verificationRoutes(ctx: ApiContext): Route[] {
       params: ItemParams,
       body: z.object({ reason: z.string().trim().min(1, 'an override needs a reason').max(2000) }),
       errors: [404, 409],
-      response: { status: 200, description: 'Override accepted' },
+      response: { status: 200, description: 'Override accepted', schema: Accepted },
       async handle({ req, actor, params, body }) {
         return overrideQuality(ctx, actor, await authorisedItem(ctx, actor, params.id, 'decide_quality', rid(req)), body.reason);
       },
@@ -53,7 +54,7 @@ export function verificationRoutes(ctx: ApiContext): Route[] {
           message: 'sending back needs at least one finding',
           path: ['findings'],
         }),
-      response: { status: 200, description: 'Review recorded' },
+      response: { status: 200, description: 'Review recorded', schema: Accepted },
       async handle({ req, actor, params, body }) {
         return sampleReview(ctx, actor, await authorisedItem(ctx, actor, params.id, 'decide_quality', rid(req)), body);
       },
@@ -66,7 +67,7 @@ export function verificationRoutes(ctx: ApiContext): Route[] {
       summary: 'Re-read every current page and check its SHA-256, SM3 and SM2 signature against capture',
       params: ItemParams,
       errors: [404],
-      response: { status: 200, description: 'Per-page fixity' },
+      response: { status: 200, description: 'Per-page fixity', schema: Fixity },
       async handle({ req, actor, params }) {
         return fixityOf(ctx, await authorisedItem(ctx, actor, params.id, 'read', rid(req)));
       },
@@ -79,7 +80,7 @@ export function verificationRoutes(ctx: ApiContext): Route[] {
       summary: 'The SM2 public key (PEM) that signed pages, by its id (SM3 of the key)',
       params: z.object({ id: z.string().regex(/^[0-9a-f]{64}$/, 'must be a key id (64 hex digits)') }),
       errors: [404],
-      response: { status: 200, description: 'The public key' },
+      response: { status: 200, description: 'The public key', schema: SigningKey },
       handle: ({ params }) => signingKeyView(ctx, params.id),
     }),
     route({
@@ -90,7 +91,7 @@ export function verificationRoutes(ctx: ApiContext): Route[] {
       summary:
         'Items waiting on a person (initial review, operator at a device, quality decision, sampling review), from Temporal search attributes',
       query: z.object({ on: z.enum(['initial_review', 'operator', 'quality_decision', 'sampling_review']).optional() }),
-      response: { status: 200, description: 'Waiting items in the fonds the user works in' },
+      response: { status: 200, description: 'Waiting items in the fonds the user works in', schema: WaitingItems },
       async handle({ req, actor, query }) {
         const ability = defineAbilityFor(actor);
         if (!ability.can('read', 'LifecycleStatus'))

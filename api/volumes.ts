@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { VOLUME_DOCUMENTS } from '../contracts/volume';
+import { VOLUME_DOCUMENT_TYPES, VOLUME_DOCUMENTS } from '../contracts/volume';
 import { RETENTION_PERIODS } from '../domain/retention';
 import { assemblyDocument, assemblyOf, assemblyView, documentsOf, startAssembly } from '../use-cases/volumes';
 import type { Actor } from './access';
 import { deny, fondsFor } from './authorise';
 import type { ApiContext } from './context';
 import { route, type Route } from './route';
+import { AssemblyView } from './views/volumes';
 
 const AssemblyOrder = z.object({
   fonds: z.string().min(1),
@@ -32,7 +33,7 @@ export function volumeRoutes(ctx: ApiContext): Route[] {
       auth: true,
       summary: 'Number the verified items of a fonds (档号, no gaps) and box them; the catalogue, labels and note sheets follow',
       body: AssemblyOrder,
-      response: { status: 202, description: 'Assembly started; its progress' },
+      response: { status: 202, description: 'Assembly started; its progress', schema: AssemblyView },
       async handle({ req, res, actor, body }) {
         const fonds = await fondsFor(ctx, actor, body.fonds, 'assemble', req.id as string);
         const view = await startAssembly(ctx, actor, fonds, { years: body.years, retentionPeriods: body.retentionPeriods });
@@ -48,7 +49,7 @@ export function volumeRoutes(ctx: ApiContext): Route[] {
       summary: 'A volume assembly: its stage, boxes and documents',
       params: z.object({ id: z.uuid() }),
       errors: [404],
-      response: { status: 200, description: 'The assembly' },
+      response: { status: 200, description: 'The assembly', schema: AssemblyView },
       async handle({ req, actor, params }) {
         const assembly = await assemblyOf(ctx, params.id);
         await requireAssemblyFonds(ctx, actor, params.id, assembly.fondsId, req.id as string);
@@ -63,7 +64,7 @@ export function volumeRoutes(ctx: ApiContext): Route[] {
       summary: 'One document of an assembly: catalogue.pdf, catalogue.xlsx, spine-labels.pdf, item-labels.pdf, note-sheets.pdf',
       params: z.object({ id: z.uuid(), name: z.enum(VOLUME_DOCUMENTS) }),
       errors: [404],
-      response: { status: 200, description: 'The document' },
+      response: { status: 200, description: 'The document', binary: [...new Set(Object.values(VOLUME_DOCUMENT_TYPES))] },
       async handle({ req, res, actor, params }) {
         const assembly = await documentsOf(ctx, params.id);
         await requireAssemblyFonds(ctx, actor, params.id, assembly.fondsId, req.id as string);

@@ -1,6 +1,6 @@
 import type { AppraisalDecisionKind, OutcomeRule } from '../domain/appraisal';
 import type { RetentionPeriod } from '../domain/retention';
-import type { Db, Prisma } from '../prisma/client';
+import type { AppraisalStatus, Db, Prisma } from '../prisma/client';
 import type { ItemPage } from './lifecycle';
 import { RETENTION_RUNS_OUT } from './retention';
 
@@ -9,7 +9,7 @@ export interface AppraisalBatch {
   id: string;
   fondsId: string;
   workflowId: string;
-  status: string;
+  status: AppraisalStatus;
   asOf: string;
   rule: OutcomeRule;
   members: string[];

@@ -1,5 +1,5 @@
 import type { CaptureMode } from '../domain/capture';
-import type { ClassificationScheme, Db, Fonds, Item } from '../prisma/client';
+import type { ClassificationScheme, Db, Fonds, Item, LifecycleState } from '../prisma/client';
 
 /** An item with its fonds and the fonds' scheme: what naming and fixing its pages needs. */
 export type ItemWithFonds = Item & { fonds: Fonds & { scheme: ClassificationScheme } };
@@ -34,7 +34,7 @@ export async function casesByNumber(
   db: Db,
   caseNumbers: string[],
   fondsIds: string[],
-): Promise<{ id: string; caseNumber: string; lifecycleState: string; fondsCode: string }[]> {
+): Promise<{ id: string; caseNumber: string; lifecycleState: LifecycleState; fondsCode: string }[]> {
   const items = await db.item.findMany({
     where: { caseNumber: { in: caseNumbers }, fondsId: { in: fondsIds } },
     select: { id: true, caseNumber: true, lifecycleState: true, fonds: { select: { code: true } } },

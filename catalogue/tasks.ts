@@ -1,4 +1,4 @@
-import type { Db } from '../prisma/client';
+import type { Db, TaskStatus } from '../prisma/client';
 
 /** An archivist's task (任务), with its fonds' code and, for an item's task, the item's archival code. */
 export interface ArchivistTask {
@@ -11,7 +11,7 @@ export interface ArchivistTask {
   source: string;
   title: string;
   detail: string;
-  status: string;
+  status: TaskStatus;
   createdAt: Date;
   resolvedBy: string | null;
   resolvedAt: Date | null;

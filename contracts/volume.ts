@@ -39,6 +39,14 @@ export interface StoredDocument {
 /** The documents of an assembly: the catalogue (归档文件目录) as PDF and Excel, spine and item labels, note sheets (备考表). */
 export const VOLUME_DOCUMENTS = ['catalogue.pdf', 'catalogue.xlsx', 'spine-labels.pdf', 'item-labels.pdf', 'note-sheets.pdf'] as const;
 export type VolumeDocumentName = (typeof VOLUME_DOCUMENTS)[number];
+/** The media type each document is stored and served as. */
+export const VOLUME_DOCUMENT_TYPES: Record<VolumeDocumentName, string> = {
+  'catalogue.pdf': 'application/pdf',
+  'catalogue.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'spine-labels.pdf': 'application/pdf',
+  'item-labels.pdf': 'application/pdf',
+  'note-sheets.pdf': 'application/pdf',
+};
 export const volumeDocumentKey = (assemblyId: string, name: VolumeDocumentName) => `volumes/${assemblyId}/${name}`;
 
 export const VolumeError = {

@@ -44,6 +44,15 @@ if [ ! -f "$tools/python/bagit-$BAGIT_VERSION.dist-info/METADATA" ]; then
   python3 -m pip install --quiet --disable-pip-version-check --no-deps --upgrade --target "$tools/python" "bagit==$BAGIT_VERSION"
 fi
 
+# Schemathesis fuzzes the live API from its OpenAPI document in the tests; it and its dependencies are pinned in the
+# requirements file, and installed again whenever that file changes.
+if ! cmp -s ops/schemathesis-requirements.txt "$tools/schemathesis/requirements.txt"; then
+  step "schemathesis (PyPI, pinned in ops/schemathesis-requirements.txt), the API's property-based test"
+  rm -rf "$tools/schemathesis"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --target "$tools/schemathesis" -r ops/schemathesis-requirements.txt
+  cp ops/schemathesis-requirements.txt "$tools/schemathesis/requirements.txt"
+fi
+
 minio_tag="${MINIO_MODULE##*@}"
 if [ ! -x "$tools/bin/minio-$minio_tag" ]; then
   step "MinIO server $minio_tag (go install, a few minutes the first time)"

@@ -198,6 +198,11 @@ describe('hand-over to the archive room', () => {
     };
     const submitted = await call<{ id: string }>('POST', '/hand-overs', 'archivist', list);
     expect(submitted.status).toBe(202);
+    // Before acceptance there are no labels: a 404 in JSON, not a "PDF" holding the error.
+    const early = await fetch(`${t.api.url}/hand-overs/${submitted.body.id}/shelf-labels.pdf`, {
+      headers: { authorization: `Bearer ${t.tokens.manager}` },
+    });
+    expect([early.status, early.headers.get('content-type')]).toEqual([404, 'application/json; charset=utf-8']);
     const id = submitted.body.id;
     expect((await call('POST', '/hand-overs', 'archivist', list)).status).toBe(400);
 

@@ -72,7 +72,7 @@ export async function uploadPage(ctx: ApiContext, actor: Actor, item: Item, body
       actor: actor.username,
       pages: [page],
     });
-    return { staged: 1, replaces };
+    return { staged: 1 as const, replaces };
   }
   const mode = modeFor(actor);
   await recordCaptureMode(ctx.db, item.id, mode);
@@ -81,7 +81,7 @@ export async function uploadPage(ctx: ApiContext, actor: Actor, item: Item, body
     signal: pagesArrived,
     signalArgs: [[page]],
   });
-  return { staged: 1, workflowId: handle.workflowId };
+  return { staged: 1 as const, workflowId: handle.workflowId };
 }
 
 export async function finishItemCapture(ctx: ApiContext, actor: Actor, item: Item) {
@@ -159,7 +159,7 @@ export async function restartCapture(ctx: ApiContext, actor: Actor, item: Item) 
     signalArgs: [kept],
   });
   return {
-    restarted: true,
+    restarted: true as const,
     pages: kept.length,
     missing: gone.map((p) => ({ source: p.source, staged: `${p.bucket}/${p.key}` })),
     failure: run.failure,
@@ -170,7 +170,7 @@ export async function operatorIsBack(ctx: ApiContext, actor: Actor, item: Item) 
   await signalStep(ctx.temporal.workflow.getHandle(captureWorkflowId(item.id)), operatorReady, { actor: actor.username }, () =>
     conflict(`item ${item.id} has no capture running, so there is no scan to resume; order a scan first`),
   );
-  return { resumed: true };
+  return { resumed: true as const };
 }
 
 export async function reviewUpload(ctx: ApiContext, actor: Actor, item: Item, decision: { approved: boolean; reason?: string }) {
@@ -178,5 +178,5 @@ export async function reviewUpload(ctx: ApiContext, actor: Actor, item: Item, de
     actor: actor.username,
     ...decision,
   });
-  return { recorded: true };
+  return { recorded: true as const };
 }

@@ -51,7 +51,7 @@ export async function orderSessionScan(ctx: ApiContext, id: string, order: ScanO
 export async function addSessionPage(ctx: ApiContext, actor: Actor, id: string, body: unknown) {
   await describeSession(ctx, id);
   await session(ctx, id).signal(pagesArrived, [await stageUpload(ctx, actor, body, sessionStagingId(id))]);
-  return { staged: 1 };
+  return { staged: 1 as const };
 }
 
 /** The whole stack is in; the session refuses (409) while nothing has arrived. */

@@ -61,7 +61,7 @@ export function scanView(scan: {
     id: scan.id,
     reader: scan.reader,
     scannedBy: scan.scannedBy,
-    status: scan.closedAt ? 'closed' : 'open',
+    status: scan.closedAt ? ('closed' as const) : ('open' as const),
     readings,
     counts,
     startedAt: scan.startedAt.toISOString(),

@@ -41,7 +41,7 @@ export async function sampleReview(
   if (waiting) return updateOrConflict(handle, reviewSample, { actor: actor.username, ...review });
   if (item.lifecycleState !== 'verified') throw conflict(`the item is ${item.lifecycleState}; only verified items can be sent back`);
   if (item.boxId) throw conflict('the item is already numbered and boxed; a boxed item is not sent back');
-  if (review.outcome === 'pass') return { accepted: true };
+  if (review.outcome === 'pass') return { accepted: true as const };
   try {
     await ctx.temporal.workflow.start<VerifyWorkflow>(VERIFY_WORKFLOW, {
       workflowId: verifyWorkflowId(item.id),
@@ -53,5 +53,5 @@ export async function sampleReview(
     if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict('the item is already being verified');
     throw err;
   }
-  return { accepted: true };
+  return { accepted: true as const };
 }
