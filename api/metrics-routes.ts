@@ -45,7 +45,7 @@ export function metricsRoutes(ctx: ApiContext, metrics: Metrics): Route[] {
       auth: false,
       summary:
         'Prometheus metrics (text format): requests, 5xx, dependencies, lifecycle counts, waiting work, task queue, inventories; with LANTAI_METRICS_TOKEN as bearer token, or from this machine when none is set',
-      response: { status: 200, description: 'The metrics, as text/plain in the Prometheus exposition format' },
+      response: { status: 200, description: 'The metrics, in the Prometheus text exposition format 0.0.4', binary: ['text/plain'] },
       errors: [401, 403],
       async handle({ req, res }) {
         authoriseScrape(ctx, req);
