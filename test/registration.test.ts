@@ -361,7 +361,7 @@ describe('registration in batches', () => {
     expect(op.responses['200']!.content!['application/json']!.schema).toMatchObject({
       properties: { results: { type: 'array' }, counts: { type: 'object' } },
     });
-    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '413']);
+    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '413', '415', '503']);
     expect(Object.keys(doc.body.paths['/items']!.post!.responses)).toContain('409');
   });
 });
