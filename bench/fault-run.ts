@@ -99,12 +99,23 @@ function client(url: string) {
     return { status: res.status, body: parsed as T };
   }
 
-  /** Sends until the API answers something other than 502/503/504 or a refused connection; a lost reply is returned. */
-  async function send<T>(method: string, path: string, as: string | undefined, body?: unknown, type?: string): Promise<Reply<T>> {
+  /**
+   * Sends until the API answers something other than 502/503/504 or a refused connection; a lost reply is returned.
+   * With `unavailable: 'answer'` a 503 the server sent is returned too: a step may have started before it.
+   */
+  async function send<T>(
+    method: string,
+    path: string,
+    as: string | undefined,
+    body?: unknown,
+    type?: string,
+    { unavailable = 'retry' }: { unavailable?: 'retry' | 'answer' } = {},
+  ): Promise<Reply<T>> {
     const deadline = Date.now() + PHASE_TIMEOUT_MS;
     for (;;) {
       const r = await once<T>(method, path, as, body, type);
       if (r.status === 'lost' || ![502, 503, 504].includes(r.status)) return r;
+      if (unavailable === 'answer' && r.body !== undefined) return r;
       if (Date.now() > deadline) throw new Error(`${method} ${path}: still ${r.status} after ${PHASE_TIMEOUT_MS / 60_000} min`);
       await sleep(300);
     }
@@ -426,11 +437,14 @@ async function startStep(
   find: () => Promise<{ id: string } | null>,
 ): Promise<string> {
   for (;;) {
-    const r = await api.send<{ id: string }>(method, path, as, body);
+    const r = await api.send<{ id: string }>(method, path, as, body, undefined, { unavailable: 'answer' });
     if (r.status !== 'lost' && r.status < 300) return r.body.id;
-    if (r.status !== 'lost') throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body).slice(0, 500)}`);
+    // A lost reply, or a 503 the API sent once the step may already have started (its reply could not be read back
+    // from a catalogue going down): what is there decides.
+    if (r.status !== 'lost' && r.status !== 503) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body).slice(0, 500)}`);
     const there = await read(find);
     if (there) return there.id;
+    await sleep(300);
   }
 }
 
