@@ -36,8 +36,8 @@ const EMPLOYERS = [
   '海岸餐饮管理有限公司',
 ];
 
-/** A small, fast generator of the same numbers for the same case. */
-function random(seed: number): () => number {
+/** A small, fast generator (mulberry32) of the same numbers for the same seed. */
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

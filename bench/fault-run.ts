@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { renderPage } from '../ops/sample-pages';
+import { random as seededRandom } from './archive-cases';
 import { createDb, type Db } from '../prisma/client';
 import { PARTS, startSupervised, type Part, type SupervisedLantai } from './supervised';
 
@@ -47,18 +48,6 @@ const BUSINESS_TYPE = 'SY01';
 const YEAR = 2010;
 const PHASE_TIMEOUT_MS = 15 * 60_000;
 const PAGES_PER_CASE = 2;
-
-/** A small seeded generator (mulberry32), so a run's faults are repeatable. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -172,7 +161,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
 
 export async function runFaults(order: FaultRunOrder): Promise<FaultRunResult> {
   const say = order.say ?? (() => undefined);
-  const random = seeded(order.seed);
+  const random = seededRandom(order.seed);
   const lantai = await startSupervised({ LANTAI_SAMPLING_SHARE: '0' });
   let db: Db | undefined;
   try {

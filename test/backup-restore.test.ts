@@ -8,7 +8,7 @@ import { loadConfig } from '../config';
 import { renderPage } from '../ops/sample-pages';
 import { createObjectStore, createS3Client } from '../store/object-store';
 import { apiClient, caseFor, eventually } from './helpers';
-import { emptyDir, lantaiCommand, ownLantaiEnv, startLantai } from './lantai-process';
+import { emptyDir, lantaiCommand, ownLantaiEnv, startLantai } from './fixtures/lantai-process';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 

@@ -246,6 +246,16 @@ describe('a step whose workflow cannot be started', () => {
     const packageDir = `commit-point-${randomUUID()}`;
     fs.mkdirSync(path.join(config.transfer.directoryRoot, packageDir), { recursive: true });
     const [archivist, manager] = [await client.login('archivist'), await client.login('manager')];
+    const handOver = {
+      fonds: fonds.code,
+      boxes: [box.id],
+      businessUnit: '工伤保险科',
+      itemCount: 1,
+      pageCount: 1,
+      handedOverBy: '王经办',
+      receivedBy: '李档案',
+      witness: '周见证',
+    };
     const assemblies = await db.volumeAssembly.count({ where: { fondsId: fonds.id } });
 
     await api.proxies.temporal.cut();
@@ -255,21 +265,7 @@ describe('a step whose workflow cannot be started', () => {
         ['transfer', manager, '/transfers', { fonds: fonds.code, years: [2024] }],
         ['accession', manager, '/accessions', { source: { kind: 'directory', path: packageDir } }],
         ['import', archivist, '/imports', { fonds: fonds.code, sourceDir: importDir }],
-        [
-          'hand-over',
-          archivist,
-          '/hand-overs',
-          {
-            fonds: fonds.code,
-            boxes: [box.id],
-            businessUnit: '工伤保险科',
-            itemCount: 1,
-            pageCount: 1,
-            handedOverBy: '王经办',
-            receivedBy: '李档案',
-            witness: '周见证',
-          },
-        ],
+        ['hand-over', archivist, '/hand-overs', handOver],
       ];
       for (const [what, token, url, body] of starts) {
         const r = await client.call<{ error: { message: string } }>('POST', url, { token, body });
@@ -291,16 +287,7 @@ describe('a step whose workflow cannot be started', () => {
       () =>
         client.call('POST', '/hand-overs', {
           token: archivist,
-          body: {
-            fonds: fonds.code,
-            boxes: [box.id],
-            businessUnit: '工伤保险科',
-            itemCount: 1,
-            pageCount: 1,
-            handedOverBy: '王经办',
-            receivedBy: '李档案',
-            witness: '周见证',
-          },
+          body: handOver,
         }),
       202,
     );
