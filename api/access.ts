@@ -1,4 +1,5 @@
 import { AbilityBuilder, createMongoAbility, subject, type ForcedSubject, type MongoAbility } from '@casl/ability';
+import type { ItemReadCondition } from '../catalogue/search';
 import type { UserAccess } from '../catalogue/users';
 import type { Role } from '../domain/roles';
 import { isCleared, levelsWithin, type SecurityLevel } from '../domain/security';
@@ -128,4 +129,34 @@ export function explainRegistrationDenial(actor: Actor, target: { fondsId: strin
   if (!defineAbilityFor(actor).can('register', 'Item')) return `your roles (${actor.roles.join(', ')}) do not register items`;
   if (!actor.fondsIds.includes(target.fondsId)) return `fonds ${target.fonds} is not among your fonds`;
   return `you may not register an item at security level ${target.securityLevel}; your clearance is ${actor.clearance}`;
+}
+
+const CONDITION_FIELDS: Record<string, keyof ItemReadCondition> = {
+  fondsId: 'fondsIds',
+  securityLevel: 'securityLevels',
+  citizenId: 'citizenId',
+  employerCreditCode: 'employerCreditCode',
+  id: 'itemIds',
+};
+
+/**
+ * The items an actor may read, as the same CASL rules decide for one item, turned into conditions a query applies
+ * (any one of them admits an item): `[]` admits nothing. A rule of a shape this does not know is refused, so a
+ * rule added to `defineAbilityFor` can never widen a search unseen.
+ */
+export function itemReadConditions(actor: Actor): ItemReadCondition[] {
+  const rules = defineAbilityFor(actor).rulesFor('read', 'Item');
+  return rules.map((rule) => {
+    if (rule.inverted || rule.fields || !rule.conditions) throw new Error('item read rules must be conditional grants');
+    const condition: ItemReadCondition = {};
+    for (const [field, value] of Object.entries(rule.conditions as Record<string, unknown>)) {
+      const key = CONDITION_FIELDS[field];
+      if (!key) throw new Error(`item read rule on an unknown field: ${field}`);
+      const list = typeof value === 'object' && value !== null && '$in' in value ? value.$in : undefined;
+      const plural = key === 'fondsIds' || key === 'securityLevels' || key === 'itemIds';
+      if (plural !== Array.isArray(list)) throw new Error(`item read rule on ${field}: expected ${plural ? '$in' : 'a value'}`);
+      (condition as Record<string, unknown>)[key] = plural ? list : value;
+    }
+    return condition;
+  });
 }

@@ -13,6 +13,7 @@ import { captureRoutes } from './capture-routes';
 import type { ApiContext } from './context';
 import { importRoutes } from './imports';
 import { itemRoutes } from './items';
+import { searchRoutes } from './search';
 import type { Route } from './route';
 import { scanSessionRoutes } from './scan-session-routes';
 import { systemRoutes } from './system-routes';
@@ -22,6 +23,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
   return [
     ...systemRoutes(ctx),
     ...itemRoutes(ctx),
+    ...searchRoutes(ctx),
     ...captureRoutes(ctx),
     ...importRoutes(ctx),
     ...barcodeRoutes(ctx),

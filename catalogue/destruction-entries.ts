@@ -69,6 +69,8 @@ export async function leaveTombstones(db: Db, listId: string, itemIds: string[])
       WHERE i.id = ANY(${itemIds}::uuid[])
       ON CONFLICT (item_id) DO NOTHING`,
     db.page.updateMany({ where: { itemId: { in: itemIds }, destroyedAt: null }, data: { destroyedAt: new Date() } }),
+    // The recognised text is the pages' content: it goes with them; the tombstone keeps the metadata only.
+    db.pageText.deleteMany({ where: { itemId: { in: itemIds } } }),
   ]);
 }
 

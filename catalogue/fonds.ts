@@ -20,3 +20,15 @@ export async function fondsCodes(db: Db, ids: string[]): Promise<string[]> {
   const found = await db.fonds.findMany({ where: { id: { in: ids } }, select: { code: true }, orderBy: { code: 'asc' } });
   return found.map((f) => f.code);
 }
+
+/** The ids of the business types with these codes, and the codes no business type has. */
+export async function businessTypeIds(db: Db, codes: string[]): Promise<{ ids: string[]; unknown: string[] }> {
+  const found = await db.businessType.findMany({ where: { code: { in: codes } }, select: { id: true, code: true } });
+  return { ids: found.map((b) => b.id), unknown: codes.filter((c) => !found.some((b) => b.code === c)) };
+}
+
+/** The ids of the fonds with these codes, and the codes no fonds has. */
+export async function fondsIdsByCode(db: Db, codes: string[]): Promise<{ ids: string[]; unknown: string[] }> {
+  const found = await db.fonds.findMany({ where: { code: { in: codes } }, select: { id: true, code: true } });
+  return { ids: found.map((f) => f.id), unknown: codes.filter((c) => !found.some((f) => f.code === c)) };
+}

@@ -118,11 +118,15 @@ const SHOWN = [
   'title',
 ] as const satisfies readonly (keyof ItemView & keyof RegisteredItem)[];
 
-/** An item as the actor may see it: the citizen ID in full only for those whose work needs it, or their own. */
+/** The citizen ID as the actor may see it: in full only for those whose work needs it, or their own. */
+export function shownCitizenId(actor: Actor, citizenId: string): string {
+  return actor.roles.some((r) => SEES_CITIZEN_ID.includes(r)) || actor.citizenId === citizenId ? citizenId : maskCitizenId(citizenId);
+}
+
+/** An item as the actor may see it, its citizen ID shown or masked by role. */
 export function itemView(item: RegisteredItem, actor: Actor): ItemView {
-  const fullCitizenId = actor.roles.some((r) => SEES_CITIZEN_ID.includes(r)) || actor.citizenId === item.citizenId;
   const shown = Object.fromEntries(SHOWN.map((field) => [field, item[field]])) as Pick<ItemView, (typeof SHOWN)[number]>;
-  return { ...shown, citizenId: fullCitizenId ? item.citizenId : maskCitizenId(item.citizenId) };
+  return { ...shown, citizenId: shownCitizenId(actor, item.citizenId) };
 }
 
 export async function viewOf(ctx: ApiContext, item: Item, actor: Actor): Promise<ItemView> {
