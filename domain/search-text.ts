@@ -13,8 +13,8 @@ export function searchChars(text: string): string {
 /** A fragment of a field or a page around what matched, and where in the fragment each match stands. */
 export interface Highlight {
   fragment: string;
-  /** [start, end) offsets in `fragment`, in UTF-16 code units as JavaScript counts them. */
-  matches: [number, number][];
+  /** Each match as [start, end) offsets in `fragment`, in UTF-16 code units as JavaScript counts them. */
+  matches: { start: number; end: number }[];
 }
 
 /**
@@ -48,6 +48,6 @@ export function highlight(text: string, terms: readonly string[], context = 24):
   const fragment = prefix + text.slice(start, end).replace(/\s+/g, ' ') + (end < text.length ? '…' : '');
   // Whitespace runs collapse to one space, so offsets are recomputed on the collapsed fragment.
   const shift = (offset: number) => prefix.length + text.slice(start, offset).replace(/\s+/g, ' ').length;
-  const matches = spans.filter(([s, e]) => s >= start && e <= end).map(([s, e]) => [shift(s), shift(e)] as [number, number]);
+  const matches = spans.filter(([s, e]) => s >= start && e <= end).map(([s, e]) => ({ start: shift(s), end: shift(e) }));
   return { fragment, matches };
 }

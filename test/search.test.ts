@@ -43,7 +43,7 @@ interface Hit {
   id: string;
   citizenId: string;
   handledOn: string;
-  highlights: { field: string; fragment: string; matches: [number, number][]; pageNumber?: number }[];
+  highlights: { field: string; fragment: string; matches: { start: number; end: number }[]; pageNumber?: number }[];
 }
 interface SearchBody {
   items: Hit[];
@@ -303,11 +303,11 @@ describe('search', () => {
     expect(hits.length).toBeGreaterThan(0);
     for (const h of hits) {
       const name = h.highlights.find((x) => x.field === 'personName')!;
-      expect(name.matches.map(([s, e]) => name.fragment.slice(s, e))).toContain('王');
+      expect(name.matches.map(({ start, end }) => name.fragment.slice(start, end))).toContain('王');
       const text = h.highlights.find((x) => x.field === 'text')!;
       expect(text.pageNumber).toBeGreaterThanOrEqual(1);
       expect(text.matches.length).toBeGreaterThan(0);
-      for (const [s, e] of text.matches) expect(text.fragment.slice(s, e)).toBe('登记');
+      for (const { start, end } of text.matches) expect(text.fragment.slice(start, end)).toBe('登记');
     }
   });
 

@@ -7,7 +7,9 @@ const Highlight = z.object({
   field: z.enum(['personName', 'employerName', 'text']).describe('where the match is: a name, or the recognised text of a page'),
   pageNumber: z.number().int().optional().describe('for text: the page'),
   fragment: z.string().describe('the matched text with some context, whitespace collapsed'),
-  matches: z.array(z.tuple([z.number().int(), z.number().int()])).describe('[start, end) of each match in the fragment'),
+  matches: z
+    .array(z.object({ start: z.number().int(), end: z.number().int() }))
+    .describe('each match in the fragment: from start up to, not including, end'),
 });
 
 export const SearchHit = z.object({

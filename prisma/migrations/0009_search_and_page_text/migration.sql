@@ -6,6 +6,7 @@
 CREATE FUNCTION lantai_search_chars(t text) RETURNS text IMMUTABLE STRICT PARALLEL SAFE LANGUAGE sql
 AS $$ SELECT regexp_replace(lower(t), '[^0-9a-z\u3400-\u9fff\uf900-\ufaff]+', '', 'g') $$;
 
+-- Functions call each other by qualified name: pg_dump restores with an empty search_path.
 -- Two passes of '..' give the pairs at odd and at even positions: linear in the text's length, where substr() on
 -- UTF-8 text or subscripts of a text[] would be quadratic. tsvector positions stop at 16383: a page holds far less.
 CREATE FUNCTION lantai_bigrams(t text) RETURNS tsvector IMMUTABLE PARALLEL SAFE LANGUAGE sql
@@ -15,7 +16,7 @@ AS $$
             SELECT m[1] || ':' || (2 * o - 1) AS g FROM regexp_matches(s, '..', 'g') WITH ORDINALITY a(m, o)
             UNION ALL
             SELECT m[1] || ':' || (2 * o) FROM regexp_matches(substr(s, 2), '..', 'g') WITH ORDINALITY b(m, o)) p) END
-  FROM (SELECT lantai_search_chars(coalesce(t, '')) AS s) n
+  FROM (SELECT public.lantai_search_chars(coalesce(t, '')) AS s) n
 $$;
 
 -- The query for one term: its pairs in a row, each restricted to a weight when one is given (A person name,
@@ -26,7 +27,7 @@ AS $$
               WHEN length(s) = 1 THEN (s || ':*' || weight)::tsquery
               ELSE (SELECT string_agg(substr(s, i, 2) || CASE WHEN weight = '' THEN '' ELSE ':' || weight END, ' <-> ' ORDER BY i)::tsquery
                     FROM generate_series(1, length(s) - 1) i) END
-  FROM (SELECT lantai_search_chars(coalesce(q, '')) AS s) n
+  FROM (SELECT public.lantai_search_chars(coalesce(q, '')) AS s) n
 $$;
 
 -- Each item's names and title, kept by PostgreSQL itself on every write, whatever path registered the item.
