@@ -170,22 +170,22 @@ export async function runFaults(order: FaultRunOrder): Promise<FaultRunResult> {
     const api = client(lantai.apiUrl);
     for (const user of ['clerk', 'archivist', 'manager', 'appraiser', 'compliance1', 'compliance2', 'head']) await api.login(user);
     const started = performance.now();
-    const phase = { name: 'register' };
-    const faults: Fault[] = [];
+    const phases = new Phases(order.faults);
     let done = false;
-    const injecting = injectFaults(lantai, { count: order.faults, random, phase, faults, started, done: () => done, say });
+    const injecting = injectFaults(lantai, { random, phases, started, done: () => done, say });
     const run = randomBytes(3).toString('hex');
     const cases = Array.from({ length: order.items }, (_, i) => `FAULT-${run}-${String(i + 1).padStart(5, '0')}`);
     let error: string | undefined;
     try {
-      await lifecycle(api, db, cases, phase, say);
+      await lifecycle(api, db, cases, phases, say);
     } catch (err) {
       // What did not get through is counted as stuck below; the reason is reported beside it.
-      error = `during ${phase.name}: ${(err as Error).message}`;
+      error = `during ${phases.name}: ${(err as Error).message}`;
     } finally {
       done = true;
       await injecting;
     }
+    const faults = phases.faults;
     const tally = await count(db, cases);
     return { items: order.items, ...tally, faults, seconds: (performance.now() - started) / 1000, error };
   } finally {
@@ -198,55 +198,68 @@ export async function runFaults(order: FaultRunOrder): Promise<FaultRunResult> {
 const PHASES = ['register', 'capture', 'verification', 'volume', 'hand-over', 'appraisal', 'destruction'];
 
 /**
- * One kill -9 after another, spread over the phases: each phase gets its share of the faults at seeded moments
- * (a share a short phase had no time for passes to the next), and each fault is waited out until the part runs
- * again and /health answers 200. Every part is hit once before any twice, in a seeded order.
+ * Where the lifecycle is, and the faults so far. Each phase has its share of the faults, the last one all that are
+ * left; a phase whose work is done before its share has fired waits for it, so a small, fast run still hits every
+ * part as many times as asked.
+ */
+class Phases {
+  name = 'start';
+  readonly faults: Fault[] = [];
+  injectorStopped = false;
+  constructor(readonly count: number) {}
+
+  /** How many faults must have fired, and been recovered from, by the end of the phase. */
+  due(name = this.name): number {
+    const i = PHASES.indexOf(name);
+    if (name === 'start') return 0;
+    if (i < 0 || i === PHASES.length - 1) return this.count;
+    return Math.min(this.count, Math.ceil(this.count / PHASES.length) * (i + 1));
+  }
+
+  async enter(next: string): Promise<void> {
+    while (this.faults.length < this.due() && !this.injectorStopped) await sleep(100);
+    this.name = next;
+  }
+}
+
+/**
+ * One kill -9 after another, each phase's share at seeded moments within it, and each fault waited out until the
+ * part runs again and /health answers 200. Every part is hit once before any twice, in a seeded order.
  */
 async function injectFaults(
   lantai: SupervisedLantai,
-  o: {
-    count: number;
-    random: () => number;
-    phase: { name: string };
-    faults: Fault[];
-    started: number;
-    done(): boolean;
-    say(line: string): void;
-  },
+  o: { random: () => number; phases: Phases; started: number; done(): boolean; say(line: string): void },
 ): Promise<void> {
+  const { phases } = o;
   const order = shuffled(PARTS, o.random);
-  const share = Math.ceil(o.count / PHASES.length);
-  let fired = 0;
-  let owed = 0;
-  let phase = '';
-  while (fired < o.count && !o.done()) {
-    if (o.phase.name !== phase) {
-      phase = o.phase.name;
-      owed = Math.min(owed + share, o.count - fired);
+  try {
+    while (phases.faults.length < phases.count && !o.done()) {
+      const phase = phases.name;
+      if (phases.faults.length >= phases.due(phase)) {
+        await sleep(100);
+        continue;
+      }
+      const until = Date.now() + 300 + o.random() * 2_000;
+      while (Date.now() < until && !o.done() && phases.name === phase) await sleep(50);
+      if (o.done() || phases.name !== phase) continue;
+      const n = phases.faults.length;
+      const part = n < PARTS.length ? order[n]! : PARTS[Math.floor(o.random() * PARTS.length)]!;
+      const before = lantai.status()?.[part];
+      if (before?.state !== 'running' || !before.pid) continue;
+      const at = performance.now();
+      process.kill(before.pid, 'SIGKILL');
+      o.say(`fault ${n + 1}: kill -9 ${part} during ${phase}`);
+      for (;;) {
+        const now = lantai.status()?.[part];
+        if (now?.state === 'running' && now.pid !== before.pid && (await lantai.health()) === 200) break;
+        await sleep(100);
+      }
+      const fault = { part, phase, atSeconds: (at - o.started) / 1000, recoverySeconds: (performance.now() - at) / 1000 };
+      phases.faults.push(fault);
+      o.say(`         ${part} back and the API healthy after ${fault.recoverySeconds.toFixed(1)} s`);
     }
-    if (owed === 0) {
-      await sleep(100);
-      continue;
-    }
-    const until = Date.now() + 300 + o.random() * 2_000;
-    while (Date.now() < until && !o.done() && o.phase.name === phase) await sleep(50);
-    if (o.done() || o.phase.name !== phase) continue;
-    const part = fired < PARTS.length ? order[fired]! : PARTS[Math.floor(o.random() * PARTS.length)]!;
-    const before = lantai.status()?.[part];
-    if (before?.state !== 'running' || !before.pid) continue;
-    const at = performance.now();
-    process.kill(before.pid, 'SIGKILL');
-    fired += 1;
-    owed -= 1;
-    o.say(`fault ${fired}: kill -9 ${part} during ${phase}`);
-    for (;;) {
-      const now = lantai.status()?.[part];
-      if (now?.state === 'running' && now.pid !== before.pid && (await lantai.health()) === 200) break;
-      await sleep(100);
-    }
-    const fault = { part, phase, atSeconds: (at - o.started) / 1000, recoverySeconds: (performance.now() - at) / 1000 };
-    o.faults.push(fault);
-    o.say(`         ${part} back and the API healthy after ${fault.recoverySeconds.toFixed(1)} s`);
+  } finally {
+    phases.injectorStopped = true;
   }
 }
 
@@ -261,12 +274,12 @@ function shuffled<T>(values: readonly T[], random: () => number): T[] {
 
 type Api = ReturnType<typeof client>;
 
-async function lifecycle(api: Api, db: Db, cases: string[], phase: { name: string }, say: (line: string) => void): Promise<void> {
+async function lifecycle(api: Api, db: Db, cases: string[], phases: Phases, say: (line: string) => void): Promise<void> {
   const run = cases[0]!.split('-')[1]!;
   const ours = { caseNumber: { in: cases } };
   const inState = (state: string) => read(() => db.item.count({ where: { ...ours, lifecycleState: state as never } }));
 
-  phase.name = 'register';
+  await phases.enter('register');
   for (let i = 0; i < cases.length; i += 500) {
     const batch = cases.slice(i, i + 500).map((caseNumber, k) => ({
       fonds: FONDS,
@@ -283,7 +296,7 @@ async function lifecycle(api: Api, db: Db, cases: string[], phase: { name: strin
   }
   say(`registered ${cases.length}`);
 
-  phase.name = 'capture';
+  await phases.enter('capture');
   const form = await renderPage({ lines: 24, seed: 5 });
   const items = await read(() => db.item.findMany({ where: ours, select: { id: true, caseNumber: true } }));
   let captured = 0;
@@ -296,11 +309,11 @@ async function lifecycle(api: Api, db: Db, cases: string[], phase: { name: strin
     captured += 1;
     if (captured % 100 === 0) say(`captured ${captured}`);
   });
-  phase.name = 'verification';
+  await phases.enter('verification');
   await until('every item verified', async () => ((await inState('verified')) === cases.length ? true : undefined));
   say('verified all');
 
-  phase.name = 'volume';
+  await phases.enter('volume');
   const assemblyId = await startStep(api, db, 'POST', '/volume-assemblies', 'archivist', { fonds: FONDS, years: [YEAR] }, () =>
     db.volumeAssembly.findFirst({ where: { fonds: { code: FONDS } }, orderBy: { createdAt: 'desc' }, select: { id: true } }),
   );
@@ -311,7 +324,7 @@ async function lifecycle(api: Api, db: Db, cases: string[], phase: { name: strin
   });
   say(`assembled ${boxes.length} boxes`);
 
-  phase.name = 'hand-over';
+  await phases.enter('hand-over');
   const pageCount = await read(() => db.page.count({ where: { item: ours, supersededAt: null } }));
   const handOverId = await startStep(
     api,
@@ -343,7 +356,7 @@ async function lifecycle(api: Api, db: Db, cases: string[], phase: { name: strin
   await until('custody', async () => ((await inState('in_archive_room')) === cases.length ? true : undefined));
   say('in the archive room');
 
-  phase.name = 'appraisal';
+  await phases.enter('appraisal');
   const batchId = await startStep(api, db, 'POST', '/appraisals', 'manager', { fonds: FONDS }, () =>
     db.appraisalBatch.findFirst({ where: { fonds: { code: FONDS } }, orderBy: { openedAt: 'desc' }, select: { id: true } }),
   );
@@ -357,7 +370,7 @@ async function lifecycle(api: Api, db: Db, cases: string[], phase: { name: strin
   );
   say('appraised');
 
-  phase.name = 'destruction';
+  await phases.enter('destruction');
   const listId = await startStep(
     api,
     db,
@@ -374,6 +387,7 @@ async function lifecycle(api: Api, db: Db, cases: string[], phase: { name: strin
     return ['executed', 'executed_with_failures', 'rejected'].includes(list.status) ? true : undefined;
   });
   say('destroyed');
+  await phases.enter('end');
 }
 
 /** Uploads the case's pages, counting what the capture already holds after a reply lost on the way, then finishes it. */
