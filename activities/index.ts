@@ -17,6 +17,7 @@ import { createAccessionActivities } from './accession';
 import { createInventoryActivities } from './inventory';
 import { createAppraisalActivities } from './appraisal';
 import { createDestructionActivities } from './destruction';
+import { createConsultationActivities } from './consultation';
 
 export interface ActivityDeps {
   db: Db;
@@ -44,5 +45,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createInventoryActivities(deps),
     ...createAppraisalActivities(deps),
     ...createDestructionActivities({ ...deps, moves }),
+    ...createConsultationActivities(deps),
   };
 }

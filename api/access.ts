@@ -1,6 +1,7 @@
 import { AbilityBuilder, createMongoAbility, subject, type ForcedSubject, type MongoAbility } from '@casl/ability';
 import type { ItemReadCondition } from '../catalogue/search';
 import type { UserAccess } from '../catalogue/users';
+import type { Approver } from '../domain/consultation';
 import type { Role } from '../domain/roles';
 import { isCleared, levelsWithin, type SecurityLevel } from '../domain/security';
 
@@ -29,7 +30,10 @@ export type Action =
   | 'approve_destruction'
   | 'inventory'
   | 'schedule_inventory'
-  | 'handle_tasks';
+  | 'handle_tasks'
+  | 'request_use'
+  | 'approve_use'
+  | 'lend';
 
 /** The item fields access depends on. */
 export interface ItemAccessFacts {
@@ -40,6 +44,12 @@ export interface ItemAccessFacts {
   employerCreditCode: string | null;
 }
 
+/** What approving a request's use of one item depends on: the item's fonds, and who its level needs (domain/consultation.ts). */
+export interface UseApprovalFacts {
+  fondsId: string;
+  approver: Approver;
+}
+
 type Subjects =
   | 'Item'
   | 'LifecycleStatus'
@@ -47,9 +57,12 @@ type Subjects =
   | 'AuditTrail'
   | 'User'
   | 'Accession'
+  | 'UseApproval'
+  | 'UseRegister'
   | (ItemAccessFacts & ForcedSubject<'Item'>)
   | ({ fondsId: string } & ForcedSubject<'LifecycleStatus'>)
-  | ({ id: string } & ForcedSubject<'Fonds'>);
+  | ({ id: string } & ForcedSubject<'Fonds'>)
+  | (UseApprovalFacts & ForcedSubject<'UseApproval'>);
 export type AppAbility = MongoAbility<[Action, Subjects]>;
 
 const STAFF_READERS: Role[] = ['clerk', 'archivist', 'archive_manager', 'appraisal_member', 'compliance_officer', 'agency_head', 'auditor'];
@@ -100,6 +113,16 @@ export function defineAbilityFor(actor: Actor): AppAbility {
   if (has(['insured_person']) && actor.citizenId) can('read', 'Item', { citizenId: actor.citizenId });
   if (has(['employer']) && actor.creditCode) can(['read', 'upload'], 'Item', { employerCreditCode: actor.creditCode });
   if (actor.grantedItemIds.length) can('read', 'Item', { id: { $in: actor.grantedItemIds } });
+  // 利用: staff ask to use any item (an exception to their fonds and clearance is what approval is for); an insured
+  // person or employer asks only for their own records. The archive manager approves ordinary items of their fonds,
+  // the agency head any item of theirs; archivists and the archive manager hand out paper and take it back.
+  if (has(STAFF_READERS)) can('request_use', 'Item');
+  if (has(['insured_person']) && actor.citizenId) can('request_use', 'Item', { citizenId: actor.citizenId });
+  if (has(['employer']) && actor.creditCode) can('request_use', 'Item', { employerCreditCode: actor.creditCode });
+  if (has(['archive_manager'])) can('approve_use', 'UseApproval', { fondsId: { $in: actor.fondsIds }, approver: 'archive_manager' });
+  if (has(['agency_head'])) can('approve_use', 'UseApproval', { fondsId: { $in: actor.fondsIds } });
+  if (has(['archivist', 'archive_manager'])) can('lend', 'Fonds', ownFonds);
+  if (has(['archivist', 'archive_manager', 'agency_head', 'auditor'])) can('read', 'UseRegister');
   return build();
 }
 
@@ -109,6 +132,7 @@ export function itemSubject(item: ItemAccessFacts) {
 }
 export const fondsStatusSubject = (fondsId: string) => subject('LifecycleStatus', { fondsId });
 export const fondsSubject = (id: string) => subject('Fonds', { id });
+export const useApprovalSubject = (facts: UseApprovalFacts) => subject('UseApproval', { ...facts });
 
 /** Why an actor may not act on an item, in the words the archive uses. */
 export function explainItemDenial(actor: Actor, item: ItemAccessFacts, action: Action, fondsCode: string): string {

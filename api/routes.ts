@@ -17,6 +17,8 @@ import { searchRoutes } from './search';
 import type { Route } from './route';
 import { scanSessionRoutes } from './scan-session-routes';
 import { systemRoutes } from './system-routes';
+import { consultationRoutes } from './consultations';
+import { useRegisterRoutes } from './use-register';
 
 /** Every route of the API, in the order the OpenAPI document lists them. */
 export function apiRoutes(ctx: ApiContext): Route[] {
@@ -38,5 +40,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
     ...holdRoutes(ctx),
     ...appraisalRoutes(ctx),
     ...destructionRoutes(ctx),
+    ...consultationRoutes(ctx),
+    ...useRegisterRoutes(ctx),
   ];
 }

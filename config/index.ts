@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { SECURITY_LEVELS, type SecurityLevel } from '../domain/security';
 
 const repoRoot = path.resolve(__dirname, '..');
 
@@ -115,6 +116,14 @@ const schema = z.object({
     .min(1, 'must be 1 or more items')
     .max(10_000)
     .default(1000),
+  LANTAI_USE_HEAD_LEVEL: z
+    .enum(SECURITY_LEVELS)
+    .default('secret')
+    .describe('the lowest security level whose use the agency head approves; below it the archive manager does'),
+  LANTAI_USE_GRANT_TTL: duration.default(7 * 86_400_000),
+  LANTAI_USE_RENEWAL: duration.default(5 * 86_400_000),
+  LANTAI_LOAN_ESCALATION: duration.default(3 * 86_400_000),
+  LANTAI_USE_SELF_SERVICE: flag.default(true),
 
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   LANTAI_PG_PORT: port.default(55432),
@@ -178,6 +187,12 @@ export interface Config {
   appraisal: { cron: string; rule: 'unanimous' | 'majority' };
   /** Destruction: how long an approval may wait before it is escalated (ms), and how many items are destroyed together. */
   destruction: { approvalTimeoutMs: number; itemsPerPage: number };
+  /**
+   * 利用: the level from which the agency head approves; how long a grant runs (ms), how much one renewal adds,
+   * how long an overdue loan waits after its reminder before it is escalated, and whether an insured person's or
+   * employer's request to view their own records is approved at once.
+   */
+  use: { headLevel: SecurityLevel; grantTtlMs: number; renewalMs: number; loanEscalationMs: number; selfServiceApproval: boolean };
   postgres: { url: string; embedded: boolean; port: number };
   temporal: {
     address: string;
@@ -283,6 +298,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     permanentLockYears: c.LANTAI_PERMANENT_LOCK_YEARS,
     appraisal: { cron: c.LANTAI_APPRAISAL_CRON, rule: c.LANTAI_APPRAISAL_RULE },
     destruction: { approvalTimeoutMs: c.LANTAI_APPROVAL_TIMEOUT, itemsPerPage: c.LANTAI_DESTRUCTION_PAGE },
+    use: {
+      headLevel: c.LANTAI_USE_HEAD_LEVEL,
+      grantTtlMs: c.LANTAI_USE_GRANT_TTL,
+      renewalMs: c.LANTAI_USE_RENEWAL,
+      loanEscalationMs: c.LANTAI_LOAN_ESCALATION,
+      selfServiceApproval: c.LANTAI_USE_SELF_SERVICE,
+    },
     postgres: {
       url: c.DATABASE_URL ?? `postgresql://lantai:lantai@127.0.0.1:${c.LANTAI_PG_PORT}/lantai`,
       embedded: !c.DATABASE_URL,

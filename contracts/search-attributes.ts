@@ -31,6 +31,7 @@ export const STEPS = [
   'inventory',
   'appraisal',
   'destruction',
+  'consultation',
 ] as const;
 export type Step = (typeof STEPS)[number];
 

@@ -55,22 +55,40 @@ function firstFaceOf(data: Buffer): string {
   for (let t = 0; t < tables; t++) {
     const record = face + 12 + t * 16;
     if (data.toString('latin1', record, record + 4) !== 'name') continue;
-    const name = postscriptName(data, data.readUInt32BE(record + 8));
+    const name = nameRecord(data, data.readUInt32BE(record + 8));
     if (name) return name;
   }
   throw new RangeError('the first face of the collection has no PostScript name');
 }
 
-function postscriptName(data: Buffer, table: number): string | undefined {
+/**
+ * The family name of the font's first face (name table, id 1), as fontconfig and pango know it: a renderer that is
+ * given the file (sharp's text, for the watermark of access copies) picks the face by it.
+ */
+export function cjkFontFamily(font: CjkFont): string {
+  const data = readFileSync(font.path);
+  const face = data.toString('latin1', 0, 4) === 'ttcf' ? data.readUInt32BE(12) : 0;
+  const tables = data.readUInt16BE(face + 4);
+  for (let t = 0; t < tables; t++) {
+    const record = face + 12 + t * 16;
+    if (data.toString('latin1', record, record + 4) !== 'name') continue;
+    const name = nameRecord(data, data.readUInt32BE(record + 8), 1, 0x0409);
+    if (name) return name;
+  }
+  throw new CjkFontMissingError(`${missing(font.path)} (its first face has no family name)`);
+}
+
+function nameRecord(data: Buffer, table: number, nameId = 6, language?: number): string | undefined {
   const count = data.readUInt16BE(table + 2);
   const strings = table + data.readUInt16BE(table + 4);
   for (let r = 0; r < count; r++) {
     const at = table + 6 + r * 12;
-    if (data.readUInt16BE(at + 6) !== 6) continue;
+    if (data.readUInt16BE(at + 6) !== nameId) continue;
+    if (language !== undefined && data.readUInt16BE(at) === 3 && data.readUInt16BE(at + 4) !== language) continue;
     const platform = data.readUInt16BE(at);
     const start = strings + data.readUInt16BE(at + 10);
     const bytes = data.subarray(start, start + data.readUInt16BE(at + 8));
-    // Windows names are UTF-16BE, Macintosh ones single-byte; PostScript names are ASCII either way.
+    // Windows names are UTF-16BE, Macintosh ones single-byte.
     return platform === 3 ? Buffer.from(bytes).swap16().toString('utf16le') : bytes.toString('latin1');
   }
   return undefined;

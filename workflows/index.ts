@@ -9,3 +9,4 @@ export * from './accession';
 export * from './inventory';
 export * from './appraisal';
 export * from './destruction';
+export * from './consultation';
