@@ -160,6 +160,9 @@ describe('consultation and borrowing (利用)', () => {
     expect(c.approver).toBe('agency_head');
     expect(c.items[0]!.title).toBeNull();
 
+    const awaiting = await call<{ consultations: { id: string }[] }>('GET', '/consultations?awaiting=true&limit=100', 'head');
+    expect(awaiting.body.consultations.map((x) => x.id)).toContain(c.id);
+    expect((await call('GET', '/consultations?awaiting=true', 'clerk')).status).toBe(403);
     const byManager = await call<ErrorReply>('POST', `/consultations/${c.id}/decision`, 'manager', { decision: 'approve' });
     expect(byManager.status).toBe(403);
     expect(byManager.body.error.message).toMatch(/秘密.*agency head approves, not the archive manager/);
@@ -215,6 +218,30 @@ describe('consultation and borrowing (利用)', () => {
     );
     expect(await h.db.accessGrant.count({ where: { consultationId: c.id, expiresAt: { gt: new Date() } } })).toBe(0);
     expect((await call('POST', `/consultations/${c.id}/renewal`, 'manager')).status).toBe(409);
+  });
+
+  it('ends access on the grant’s own expiry even while no worker runs to record it', async () => {
+    h.config.use = { ...h.config.use, grantTtlMs: 3_000 };
+    const [b] = await items(1, { securityLevel: 'secret' });
+    const c = await file('clerk', { purpose: 'audit', form: 'view', items: [b] });
+    await call('POST', `/consultations/${c.id}/decision`, 'head', { decision: 'approve' });
+    expect((await call('GET', `/items/${b}`, 'clerk')).status).toBe(200);
+    await h.stopWorkers();
+    try {
+      await new Promise((r) => setTimeout(r, 3_500));
+      expect((await h.db.consultation.findUniqueOrThrow({ where: { id: c.id } })).status).toBe('approved');
+      expect((await fetchCopy(`/consultations/${c.id}/items/${b}/pages/1`, 'clerk')).status).toBe(403);
+      // CASL no longer counts the grant: the clerk, cleared to 内部, cannot read the 秘密 item.
+      expect((await call('GET', `/items/${b}`, 'clerk')).status).toBe(403);
+    } finally {
+      await h.startWorker();
+    }
+    await eventually(
+      async () => ((await h.db.consultation.findUniqueOrThrow({ where: { id: c.id } })).status === 'expired' ? true : undefined),
+      {
+        what: 'the late worker to record the end',
+      },
+    );
   });
 
   it('lends paper, reminds when overdue, escalates to the archive manager, and records the return checked face to face', async () => {

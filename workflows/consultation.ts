@@ -70,12 +70,21 @@ export const consultRecords: ConsultationWorkflow = async (input) => {
   setHandler(
     renewConsultation,
     async (r) => {
-      const expiresAt = new Date(Date.parse(view.expiresAt!) + input.renewalMs).toISOString();
+      const previous = view.expiresAt!;
+      const expiresAt = new Date(Date.parse(previous) + input.renewalMs).toISOString();
+      // The new time is taken before the activity runs, so the timer cannot end a grant that is being renewed.
       view.renewed = true;
-      await extendAccess({ consultationId: input.consultationId, expiresAt, actor: r.actor });
       view.expiresAt = expiresAt;
-      for (const loan of view.loans) if (!loan.returned) loan.dueAt = expiresAt;
       timeChanged = true;
+      try {
+        await extendAccess({ consultationId: input.consultationId, expiresAt, actor: r.actor });
+      } catch (err) {
+        view.renewed = false;
+        view.expiresAt = previous;
+        timeChanged = true;
+        throw err;
+      }
+      for (const loan of view.loans) if (!loan.returned) loan.dueAt = expiresAt;
       return { expiresAt };
     },
     { validator: (r: Renewal) => validateRenewal(view, input, r) },
