@@ -61,6 +61,7 @@ export function consultationRoutes(ctx: ApiContext): Route[] {
       summary:
         'File a request to use records (利用申请): purpose, items and form of use; own records in self-service are approved as filed',
       body: Request,
+      errors: [409],
       response: { status: 201, description: 'Filed; the number is what the requester quotes', schema: ConsultationView },
       async handle({ req, res, actor, body }) {
         const view = await fileConsultation(ctx, actor, body, rid(req));
