@@ -5,7 +5,10 @@ import type { ApiContext } from './context';
 import { route, type Route } from './route';
 import { UseRegisterPage, UseStatistics } from './views/consultations';
 
-const day = z.iso.date('must be a day, YYYY-MM-DD');
+// The register begins with Lantai; a day outside these years is a typing slip, and the agency calendar has no offset for it.
+const day = z.iso
+  .date('must be a day, YYYY-MM-DD')
+  .refine((v) => Number(v.slice(0, 4)) >= 1900 && Number(v.slice(0, 4)) <= 2999, 'must be a day of the years 1900 to 2999');
 const Filters = z.object({
   fonds: z.string().min(1).max(20).optional(),
   purpose: z.enum(USE_PURPOSES).optional(),
