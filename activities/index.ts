@@ -18,6 +18,7 @@ import { createInventoryActivities } from './inventory';
 import { createAppraisalActivities } from './appraisal';
 import { createDestructionActivities } from './destruction';
 import { createConsultationActivities } from './consultation';
+import { createRecognitionActivities } from './recognition';
 
 export interface ActivityDeps {
   db: Db;
@@ -46,5 +47,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createAppraisalActivities(deps),
     ...createDestructionActivities({ ...deps, moves }),
     ...createConsultationActivities(deps),
+    ...createRecognitionActivities(deps),
   };
 }

@@ -33,7 +33,8 @@ export type Action =
   | 'handle_tasks'
   | 'request_use'
   | 'approve_use'
-  | 'lend';
+  | 'lend'
+  | 'recognise';
 
 /** The item fields access depends on. */
 export interface ItemAccessFacts {
@@ -59,6 +60,7 @@ type Subjects =
   | 'Accession'
   | 'UseApproval'
   | 'UseRegister'
+  | 'Recognition'
   | (ItemAccessFacts & ForcedSubject<'Item'>)
   | ({ fondsId: string } & ForcedSubject<'LifecycleStatus'>)
   | ({ id: string } & ForcedSubject<'Fonds'>)
@@ -123,6 +125,9 @@ export function defineAbilityFor(actor: Actor): AppAbility {
   if (has(['agency_head'])) can('approve_use', 'UseApproval', { fondsId: { $in: actor.fondsIds } });
   if (has(['archivist', 'archive_manager'])) can('lend', 'Fonds', ownFonds);
   if (has(['archivist', 'archive_manager', 'agency_head', 'auditor'])) can('read', 'UseRegister');
+  // 全文识别: its progress is followed by the archive's staff and auditors; archivists send failed pages again.
+  if (has(['archivist', 'archive_manager', 'auditor'])) can('read', 'Recognition');
+  if (has(['archivist', 'archive_manager'])) can('recognise', 'Recognition');
   return build();
 }
 

@@ -14,6 +14,7 @@ import type { ApiContext } from './context';
 import { importRoutes } from './imports';
 import { itemRoutes } from './items';
 import { searchRoutes } from './search';
+import { recognitionRoutes } from './recognition';
 import type { Route } from './route';
 import { scanSessionRoutes } from './scan-session-routes';
 import { systemRoutes } from './system-routes';
@@ -26,6 +27,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
     ...systemRoutes(ctx),
     ...itemRoutes(ctx),
     ...searchRoutes(ctx),
+    ...recognitionRoutes(ctx),
     ...captureRoutes(ctx),
     ...importRoutes(ctx),
     ...barcodeRoutes(ctx),

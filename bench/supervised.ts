@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { UnitStatus } from '../ops/supervisor';
 
 /** The parts `./lantai start` supervises, by the names its status file gives them. */
-export const PARTS = ['Worker', 'API', 'PostgreSQL', 'MinIO', 'Temporal'] as const;
+export const PARTS = ['Worker', 'API', 'PostgreSQL', 'MinIO', 'Temporal', 'OCR'] as const;
 export type Part = (typeof PARTS)[number];
 
 export async function freePort(): Promise<number> {

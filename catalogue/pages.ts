@@ -40,9 +40,13 @@ export async function slipAlreadyRead(db: Db, item: { id: string; caseNumber: st
   );
 }
 
-/** Records a fixed page; a current page of the same number is superseded and stays in the item's history. */
+/**
+ * Records a fixed page; a current page of the same number is superseded and stays in the item's history. The text
+ * recognised on the page it replaces goes (search finds what the item's pages say now); the new page waits for its own.
+ */
 export async function recordFixedPage(db: Db, page: FixedPage): Promise<void> {
   await db.$transaction(async (tx) => {
+    await tx.pageText.deleteMany({ where: { itemId: page.itemId, page: { pageNumber: page.pageNumber, supersededAt: null } } });
     await tx.page.updateMany({
       where: { itemId: page.itemId, pageNumber: page.pageNumber, supersededAt: null },
       data: { supersededAt: new Date() },

@@ -124,6 +124,27 @@ const schema = z.object({
   LANTAI_USE_RENEWAL: duration.default(5 * 86_400_000),
   LANTAI_LOAN_ESCALATION: duration.default(3 * 86_400_000),
   LANTAI_USE_SELF_SERVICE: flag.default(true),
+  LANTAI_OCR_TASK_QUEUE: z
+    .string()
+    .regex(/^[\w.-]{1,200}$/, 'must be letters, digits, ., - or _')
+    .default('lantai-ocr')
+    .describe("the OCR workers' Temporal task queue"),
+  LANTAI_OCR_WORKERS: z.coerce
+    .number()
+    .int('must be a whole number of OCR workers')
+    .min(0, 'must be 0 (OCR workers run elsewhere) or more')
+    .max(64)
+    .default(1)
+    .describe('OCR worker processes `./lantai start` runs on this machine'),
+  LANTAI_OCR_THREADS: z.coerce.number().int('must be a whole number of threads').min(0).max(256).default(0),
+  LANTAI_OCR_BATCH: z.coerce
+    .number()
+    .int('must be a whole number of pages')
+    .min(1, 'must be 1 page or more')
+    .max(500)
+    .default(16)
+    .describe('pages handed to the OCR workers at once: at least twice the number of OCR workers'),
+  LANTAI_OCR_IDLE: duration.default(30_000),
 
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   LANTAI_PG_PORT: port.default(55432),
@@ -193,6 +214,8 @@ export interface Config {
    * employer's request to view their own records is approved at once.
    */
   use: { headLevel: SecurityLevel; grantTtlMs: number; renewalMs: number; loanEscalationMs: number; selfServiceApproval: boolean };
+  /** 全文识别: the OCR workers' task queue, how many this machine runs and with how many threads, pages per round, the idle poll (ms). */
+  ocr: { taskQueue: string; workers: number; threads: number; batch: number; idleMs: number };
   postgres: { url: string; embedded: boolean; port: number };
   temporal: {
     address: string;
@@ -304,6 +327,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       renewalMs: c.LANTAI_USE_RENEWAL,
       loanEscalationMs: c.LANTAI_LOAN_ESCALATION,
       selfServiceApproval: c.LANTAI_USE_SELF_SERVICE,
+    },
+    ocr: {
+      taskQueue: c.LANTAI_OCR_TASK_QUEUE,
+      workers: c.LANTAI_OCR_WORKERS,
+      threads: c.LANTAI_OCR_THREADS,
+      batch: c.LANTAI_OCR_BATCH,
+      idleMs: c.LANTAI_OCR_IDLE,
     },
     postgres: {
       url: c.DATABASE_URL ?? `postgresql://lantai:lantai@127.0.0.1:${c.LANTAI_PG_PORT}/lantai`,

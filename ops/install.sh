@@ -53,6 +53,15 @@ if ! cmp -s ops/schemathesis-requirements.txt "$tools/schemathesis/requirements.
   cp ops/schemathesis-requirements.txt "$tools/schemathesis/requirements.txt"
 fi
 
+# The OCR worker (全文识别): RapidOCR with its models inside the wheel, ONNX Runtime and the Temporal Python SDK,
+# pinned in ocr/requirements.txt and installed again whenever that file changes.
+if ! cmp -s ocr/requirements.txt "$tools/ocr/requirements.txt"; then
+  step "OCR worker (PyPI, pinned in ocr/requirements.txt): RapidOCR, ONNX Runtime, Temporal Python SDK"
+  rm -rf "$tools/ocr"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --target "$tools/ocr" -r ocr/requirements.txt
+  cp ocr/requirements.txt "$tools/ocr/requirements.txt"
+fi
+
 minio_tag="${MINIO_MODULE##*@}"
 if [ ! -x "$tools/bin/minio-$minio_tag" ]; then
   step "MinIO server $minio_tag (go install, a few minutes the first time)"

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   // The API is ready when it answers at all: /health says 503 while a service it needs is down, and it still serves.
   const apiReady = (proc: Managed) =>
     waitUntilReady(proc, async () => (await fetch(`${apiUrl}/health`)).status > 0, { logFile: path.join(logDir, 'api.log') });
-  const appUnits = [node('Worker', 'worker/main.ts'), node('API', 'api/main.ts', apiReady)];
+  const appUnits = [node('Worker', 'worker/main.ts'), node('API', 'api/main.ts', apiReady), ...ocrUnits(config, logDir)];
   const apps: { unit: Unit; managed: Managed }[] = [];
   let supervisor: ReturnType<typeof supervise> | undefined;
 
@@ -79,6 +79,31 @@ async function main(): Promise<void> {
     `demo users: clerk, archivist, manager, auditor, insured, … (password ${demoPassword === DEMO_PASSWORD_DEFAULT ? DEMO_PASSWORD_DEFAULT : 'from LANTAI_DEMO_PASSWORD'})`,
   );
   say('Lantai is running. Press Ctrl-C to stop.');
+}
+
+/**
+ * The OCR workers (全文识别) this machine runs, LANTAI_OCR_WORKERS of them: Python processes of ocr/worker.py with the
+ * packages ops/install.sh put in the tools folder, told the Temporal that the rest of Lantai uses.
+ */
+function ocrUnits(config: Config, logDir: string): Unit[] {
+  return Array.from({ length: config.ocr.workers }, (_, i) => {
+    const name = i === 0 ? 'OCR' : `OCR-${i + 1}`;
+    const logFile = path.join(logDir, `${name.toLowerCase()}.log`);
+    const env = {
+      ...process.env,
+      PYTHONPATH: path.join(config.toolsDir, 'ocr'),
+      PYTHONUNBUFFERED: '1',
+      TEMPORAL_ADDRESS: config.temporal.address,
+      TEMPORAL_NAMESPACE: config.temporal.namespace,
+      LANTAI_OCR_TASK_QUEUE: config.ocr.taskQueue,
+      LANTAI_OCR_THREADS: String(config.ocr.threads),
+    };
+    return {
+      name,
+      logFile,
+      start: () => Promise.resolve(startProcess(name, 'python3', [path.resolve(__dirname, '..', 'ocr', 'worker.py')], { logFile, env })),
+    };
+  });
 }
 
 function printWhere(config: Config): void {

@@ -20,6 +20,7 @@ import {
   type HeadObjectCommandOutput,
   type ObjectLockRetentionMode,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Config } from '../config';
 import { digestsOf, hexToBase64, type Digests } from './digest';
 import { ObjectLockedError, ObjectNotFoundError, StoreError, StoreUnavailableError } from './errors';
@@ -362,8 +363,16 @@ export function createObjectStore(s3Config: Config['s3'], client: S3Client = cre
     return Math.round(performance.now() - started);
   }
 
+  /** A URL that reads this one version for `seconds`, for a worker that holds no store credentials (the OCR worker). */
+  async function presignGet(ref: ObjectRef, seconds: number): Promise<string> {
+    return getSignedUrl(client, new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }), {
+      expiresIn: seconds,
+    });
+  }
+
   return {
     ensureBuckets,
+    presignGet,
     put,
     get,
     head,

@@ -28,7 +28,7 @@ describe('./lantai start supervises what it starts', () => {
     if (lantai) fs.rmSync(lantai.dataDir, { recursive: true, force: true });
   }, 60_000);
 
-  it.each(['Worker', 'API', 'PostgreSQL', 'MinIO', 'Temporal'])(
+  it.each(['Worker', 'API', 'PostgreSQL', 'MinIO', 'Temporal', 'OCR'])(
     'starts %s again after kill -9, and the API answers 200 once it is back',
     async (name) => {
       const before = lantai.status()![name]!;

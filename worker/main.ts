@@ -5,6 +5,7 @@ import { createDb } from '../prisma/client';
 import { createWorker } from './worker';
 import { ensureStartUpSchedules } from './schedules';
 import { retireItemLifecycleWorkflows } from './upgrade';
+import { ensureRecognition } from './recognition';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   const db = createDb(config.postgres.url);
   const worker = await createWorker(config, { db, log });
   await ensureStartUpSchedules(config, db, log);
+  await ensureRecognition(worker.temporal, config, log);
   void retireItemLifecycleWorkflows({ temporal: worker.temporal, db, log }).catch((err: Error) =>
     log.error({ err }, 'retiring the older item lifecycle workflows failed; it is tried again at the next start'),
   );

@@ -10,3 +10,4 @@ export * from './inventory';
 export * from './appraisal';
 export * from './destruction';
 export * from './consultation';
+export * from './recognition';
