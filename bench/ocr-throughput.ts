@@ -128,7 +128,7 @@ async function main(): Promise<void> {
               stdio: ['ignore', 'pipe', 'inherit'],
             });
             ocrWorkers.push(child);
-            child.stdout!.on('data', (chunk: Buffer) => {
+            child.stdout.on('data', (chunk: Buffer) => {
               if (chunk.toString().includes('"polling"')) {
                 ready += 1;
                 resolve();
