@@ -26,6 +26,7 @@ export function recognitionRoutes(ctx: ApiContext): Route[] {
       auth: true,
       summary: 'Send the pages that failed recognition (all, or one item’s) to be read again',
       body: RecognitionRetry,
+      errors: [404],
       response: { status: 200, description: 'How many pages wait again', schema: RecognitionRetried },
       handle: ({ req, actor, body }) => retryRecognition(ctx, actor, body, rid(req)),
     }),
