@@ -19,6 +19,7 @@ import { createAppraisalActivities } from './appraisal';
 import { createDestructionActivities } from './destruction';
 import { createConsultationActivities } from './consultation';
 import { createRecognitionActivities } from './recognition';
+import { createAuditChainActivities } from './audit-chain';
 
 export interface ActivityDeps {
   db: Db;
@@ -48,5 +49,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createDestructionActivities({ ...deps, moves }),
     ...createConsultationActivities(deps),
     ...createRecognitionActivities(deps),
+    ...createAuditChainActivities(deps),
   };
 }

@@ -145,6 +145,9 @@ const schema = z.object({
     .default(16)
     .describe('pages handed to the OCR workers at once: at least twice the number of OCR workers'),
   LANTAI_OCR_IDLE: duration.default(30_000),
+  LANTAI_AUDIT_CHECKPOINT: duration
+    .default(3_600_000)
+    .describe("how often the audit chain's head is signed and written to the store under Object Lock"),
 
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   LANTAI_PG_PORT: port.default(55432),
@@ -216,6 +219,8 @@ export interface Config {
   use: { headLevel: SecurityLevel; grantTtlMs: number; renewalMs: number; loanEscalationMs: number; selfServiceApproval: boolean };
   /** 全文识别: the OCR workers' task queue, how many this machine runs and with how many threads, pages per round, the idle poll (ms). */
   ocr: { taskQueue: string; workers: number; threads: number; batch: number; idleMs: number };
+  /** 审计链: how often a signed checkpoint of each chain's head is written (ms). */
+  auditCheckpointMs: number;
   postgres: { url: string; embedded: boolean; port: number };
   temporal: {
     address: string;
@@ -328,6 +333,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loanEscalationMs: c.LANTAI_LOAN_ESCALATION,
       selfServiceApproval: c.LANTAI_USE_SELF_SERVICE,
     },
+    auditCheckpointMs: c.LANTAI_AUDIT_CHECKPOINT,
     ocr: {
       taskQueue: c.LANTAI_OCR_TASK_QUEUE,
       workers: c.LANTAI_OCR_WORKERS,

@@ -14,6 +14,7 @@ import { everyFonds } from '../catalogue/fonds';
 import type { Db } from '../prisma/client';
 import { APPRAISAL_WORKFLOW, type AppraisalInput } from '../contracts/appraisal';
 import { INVENTORY_WORKFLOW } from '../contracts/inventory';
+import { SEAL_CHAIN_CRON, SEAL_CHAIN_SCHEDULE_ID, SEAL_CHAIN_WORKFLOW } from '../contracts/audit-chain';
 
 export interface ScheduleRequest {
   scheduleId: string;
@@ -199,13 +200,29 @@ export async function ensureAppraisalSchedules(client: Client, db: Db, config: C
   return outcomes;
 }
 
+/** 审计链: the audit trail and the lifecycle history are sealed every minute. */
+export async function ensureAuditChainSchedule(client: Client, config: Config): Promise<string> {
+  return ensureSchedule(client, {
+    scheduleId: SEAL_CHAIN_SCHEDULE_ID,
+    cron: SEAL_CHAIN_CRON,
+    timeZone: config.timeZone,
+    workflowType: SEAL_CHAIN_WORKFLOW,
+    args: [],
+    taskQueue: config.temporal.taskQueue,
+  });
+}
+
 /** The schedules of an installation, made sure of once when the worker starts. */
 export async function ensureStartUpSchedules(config: Config, db: Db, log: Logger): Promise<void> {
   const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
   try {
     const client = new Client({ connection, namespace: config.temporal.namespace });
     log.info(
-      { inventory: await ensureInventorySchedules(client, db, config), appraisal: await ensureAppraisalSchedules(client, db, config) },
+      {
+        inventory: await ensureInventorySchedules(client, db, config),
+        appraisal: await ensureAppraisalSchedules(client, db, config),
+        auditChain: await ensureAuditChainSchedule(client, config),
+      },
       'schedules in place',
     );
   } finally {

@@ -11,3 +11,4 @@ export * from './appraisal';
 export * from './destruction';
 export * from './consultation';
 export * from './recognition';
+export * from './audit-chain';
