@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const apiPort = await freePort();
   const stack = await benchStack(PORTS, { LANTAI_API_PORT: String(apiPort) }, { dataDir, worker: false });
-  const sql = new pg.Client({ connectionString: stack.config.postgres.url });
+  const sql = new pg.Client({ connectionString: stack.config.postgres.ownerUrl });
   await sql.connect();
   const api = startProcess('API', process.execPath, ['--import', 'tsx', 'api/main.ts'], {
     cwd: path.resolve(__dirname, '..'),

@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   if (!values.archive) throw new Error('--archive DIR: the data directory bench/archive.ts kept (npm run bench:archive -- --keep DIR)');
   const apiPort = await freePort();
   const stack = await benchStack(PORTS, { LANTAI_API_PORT: String(apiPort) }, { dataDir: values.archive, worker: false });
-  const sql = new pg.Client({ connectionString: stack.config.postgres.url });
+  const sql = new pg.Client({ connectionString: stack.config.postgres.ownerUrl });
   await sql.connect();
   const logFile = path.join(stack.config.dataDir, 'logs', 'bench-search-api.log');
   const api = startProcess('API', process.execPath, ['--import', 'tsx', 'api/main.ts'], {

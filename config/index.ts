@@ -150,6 +150,9 @@ const schema = z.object({
     .describe("how often the audit chain's head is signed and written to the store under Object Lock"),
 
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  DATABASE_OWNER_URL: url(['postgres:', 'postgresql:'])
+    .optional()
+    .describe("the schema owner's connection URL, for migrations, backups and restores; DATABASE_URL when unset"),
   LANTAI_PG_PORT: port.default(55432),
 
   TEMPORAL_ADDRESS: z
@@ -186,6 +189,9 @@ const schema = z.object({
 
 export type RawConfig = z.infer<typeof schema>;
 
+/** The role the API and the worker connect to the embedded PostgreSQL as; it owns nothing (prisma/migrate.ts). */
+export const EMBEDDED_APP_ROLE = 'lantai_app';
+
 export interface Config {
   dataDir: string;
   toolsDir: string;
@@ -221,7 +227,11 @@ export interface Config {
   ocr: { taskQueue: string; workers: number; threads: number; batch: number; idleMs: number };
   /** 审计链: how often a signed checkpoint of each chain's head is written (ms). */
   auditCheckpointMs: number;
-  postgres: { url: string; embedded: boolean; port: number };
+  /**
+   * `url`: what the API and the worker connect as (a role that owns nothing); `ownerUrl`: what migrations, the demo
+   * seed, backups and restores connect as (the schema's owner).
+   */
+  postgres: { url: string; ownerUrl: string; embedded: boolean; port: number };
   temporal: {
     address: string;
     namespace: string;
@@ -342,7 +352,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       idleMs: c.LANTAI_OCR_IDLE,
     },
     postgres: {
-      url: c.DATABASE_URL ?? `postgresql://lantai:lantai@127.0.0.1:${c.LANTAI_PG_PORT}/lantai`,
+      url: c.DATABASE_URL ?? `postgresql://${EMBEDDED_APP_ROLE}:${EMBEDDED_APP_ROLE}@127.0.0.1:${c.LANTAI_PG_PORT}/lantai`,
+      ownerUrl: c.DATABASE_OWNER_URL ?? c.DATABASE_URL ?? `postgresql://lantai:lantai@127.0.0.1:${c.LANTAI_PG_PORT}/lantai`,
       embedded: !c.DATABASE_URL,
       port: c.LANTAI_PG_PORT,
     },

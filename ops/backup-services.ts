@@ -37,7 +37,7 @@ export async function servicesForCommand(
 
 /** pg_dump's custom format: one consistent snapshot of the whole catalogue, compressed, restorable table by table. */
 export async function dumpCatalogue(config: Config, file: string): Promise<void> {
-  await run(postgresBin('pg_dump'), ['--format=custom', '--no-owner', `--file=${file}`, `--dbname=${config.postgres.url}`]);
+  await run(postgresBin('pg_dump'), ['--format=custom', '--no-owner', `--file=${file}`, `--dbname=${config.postgres.ownerUrl}`]);
 }
 
 /** Restores a dump into an empty database in one transaction: it is all there afterwards, or nothing is. */
@@ -47,7 +47,7 @@ export async function restoreCatalogue(config: Config, file: string): Promise<vo
     '--no-privileges',
     '--exit-on-error',
     '--single-transaction',
-    `--dbname=${config.postgres.url}`,
+    `--dbname=${config.postgres.ownerUrl}`,
     file,
   ]);
 }

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
 }
 
 async function restoreInto(config: Config, dir: string, manifest: Manifest, { force, blobsDir }: { force: boolean; blobsDir: string }) {
-  const db = createDb(config.postgres.url, { poolSize: 2 });
+  const db = createDb(config.postgres.ownerUrl, { poolSize: 2 });
   const client = createS3Client(config.s3);
   try {
     const contents = await catalogueContents(db);

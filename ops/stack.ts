@@ -49,10 +49,10 @@ export async function startStack(
     say(`services up: ${units.map((u) => u.name).join(', ') || 'none embedded'} (logs in ${logDir})`);
 
     await checkTemporalNamespace(config);
-    const { applied } = await migrate(config.postgres.url);
+    const { applied } = await migrate(config.postgres.ownerUrl, undefined, { appUrl: config.postgres.url });
     say(`catalogue migrated (${applied.length ? `applied ${applied.join(', ')}` : 'up to date'})`);
     if (seed) {
-      const db = createDb(config.postgres.url, { poolSize: 2 });
+      const db = createDb(config.postgres.ownerUrl, { poolSize: 2 });
       try {
         await seedDemoAgency(db, { password: demoPassword });
       } finally {

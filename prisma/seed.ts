@@ -88,7 +88,7 @@ if (require.main === module) {
   const { loadConfigOrExit } = require('../config') as typeof import('../config');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createDb } = require('./client') as typeof import('./client');
-  const db = createDb(loadConfigOrExit().postgres.url);
+  const db = createDb(loadConfigOrExit().postgres.ownerUrl);
   seedDemoAgency(db, { password: process.env.LANTAI_DEMO_PASSWORD || DEMO_PASSWORD_DEFAULT })
     .then(() => console.log('demo agency seeded'))
     .finally(() => db.$disconnect())

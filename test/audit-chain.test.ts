@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { SEAL_CHAIN_WORKFLOW, type SealChainWorkflow } from '../contracts/audit-chain';
 import { emptyCatalogue } from './fixtures/catalogue';
-import { apiHarness, caseFor, testConfig, type Reply } from './helpers';
+import { apiHarness, caseFor, type Reply } from './helpers';
 
 /**
  * 审计链, tried as the database owner would: the sealing round runs as the worker's schedule runs it (its workflow on
@@ -44,9 +44,9 @@ async function asOwner(sql: string, values: unknown[] = []) {
 }
 
 beforeAll(async () => {
-  catalogue = await emptyCatalogue(testConfig().postgres.url);
+  catalogue = await emptyCatalogue();
   env = await apiHarness({ postgresUrl: catalogue.url, users: ['clerk', 'auditor', 'manager'] });
-  owner = new pg.Client({ connectionString: catalogue.url });
+  owner = new pg.Client({ connectionString: catalogue.ownerUrl });
   await owner.connect();
   // Entries of both chains, through the API: registrations (each a lifecycle entry and an audit entry), a denial.
   for (let i = 0; i < 5; i++)
@@ -122,6 +122,31 @@ describe('the audit chain (审计链)', () => {
     expect(problems).not.toContain('edited');
     expect(problems.filter((p) => p === 'checkpoint_mismatch')).toHaveLength(2);
   }, 120_000);
+
+  it('lets the application role, which the API and the worker connect as, change neither the schema nor the record', async () => {
+    const app = new pg.Client({ connectionString: catalogue.url });
+    await app.connect();
+    try {
+      const refused = async (statement: string) =>
+        expect(app.query(statement)).rejects.toThrow(/permission denied|must be owner|insufficient/i);
+      await refused('ALTER TABLE audit_event DISABLE TRIGGER ALL');
+      await refused('SET session_replication_role = replica');
+      await refused("UPDATE audit_event SET reason = 'x'");
+      await refused('DELETE FROM lifecycle_event');
+      await refused('TRUNCATE audit_event');
+      await refused('DELETE FROM chain_link');
+      await refused('DROP TABLE page_text');
+      await refused('CREATE TABLE shadow (id int)');
+      await refused('DELETE FROM lantai_migration');
+      // What it is for still works: reading, appending to the record, writing the catalogue's other rows.
+      await app.query(`INSERT INTO audit_event (actor, action, outcome) VALUES ('test', 'least_privilege_probe', 'done')`);
+      expect((await app.query('SELECT count(*) FROM item')).rowCount).toBe(1);
+      await app.query(`UPDATE item SET title = title WHERE false`);
+    } finally {
+      await app.end();
+    }
+    expect(new URL(catalogue.url).username).toBe('lantai_app');
+  });
 
   it('answers a caller without a token 401, and changes nothing', async () => {
     const before = await owner.query('SELECT count(*) FROM chain_link');

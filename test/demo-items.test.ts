@@ -1,14 +1,14 @@
 import { registerDemoItems } from '../ops/demo-items';
 import { DEMO_PASSWORD_DEFAULT, seedDemoAgency } from '../prisma/seed';
 import { emptyCatalogue } from './fixtures/catalogue';
-import { apiHarness, testConfig } from './helpers';
+import { apiHarness } from './helpers';
 
 let catalogue: Awaited<ReturnType<typeof emptyCatalogue>>;
 let t: Awaited<ReturnType<typeof apiHarness>>;
 
 beforeAll(async () => {
   // The demo registers its cases only into an empty catalogue, as on a first start; other test files fill the shared one.
-  catalogue = await emptyCatalogue(testConfig().postgres.url);
+  catalogue = await emptyCatalogue();
   // Every verified item is drawn for the sampling check here: a real start draws one in ten, and a drawn item is still verified.
   t = await apiHarness({ users: ['manager'], postgresUrl: catalogue.url, quality: { samplingShare: 1 } });
 });

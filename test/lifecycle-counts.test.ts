@@ -109,7 +109,7 @@ describe('lifecycle counts kept by the catalogue', () => {
 describe('migration 0006 on a catalogue that already holds items', () => {
   const dbName = `lantai_counts_${randomBytes(4).toString('hex')}`;
   const withDatabase = (name: string) => {
-    const u = new URL(loadConfig(process.env).postgres.url);
+    const u = new URL(loadConfig(process.env).postgres.ownerUrl);
     u.pathname = `/${name}`;
     return u.toString();
   };

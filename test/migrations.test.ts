@@ -7,8 +7,8 @@ import { migrate, readMigrations } from '../prisma/migrate';
 
 const config = loadConfig(process.env);
 const dbName = `lantai_migrations_${randomBytes(4).toString('hex')}`;
-const adminUrl = withDatabase(config.postgres.url, 'postgres');
-const url = withDatabase(config.postgres.url, dbName);
+const adminUrl = withDatabase(config.postgres.ownerUrl, 'postgres');
+const url = withDatabase(config.postgres.ownerUrl, dbName);
 
 function withDatabase(databaseUrl: string, name: string): string {
   const u = new URL(databaseUrl);

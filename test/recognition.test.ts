@@ -3,7 +3,7 @@ import { RECOGNITION_WORKFLOW } from '../contracts/recognition';
 import { renderTextPage } from '../ops/text-pages';
 import { emptyCatalogue } from './fixtures/catalogue';
 import { startOcrWorker } from './fixtures/ocr-worker';
-import { apiHarness, caseFor, eventually, testConfig, type Reply } from './helpers';
+import { apiHarness, caseFor, eventually, type Reply } from './helpers';
 
 /**
  * 全文识别 through its real path: pages captured through the API, the recognition workflow on a real Temporal, the
@@ -66,7 +66,7 @@ async function capturedCase(pages: Buffer[], overrides: Record<string, unknown> 
 const textOf = (itemId: string, n: number) => call<TextView>('GET', `/items/${itemId}/pages/${n}/text`, 'archivist');
 
 beforeAll(async () => {
-  catalogue = await emptyCatalogue(testConfig().postgres.url);
+  catalogue = await emptyCatalogue();
   env = await apiHarness({ postgresUrl: catalogue.url, users: ['clerk', 'archivist', 'manager', 'auditor', 'insured'] });
   // Captured while no OCR worker runs and no recognition workflow: what an archive has before recognition starts.
   const form = await renderTextPage({ lines: FORM, seed: 1 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { registerDemoItems } from '../ops/demo-items';
 import { DEMO_PASSWORD_DEFAULT } from '../prisma/seed';
 import { emptyCatalogue } from './fixtures/catalogue';
-import { apiHarness, eventually, testConfig } from './helpers';
+import { apiHarness, eventually } from './helpers';
 
 /**
  * Schemathesis (PyPI, installed by `./lantai install`) fuzzes the live API from its own OpenAPI document: every
@@ -147,7 +147,7 @@ function configOf(records: Record<string, { values: string[]; operations: string
 
 beforeAll(async () => {
   // A catalogue of this test's own: what the fuzzer registers, moves or opens touches no other test's data.
-  catalogue = await emptyCatalogue(testConfig().postgres.url);
+  catalogue = await emptyCatalogue();
   t = await apiHarness({ users: ['manager', 'archivist'], postgresUrl: catalogue.url });
   configFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lantai-schemathesis-config-')), 'schemathesis.toml');
   fs.writeFileSync(configFile, configOf(await knownRecords()));

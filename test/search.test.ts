@@ -3,7 +3,7 @@ import { citizenIdCheckChar } from '../domain/citizen-id';
 import { creditCodeCheck } from '../domain/credit-code';
 import { random } from '../bench/archive-cases';
 import { emptyCatalogue } from './fixtures/catalogue';
-import { apiHarness, testConfig, type Reply } from './helpers';
+import { apiHarness, type Reply } from './helpers';
 
 /**
  * Search, checked against a brute-force filter of the same items: every query as each of several callers, through
@@ -96,7 +96,7 @@ async function searchAll(token: string, query: Record<string, string>, limit = 7
 }
 
 beforeAll(async () => {
-  catalogue = await emptyCatalogue(testConfig().postgres.url);
+  catalogue = await emptyCatalogue();
   env = await apiHarness({ postgresUrl: catalogue.url, worker: false });
   const { db } = env.h;
   const fonds = Object.fromEntries((await db.fonds.findMany()).map((f) => [f.code, f.id]));
