@@ -2,15 +2,19 @@ import { z } from 'zod';
 import { addSessionPage, describeSession, finishSession, openSession, orderSessionScan, resumeSession } from '../use-cases/scan-sessions';
 import { IMAGE_TYPES, ScanOrderBody } from './capture-routes';
 import type { ApiContext } from './context';
-import { forbidden } from './errors';
+import { deny } from './authorise';
 import { route, type Route } from './route';
 import type { Actor } from './access';
 import { CaptureFinished, ScanSession, SessionPageStaged } from './views/capture';
 
 const SessionParams = z.object({ id: z.uuid('must be a scan session id (UUID)') });
 
-function requireScanningRole(actor: Actor): void {
-  if (!actor.roles.some((r) => r === 'clerk' || r === 'archivist')) throw forbidden('only clerks and archivists run scan sessions');
+const rid = (req: { id: unknown }) => String(req.id);
+
+/** Refuses, audited like every denial, anyone but clerks and archivists. */
+async function requireScanningRole(ctx: ApiContext, actor: Actor, requestId: string): Promise<void> {
+  if (!actor.roles.some((r) => r === 'clerk' || r === 'archivist'))
+    await deny(ctx, actor, 'scan', 'scan_session', 'only clerks and archivists run scan sessions', requestId);
 }
 
 /** Batch scanning afterwards (事后): a stack of several cases, sorted into cases by their processing slips. */
@@ -23,8 +27,8 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
       auth: true,
       summary: 'Open a batch scan session (事后扫描): scan or upload a stack of several cases, sorted by their slips',
       response: { status: 201, description: 'The session', schema: ScanSession },
-      async handle({ res, actor }) {
-        requireScanningRole(actor);
+      async handle({ req, res, actor }) {
+        await requireScanningRole(ctx, actor, rid(req));
         const session = await openSession(ctx, actor);
         res.status(201).json(session);
         return session;
@@ -40,8 +44,8 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
       body: ScanOrderBody.omit({ finish: true }),
       errors: [404],
       response: { status: 202, description: 'Scan ordered', schema: ScanSession },
-      async handle({ actor, params, body }) {
-        requireScanningRole(actor);
+      async handle({ req, actor, params, body }) {
+        await requireScanningRole(ctx, actor, rid(req));
         return orderSessionScan(ctx, params.id, body);
       },
     }),
@@ -55,8 +59,8 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
       rawBody: { types: IMAGE_TYPES, limit: ctx.config.quality.maxUploadBytes },
       errors: [404],
       response: { status: 202, description: 'The page is staged', schema: SessionPageStaged },
-      async handle({ actor, params, body }) {
-        requireScanningRole(actor);
+      async handle({ req, actor, params, body }) {
+        await requireScanningRole(ctx, actor, rid(req));
         return addSessionPage(ctx, actor, params.id, body);
       },
     }),
@@ -69,8 +73,8 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
       params: SessionParams,
       errors: [404, 409],
       response: { status: 200, description: 'Sorting started', schema: CaptureFinished },
-      async handle({ actor, params }) {
-        requireScanningRole(actor);
+      async handle({ req, actor, params }) {
+        await requireScanningRole(ctx, actor, rid(req));
         return finishSession(ctx, actor, params.id);
       },
     }),
@@ -83,8 +87,8 @@ export function scanSessionRoutes(ctx: ApiContext): Route[] {
       params: SessionParams,
       errors: [404],
       response: { status: 200, description: 'Resumed', schema: ScanSession },
-      async handle({ actor, params }) {
-        requireScanningRole(actor);
+      async handle({ req, actor, params }) {
+        await requireScanningRole(ctx, actor, rid(req));
         return resumeSession(ctx, actor, params.id);
       },
     }),

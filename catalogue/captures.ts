@@ -1,5 +1,5 @@
 import type { CaptureMode } from '../domain/capture';
-import type { ClassificationScheme, Db, Fonds, Item, LifecycleState } from '../prisma/client';
+import type { ClassificationScheme, Db, Fonds, Item, LifecycleState, SecurityLevel } from '../prisma/client';
 
 /** An item with its fonds and the fonds' scheme: what naming and fixing its pages needs. */
 export type ItemWithFonds = Item & { fonds: Fonds & { scheme: ClassificationScheme } };
@@ -34,12 +34,32 @@ export async function casesByNumber(
   db: Db,
   caseNumbers: string[],
   fondsIds: string[],
-): Promise<{ id: string; caseNumber: string; lifecycleState: LifecycleState; fondsCode: string }[]> {
+): Promise<
+  {
+    id: string;
+    caseNumber: string;
+    lifecycleState: LifecycleState;
+    fondsId: string;
+    securityLevel: SecurityLevel;
+    citizenId: string;
+    employerCreditCode: string | null;
+    fondsCode: string;
+  }[]
+> {
   const items = await db.item.findMany({
     where: { caseNumber: { in: caseNumbers }, fondsId: { in: fondsIds } },
-    select: { id: true, caseNumber: true, lifecycleState: true, fonds: { select: { code: true } } },
+    select: {
+      id: true,
+      caseNumber: true,
+      lifecycleState: true,
+      fondsId: true,
+      securityLevel: true,
+      citizenId: true,
+      employerCreditCode: true,
+      fonds: { select: { code: true } },
+    },
   });
-  return items.map((i) => ({ id: i.id, caseNumber: i.caseNumber, lifecycleState: i.lifecycleState, fondsCode: i.fonds.code }));
+  return items.map(({ fonds, ...i }) => ({ ...i, fondsCode: fonds.code }));
 }
 
 /** The code of the item's fonds. */
