@@ -128,3 +128,12 @@ export async function linkCounts(db: Db): Promise<Record<string, number>> {
   const rows = await db.$queryRaw<{ kind: string; n: number }[]>`SELECT kind, count(*)::int AS n FROM chain_link GROUP BY kind`;
   return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
 }
+
+/** This catalogue's id, under which its checkpoints are filed in the store. */
+export async function installationId(db: Db): Promise<string> {
+  return (await db.installation.findFirstOrThrow({ select: { id: true } })).id;
+}
+
+export async function checkpointsRecorded(db: Db, kind: ChainKind) {
+  return db.chainCheckpoint.findMany({ where: { kind }, orderBy: { seq: 'asc' }, select: { key: true, seq: true, entryId: true } });
+}

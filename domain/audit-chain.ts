@@ -27,7 +27,7 @@ export function checkpointStatement(c: {
 }
 
 export type ChainProblemKind =
-  'edited' | 'deleted' | 'inserted' | 'back_dated' | 'link_altered' | 'checkpoint_mismatch' | 'checkpoint_unsigned';
+  'edited' | 'deleted' | 'inserted' | 'back_dated' | 'link_altered' | 'checkpoint_mismatch' | 'checkpoint_unsigned' | 'checkpoint_missing';
 
 export interface ChainProblem {
   kind: ChainKind;
@@ -47,4 +47,5 @@ export const PROBLEM_LABELS: Record<ChainProblemKind, string> = {
   link_altered: '链接被改写',
   checkpoint_mismatch: '与签名检查点不符',
   checkpoint_unsigned: '检查点签名无效',
+  checkpoint_missing: '检查点缺失',
 };

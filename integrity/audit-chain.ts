@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import {
   appendLinks,
   chainHead,
+  checkpointsRecorded,
+  installationId,
   entriesOutsideChain,
   lastCheckpoint,
   linkAt,
@@ -21,7 +23,9 @@ import { verifySignature, type Signer } from '../store/signing';
 
 const SEAL_BATCH = 5000;
 const BACK_DATED_MS = 3_600_000;
-export const checkpointKey = (kind: ChainKind, seq: bigint) => `audit-chain/${kind}/${String(seq).padStart(20, '0')}.json`;
+const checkpointPrefix = (installation: string, kind: ChainKind) => `audit-chain/${installation}/${kind}/`;
+export const checkpointKey = (installation: string, kind: ChainKind, seq: bigint) =>
+  `${checkpointPrefix(installation, kind)}${String(seq).padStart(20, '0')}.json`;
 
 export interface ChainDeps {
   db: Db;
@@ -68,6 +72,7 @@ export async function sealChains({ db }: Pick<ChainDeps, 'db'>): Promise<Record<
  */
 export async function checkpointChains(deps: ChainDeps & { signer: Signer; everyMs: number }): Promise<number> {
   let written = 0;
+  const installation = await installationId(deps.db);
   for (const kind of CHAIN_KINDS) {
     const head = await chainHead(deps.db, kind);
     if (!head) continue;
@@ -76,7 +81,7 @@ export async function checkpointChains(deps: ChainDeps & { signer: Signer; every
     const at = new Date().toISOString();
     const statement = checkpointStatement({ kind, seq: head.seq, entryId: head.entryId, chainSm3: head.chainSm3, at });
     const signature = deps.signer.sign(statement);
-    const key = checkpointKey(kind, head.seq);
+    const key = checkpointKey(installation, kind, head.seq);
     const body = Buffer.from(
       JSON.stringify({
         kind,
@@ -134,6 +139,7 @@ const MAX_PROBLEMS = 100;
 export async function verifyChains({ db, store, bucket }: Pick<ChainDeps, 'db' | 'store' | 'bucket'>): Promise<ChainReport[]> {
   const reports: ChainReport[] = [];
   const keys = await signingKeyPems(db);
+  const installation = await installationId(db);
   for (const kind of CHAIN_KINDS) {
     const problems: ChainProblem[] = [];
     const say = (p: ChainProblem) => {
@@ -174,7 +180,7 @@ export async function verifyChains({ db, store, bucket }: Pick<ChainDeps, 'db' |
         detail: `entry ${e.id} (dated ${e.at.toISOString()}) is below the chain's head and in no link`,
       });
 
-    const versions = (await store.listVersions(bucket, `audit-chain/${kind}/`)).filter((v) => !v.deleteMarker);
+    const versions = (await store.listVersions(bucket, checkpointPrefix(installation, kind))).filter((v) => !v.deleteMarker);
     const first = new Map<string, (typeof versions)[number]>();
     for (const v of versions) {
       const seen = first.get(v.key);
@@ -205,6 +211,16 @@ export async function verifyChains({ db, store, bucket }: Pick<ChainDeps, 'db' |
           detail: `the chain at link ${c.seq} is not what checkpoint ${c.at} signed: it was rebuilt`,
         });
     }
+    // A checkpoint the catalogue says was written must be in the store (the installation's id changed, or another bucket).
+    for (const c of await checkpointsRecorded(db, kind))
+      if (!first.has(c.key))
+        say({
+          kind,
+          entryId: String(c.entryId),
+          seq: String(c.seq),
+          problem: 'checkpoint_missing',
+          detail: `checkpoint ${c.key} is not in the store`,
+        });
     reports.push({ kind, links, checkpoints: first.size, problems });
   }
   return reports;

@@ -2,7 +2,16 @@ import { z } from 'zod';
 
 const Problem = z.object({
   kind: z.enum(['audit_event', 'lifecycle_event']).describe('which chain: the audit trail or the lifecycle history'),
-  problem: z.enum(['edited', 'deleted', 'inserted', 'back_dated', 'link_altered', 'checkpoint_mismatch', 'checkpoint_unsigned']),
+  problem: z.enum([
+    'edited',
+    'deleted',
+    'inserted',
+    'back_dated',
+    'link_altered',
+    'checkpoint_mismatch',
+    'checkpoint_unsigned',
+    'checkpoint_missing',
+  ]),
   label: z.string().describe('the problem in Chinese, e.g. 内容被修改'),
   entryId: z.string().describe('the audit or lifecycle entry'),
   seq: z.string().optional().describe('its place in the chain, for a linked entry'),

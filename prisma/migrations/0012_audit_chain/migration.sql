@@ -1,6 +1,15 @@
 -- The audit trail and the lifecycle history chained with SM3 (审计链): a sealer links each entry, in the order it
 -- became visible, to the one before by a digest of its content and of the link before; signed checkpoints of the
 -- chain's head go to the store under Object Lock, outside the database owner's reach. The links are append-only.
+-- Which catalogue this is, whatever the cluster or database it is restored into: checkpoints are filed under it.
+CREATE TABLE "installation" (
+  "id" UUID NOT NULL DEFAULT gen_random_uuid(),
+  "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT now(),
+  "one" BOOLEAN NOT NULL DEFAULT true UNIQUE CHECK ("one"),
+  CONSTRAINT "installation_pkey" PRIMARY KEY ("id")
+);
+INSERT INTO "installation" DEFAULT VALUES;
+
 CREATE TABLE "chain_link" (
   "seq" BIGSERIAL NOT NULL,
   "kind" TEXT NOT NULL,
