@@ -46,35 +46,6 @@ async function main(): Promise<void> {
     process.stdout.write(`rendering ${PAGES} A4 text pages at 200 dpi…\n`);
     const images = await Promise.all(Array.from({ length: PAGES }, (_, i) => page(i)));
 
-    // Raw: the same engine on the same images, from files, in as many processes, each its share.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lantai-ocr-raw-'));
-    const files = images.map((image, i) => {
-      const file = path.join(dir, `${i}.png`);
-      fs.writeFileSync(file, image);
-      return file;
-    });
-    const shares = Array.from({ length: WORKERS }, (_, w) => files.filter((_, i) => i % WORKERS === w));
-    const rawStarted = performance.now();
-    const rawRuns = await Promise.all(
-      shares.map((share) =>
-        promisify(execFile)('python3', [path.resolve(__dirname, '..', 'ocr', 'engine.py'), ...share], {
-          env: { ...process.env, PYTHONPATH: path.join(tools, 'ocr'), LANTAI_OCR_THREADS: threads },
-          maxBuffer: 64 * 1024 * 1024,
-        }),
-      ),
-    );
-    const rawWall = (performance.now() - rawStarted) / 1000;
-    // Reading time only: the slowest process's pages (its model load is left out, as a running worker has it loaded).
-    const rawSeconds = Math.max(
-      ...rawRuns.map((r) =>
-        r.stdout
-          .trim()
-          .split('\n')
-          .reduce((s, l) => s + (JSON.parse(l) as { milliseconds: number }).milliseconds / 1000, 0),
-      ),
-    );
-    fs.rmSync(dir, { recursive: true, force: true });
-
     // The archive's pages: captured through the capture workflow, one page per case, so they wait for recognition.
     process.stdout.write(`capturing ${PAGES} cases…\n`);
     const itemIds: string[] = [];
@@ -146,6 +117,44 @@ async function main(): Promise<void> {
     await temporal.workflow.getHandle(workflowId).terminate('bench over');
     const kept = await db.pageText.count({ where: { itemId: { in: itemIds } } });
     const failed = await db.page.count({ where: { itemId: { in: itemIds }, recognition: 'failed' } });
+
+    for (const w of ocrWorkers.splice(0)) w.kill('SIGKILL');
+    // Raw, once recognition is over and its workers stopped: the same engine on the same stored images, from files,
+    // in as many processes, each its share.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lantai-ocr-raw-'));
+    // The images as capture stored them (prepared: deskewed, cropped, their format), which is what the workers read.
+    const stored = await db.page.findMany({
+      where: { itemId: { in: itemIds }, supersededAt: null },
+      select: { bucket: true, key: true, versionId: true, format: true },
+    });
+    const files = await Promise.all(
+      stored.map(async (p, i) => {
+        const file = path.join(dir, `${i}.${p.format === 'jpeg' ? 'jpg' : 'png'}`);
+        fs.writeFileSync(file, await store.get({ bucket: p.bucket, key: p.key, versionId: p.versionId ?? undefined }));
+        return file;
+      }),
+    );
+    const shares = Array.from({ length: WORKERS }, (_, w) => files.filter((_, i) => i % WORKERS === w));
+    const rawStarted = performance.now();
+    const rawRuns = await Promise.all(
+      shares.map((share) =>
+        promisify(execFile)('python3', [path.resolve(__dirname, '..', 'ocr', 'engine.py'), ...share], {
+          env: { ...process.env, PYTHONPATH: path.join(tools, 'ocr'), LANTAI_OCR_THREADS: threads },
+          maxBuffer: 64 * 1024 * 1024,
+        }),
+      ),
+    );
+    const rawWall = (performance.now() - rawStarted) / 1000;
+    // Reading time only: the slowest process's pages (its model load is left out, as a running worker has it loaded).
+    const rawSeconds = Math.max(
+      ...rawRuns.map((r) =>
+        r.stdout
+          .trim()
+          .split('\n')
+          .reduce((s, l) => s + (JSON.parse(l) as { milliseconds: number }).milliseconds / 1000, 0),
+      ),
+    );
+    fs.rmSync(dir, { recursive: true, force: true });
 
     const pipelineRate = PAGES / pipelineSeconds;
     const rawRate = PAGES / rawSeconds;
