@@ -150,7 +150,14 @@ async function measureSearch(sql: pg.Client, db: Parameters<typeof searchItems>[
       query: (i) => ({ archivalCode: drawn.filter((d) => d.archival_code)[i % 50]?.archival_code ?? 'none' }),
     },
     { name: 'case number', target: TARGETS.exact, query: (i) => ({ caseNumber: at(i).case_number }) },
-    { name: 'credit code', target: TARGETS.exact, query: (i) => ({ creditCode: drawn.filter((d) => d.credit)[i % 20]?.credit ?? '' }) },
+    {
+      name: 'credit code',
+      target: TARGETS.exact,
+      query: (i) => {
+        const employed = drawn.filter((d) => d.credit);
+        return { creditCode: employed[i % Math.min(20, employed.length)]!.credit! };
+      },
+    },
     { name: 'whole name, exact', target: TARGETS.text, query: (i) => ({ name: at(i).person_name, nameExact: 'true' }) },
     { name: 'two characters of a name', target: TARGETS.text, query: (i) => ({ name: part(at(i).person_name, 2) }) },
     {
