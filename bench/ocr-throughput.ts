@@ -14,6 +14,7 @@ import { registerCase } from '../catalogue/registration';
 import { CAPTURE_WORKFLOW, finishCapture, pagesArrived, type CaptureWorkflow } from '../contracts/capture';
 import { RECOGNITION_WORKFLOW } from '../contracts/recognition';
 import { renderTextPage } from '../ops/text-pages';
+import { ocrWorkerProcess } from '../ops/ocr-worker';
 import { benchStack } from './stack';
 
 const { values } = parseArgs({ options: { pages: { type: 'string', default: '24' }, workers: { type: 'string', default: '2' } } });
@@ -86,16 +87,9 @@ async function main(): Promise<void> {
         { length: WORKERS },
         () =>
           new Promise<void>((resolve, reject) => {
-            const child = spawn('python3', [path.resolve(__dirname, '..', 'ocr', 'worker.py')], {
-              env: {
-                ...process.env,
-                PYTHONPATH: path.join(tools, 'ocr'),
-                PYTHONUNBUFFERED: '1',
-                TEMPORAL_ADDRESS: config.temporal.address,
-                TEMPORAL_NAMESPACE: config.temporal.namespace,
-                LANTAI_OCR_TASK_QUEUE: config.ocr.taskQueue,
-                LANTAI_OCR_THREADS: threads,
-              },
+            const { command, args, env } = ocrWorkerProcess(config, Number(threads));
+            const child = spawn(command, args, {
+              env,
               stdio: ['ignore', 'pipe', 'inherit'],
             });
             ocrWorkers.push(child);

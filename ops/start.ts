@@ -6,6 +6,7 @@ import { requireFreePort, lantaiPidFile, runningPid, startProcess, waitUntilRead
 import { startStack } from './stack';
 import { supervise, type Unit } from './supervisor';
 import { registerDemoItems } from './demo-items';
+import { ocrWorkerProcess } from './ocr-worker';
 
 const say = (line: string) => process.stdout.write(`[lantai] ${line}\n`);
 
@@ -82,26 +83,17 @@ async function main(): Promise<void> {
 }
 
 /**
- * The OCR workers (全文识别) this machine runs, LANTAI_OCR_WORKERS of them: Python processes of ocr/worker.py with the
- * packages ops/install.sh put in the tools folder, told the Temporal that the rest of Lantai uses.
+ * The OCR workers (全文识别) this machine runs, LANTAI_OCR_WORKERS of them.
  */
 function ocrUnits(config: Config, logDir: string): Unit[] {
   return Array.from({ length: config.ocr.workers }, (_, i) => {
     const name = i === 0 ? 'OCR' : `OCR-${i + 1}`;
     const logFile = path.join(logDir, `${name.toLowerCase()}.log`);
-    const env = {
-      ...process.env,
-      PYTHONPATH: path.join(config.toolsDir, 'ocr'),
-      PYTHONUNBUFFERED: '1',
-      TEMPORAL_ADDRESS: config.temporal.address,
-      TEMPORAL_NAMESPACE: config.temporal.namespace,
-      LANTAI_OCR_TASK_QUEUE: config.ocr.taskQueue,
-      LANTAI_OCR_THREADS: String(config.ocr.threads),
-    };
+    const { command, args, env } = ocrWorkerProcess(config);
     return {
       name,
       logFile,
-      start: () => Promise.resolve(startProcess(name, 'python3', [path.resolve(__dirname, '..', 'ocr', 'worker.py')], { logFile, env })),
+      start: () => Promise.resolve(startProcess(name, command, args, { logFile, env })),
     };
   });
 }
