@@ -1,3 +1,4 @@
+import type { ItemIndex } from '../domain/item-index';
 import type { LifecycleState } from '../domain/lifecycle';
 import type { SecurityLevel } from '../domain/security';
 import { Prisma, type Db } from '../prisma/client';
@@ -42,23 +43,10 @@ export interface SearchPage {
   countCap: number;
 }
 
-export interface SearchRow {
-  id: string;
-  fonds: string;
-  archivalCode: string | null;
-  caseNumber: string;
-  businessType: string;
+/** A found item: its index data, with its business type's name and the employer's credit code. */
+export interface SearchRow extends ItemIndex {
   businessTypeName: string;
-  lifecycleState: LifecycleState;
-  securityLevel: SecurityLevel;
-  retentionPeriod: string;
-  year: number;
-  citizenId: string;
-  personName: string;
-  employerName: string | null;
   employerCreditCode: string | null;
-  handledOn: string;
-  title: string;
 }
 
 export interface SearchResult {
@@ -89,14 +77,24 @@ function access(conditions: readonly ItemReadCondition[]): Prisma.Sql {
   return sql`(${join(conditions.map(one), ' OR ')})`;
 }
 
-/** Each term as a phrase of character pairs: the index's own functions (migration 0009) build both sides. */
-const textMatch = (column: Prisma.Sql, terms: readonly string[], weight = '') =>
+/** Each term of a name as a phrase of its character pairs: the index's own functions (migration 0009) build both sides. */
+const nameMatch = (terms: readonly string[], weight: string) =>
   join(
-    terms.map((t) => sql`${column} @@ lantai_bigram_query(${t}, ${weight})`),
+    terms.map((t) => sql`i.search_tokens @@ lantai_bigram_query(${t}, ${weight})`),
     ' AND ',
   );
 
-function filters(c: SearchCriteria & { textItemIds?: string[] }): Prisma.Sql[] {
+/** A page holding every term, each as its pairs or triples (migration 0014 builds both sides). */
+const pageMatch = (terms: readonly string[]) =>
+  join(
+    terms.map((t) => sql`t.tokens @@ lantai_page_query(${t})`),
+    ' AND ',
+  );
+
+/** How the item's text is matched: among the items found through the index, or page by page as items are read. */
+type TextCondition = { itemIds: string[] } | { eachItem: true };
+
+function filters(c: SearchCriteria, text?: TextCondition): Prisma.Sql[] {
   const where: Prisma.Sql[] = [];
   if (c.citizenId) where.push(sql`i.citizen_id = ${c.citizenId}`);
   if (c.archivalCode) where.push(sql`i.archival_code = ${c.archivalCode}`);
@@ -107,23 +105,26 @@ function filters(c: SearchCriteria & { textItemIds?: string[] }): Prisma.Sql[] {
     // A surname alone is a prefix of the name (its btree index); longer parts are phrases of the name's pairs.
     if (exact) where.push(sql`i.person_name = ${value}`);
     else if ([...value].length === 1) where.push(sql`i.person_name LIKE ${`${value}%`}`);
-    else where.push(textMatch(sql`i.search_tokens`, [value], 'A'));
+    else where.push(nameMatch([value], 'A'));
   }
-  if (c.employerName) where.push(textMatch(sql`i.search_tokens`, [c.employerName], 'B'));
-  if (c.text?.length) {
+  if (c.employerName) where.push(nameMatch([c.employerName], 'B'));
+  if (c.text?.length && text) {
+    // A subquery in the condition is run for each item read and never turned into a join: the items are read in the
+    // sort's order and the first page of matches is found as soon as it is read.
     where.push(
-      c.textItemIds
-        ? sql`i.id = ANY(${c.textItemIds}::uuid[])`
-        : sql`i.id IN (SELECT t.item_id FROM page_text t WHERE ${textMatch(sql`t.tokens`, c.text)})`,
+      'itemIds' in text
+        ? sql`i.id = ANY(${text.itemIds}::uuid[])`
+        : sql`(SELECT true FROM page_text t WHERE t.item_id = i.id AND ${pageMatch(c.text)} LIMIT 1) IS NOT NULL`,
     );
   }
   if (c.fondsIds) where.push(sql`i.fonds_id = ANY(${c.fondsIds}::uuid[])`);
   if (c.businessTypeIds) where.push(sql`i.business_type_id = ANY(${c.businessTypeIds}::uuid[])`);
   if (c.years?.from !== undefined) where.push(sql`i.year >= ${c.years.from}`);
   if (c.years?.to !== undefined) where.push(sql`i.year <= ${c.years.to}`);
-  if (c.retentionPeriods) where.push(sql`i.retention_period::text = ANY(${c.retentionPeriods}::text[])`);
-  if (c.lifecycleStates) where.push(sql`i.lifecycle_state::text = ANY(${c.lifecycleStates}::text[])`);
-  if (c.securityLevels) where.push(sql`i.security_level::text = ANY(${c.securityLevels}::text[])`);
+  // Compared as the columns' own types, not as text: a cast column can neither use an index nor its statistics.
+  if (c.retentionPeriods) where.push(sql`i.retention_period = ANY(${c.retentionPeriods}::"RetentionPeriod"[])`);
+  if (c.lifecycleStates) where.push(sql`i.lifecycle_state = ANY(${c.lifecycleStates}::"LifecycleState"[])`);
+  if (c.securityLevels) where.push(sql`i.security_level = ANY(${c.securityLevels}::"SecurityLevel"[])`);
   if (c.handled?.from) where.push(sql`i.handled_on >= ${c.handled.from}::date`);
   if (c.handled?.to) where.push(sql`i.handled_on <= ${c.handled.to}::date`);
   return where;
@@ -161,10 +162,13 @@ export async function searchItems(
   readable: readonly ItemReadCondition[],
   criteria: SearchCriteria,
   page: SearchPage,
+  { pagesLookedUp = PAGES_LOOKED_UP }: { pagesLookedUp?: number } = {},
 ): Promise<SearchResult> {
   // Full text counts to a lower cap: a phrase on every form would otherwise cost its whole posting list per search.
   const countCap = criteria.text?.length ? Math.min(page.countCap, TEXT_COUNT_CAP) : page.countCap;
-  const matching = [access(readable), ...filters({ ...criteria, textItemIds: await fewTextMatches(db, criteria.text, countCap) })];
+  const found = criteria.text?.length ? await pagesFound(db, criteria.text, pagesLookedUp) : undefined;
+  const text: TextCondition | undefined = found && (found.all ? { itemIds: found.itemIds } : { eachItem: true });
+  const matching = [access(readable), ...filters(criteria, text)];
   const sort = SORTS[page.sort];
   const where = join(page.after ? [...matching, sort.after(page.after)] : matching, ' AND ');
   const rows = await db.$queryRaw<(SearchRow & { k1: string | null; k2: string })[]>`
@@ -181,8 +185,7 @@ export async function searchItems(
   const more = rows.length > page.limit;
   const shown = rows.slice(0, page.limit);
   const last = shown[shown.length - 1];
-  const [{ n }] = await db.$queryRaw<[{ n: number }]>`
-    SELECT count(*)::int AS n FROM (SELECT 1 FROM item i WHERE ${join(matching, ' AND ')} LIMIT ${countCap + 1}) c`;
+  const n = await countMatching(db, matching, countCap, found && !found.all ? [access(readable), ...filters(criteria, found)] : undefined);
   return {
     rows: shown.map(({ k1: _k1, k2: _k2, ...row }) => row),
     next: more && last ? [last.k1, last.k2] : null,
@@ -192,18 +195,36 @@ export async function searchItems(
 }
 
 /**
- * The items whose pages hold every term, when they are at most `limit`: found through the text index alone, they
- * are then read by id. PostgreSQL cannot tell from its statistics how common a phrase of character pairs is, and
- * for a rare one it chose to walk every item in date order (0.6 s on 100,000 items, measured); beyond the limit the
- * phrase is common, and walking the items in order finds a page of matches at once.
+ * The matches counted up to the cap. A common phrase is counted first among the items of the pages the index gave
+ * (`sample`): when those already reach the cap, no item has to be read page by page.
  */
-async function fewTextMatches(db: Db, terms: readonly string[] | undefined, limit: number): Promise<string[] | undefined> {
-  if (!terms?.length) return undefined;
-  // An item has a few pages: twice the limit in pages holds the limit in items unless the term is common anyway.
+async function countMatching(db: Db, matching: Prisma.Sql[], cap: number, sample?: Prisma.Sql[]): Promise<number> {
+  const count = async (conditions: Prisma.Sql[]) => {
+    const [{ n }] = await db.$queryRaw<[{ n: number }]>`
+      SELECT count(*)::int AS n FROM (SELECT 1 FROM item i WHERE ${join(conditions, ' AND ')} LIMIT ${cap + 1}) c`;
+    return n;
+  };
+  if (sample) {
+    const n = await count(sample);
+    if (n > cap) return n;
+  }
+  return count(matching);
+}
+
+/** How many pages the index is asked for before a phrase counts as common. */
+export const PAGES_LOOKED_UP = 20_000;
+
+/**
+ * The items whose pages hold every term, from the text index alone: all of them (`all`) when the phrase is on at most
+ * PAGES_LOOKED_UP pages, else those of the first pages found. PostgreSQL cannot tell from its statistics how common
+ * a phrase is: for a rare one it chose to walk every item in date order (0.6 s on 100,000 items, measured), for a
+ * common one to find every page first (2-12 s at 2 x 10^6 pages). A rare phrase is read by id; a common one is
+ * checked on each item as the items are read in order, and finds its first page of matches at once.
+ */
+async function pagesFound(db: Db, terms: readonly string[], limit: number): Promise<{ itemIds: string[]; all: boolean }> {
   const found = await db.$queryRaw<{ id: string }[]>`
-    SELECT t.item_id::text AS id FROM page_text t WHERE ${textMatch(sql`t.tokens`, terms)} LIMIT ${2 * limit + 1}`;
-  const ids = [...new Set(found.map((r) => r.id))];
-  return found.length <= 2 * limit && ids.length <= limit ? ids : undefined;
+    SELECT t.item_id::text AS id FROM page_text t WHERE ${pageMatch(terms)} LIMIT ${limit + 1}`;
+  return { itemIds: [...new Set(found.map((r) => r.id))], all: found.length <= limit };
 }
 
 /** For each item, its first current page whose recognised text holds every term, with that text. */
@@ -212,6 +233,6 @@ export function pagesMatching(db: Db, itemIds: readonly string[], terms: readonl
   return db.$queryRaw<{ itemId: string; pageNumber: number; text: string }[]>`
     SELECT DISTINCT ON (t.item_id) t.item_id::text AS "itemId", p.page_number AS "pageNumber", t.text
     FROM page_text t JOIN page p ON p.id = t.page_id
-    WHERE t.item_id = ANY(${itemIds}::uuid[]) AND p.superseded_at IS NULL AND ${textMatch(sql`t.tokens`, terms)}
+    WHERE t.item_id = ANY(${itemIds}::uuid[]) AND p.superseded_at IS NULL AND ${pageMatch(terms)}
     ORDER BY t.item_id, p.page_number`;
 }

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { citizenIdCheckChar } from '../domain/citizen-id';
 import { creditCodeCheck } from '../domain/credit-code';
 import { random } from '../bench/archive-cases';
+import { itemReadConditions } from '../api/access';
+import { searchItems } from '../catalogue/search';
+import { userAccess } from '../catalogue/users';
 import { emptyCatalogue } from './fixtures/catalogue';
 import { apiHarness, type Reply } from './helpers';
 
@@ -263,6 +266,43 @@ describe('search', () => {
           .sort()
           .reverse(),
       );
+    }
+  });
+
+  it('finds the same text whether a phrase is taken as rare (read by id) or common (checked item by item)', async () => {
+    const { db } = env.h;
+    const textQueries = QUERIES.filter((q) => q.query.text);
+    expect(textQueries.length).toBeGreaterThanOrEqual(4);
+    for (const caller of callers) {
+      const user = await db.user.findUniqueOrThrow({ where: { username: caller.username } });
+      const readableBy = itemReadConditions((await userAccess(db, user.id))!);
+      for (const { query, matches } of textQueries) {
+        const expected = cases.filter((c) => readable(caller, c) && matches(c));
+        for (const pagesLookedUp of [1, 10_000]) {
+          const ids: string[] = [];
+          let after: (string | number | null)[] | undefined;
+          let first: { total: number; totalExact: boolean } | undefined;
+          do {
+            const found = await searchItems(
+              db,
+              readableBy,
+              { text: query.text!.split(' ') },
+              { sort: 'handled_desc', after, limit: 4, countCap: 5 },
+              { pagesLookedUp },
+            );
+            first ??= found;
+            ids.push(...found.rows.map((r) => r.id));
+            after = found.next ?? undefined;
+          } while (after);
+          const who = `${caller.username} ${query.text} looking up ${pagesLookedUp} pages`;
+          expect({ who, ids: ids.sort() }).toEqual({ who, ids: expected.map((c) => c.id).sort() });
+          expect({ who, total: first.total, exact: first.totalExact }).toEqual({
+            who,
+            total: Math.min(expected.length, 5),
+            exact: expected.length <= 5,
+          });
+        }
+      }
     }
   });
 

@@ -1,7 +1,6 @@
 import { maskCitizenId } from '../domain/citizen-id';
-import type { LifecycleState } from '../domain/lifecycle';
+import type { ItemIndex } from '../domain/item-index';
 import type { Role } from '../domain/roles';
-import type { SecurityLevel } from '../domain/security';
 import type { Item } from '../prisma/client';
 import { itemReferenceCodes } from '../catalogue/items';
 import { itemWithHistory } from '../catalogue/lifecycle';
@@ -11,24 +10,10 @@ import { deny, requireOnItem } from '../api/authorise';
 import type { ApiContext } from '../api/context';
 import { AppError, notFound } from '../api/errors';
 
-/** An item as a caller sees it: its index data with codes in place of references. */
-export interface ItemView {
-  id: string;
-  fonds: string;
-  archivalCode: string | null;
-  caseNumber: string;
-  businessType: string;
-  lifecycleState: LifecycleState;
-  securityLevel: SecurityLevel;
-  retentionPeriod: string;
-  year: number;
-  citizenId: string;
-  personName: string;
-  employerName: string | null;
+/** An item as a caller sees it: its index data with who handled it where. */
+export interface ItemView extends ItemIndex {
   clerk: string;
-  handledOn: string;
   handlingOffice: string;
-  title: string;
 }
 
 export interface RegistrationOutcome {
