@@ -2,39 +2,54 @@ import { AbilityBuilder, createMongoAbility, subject, type ForcedSubject, type M
 import type { ItemReadCondition } from '../catalogue/search';
 import type { UserAccess } from '../catalogue/users';
 import type { Approver } from '../domain/consultation';
-import type { Role } from '../domain/roles';
+import { SECOND_FACTOR_ROLES, type Role, type SecondFactorState } from '../domain/roles';
 import { isCleared, levelsWithin, type SecurityLevel } from '../domain/security';
 
-/** Who is asking: the token's user with what access depends on. */
-export type Actor = Omit<UserAccess, 'active'>;
+/**
+ * Who is asking: the token's user with what access depends on, and where the token's sign-in stands with the
+ * second factor (absent: as for a sign-in that has not passed it).
+ */
+export type Actor = Omit<UserAccess, 'active'> & { secondFactor?: SecondFactorState; tokenId?: string };
 
-export type Action =
-  | 'read'
-  | 'register'
-  | 'capture'
-  | 'upload'
-  | 'review_upload'
-  | 'decide_quality'
-  | 'import'
-  | 'manage'
-  | 'assemble'
-  | 'hand_over'
-  | 'accept_hand_over'
-  | 'transfer'
-  | 'receive_transfer'
-  | 'arrange'
-  | 'hold'
-  | 'appraise'
-  | 'decide_appraisal'
-  | 'propose_destruction'
-  | 'approve_destruction'
-  | 'inventory'
-  | 'schedule_inventory'
-  | 'handle_tasks'
-  | 'request_use'
-  | 'approve_use'
-  | 'lend'
-  | 'recognise';
+export const ACTIONS = [
+  'read',
+  'register',
+  'capture',
+  'upload',
+  'review_upload',
+  'decide_quality',
+  'import',
+  'manage',
+  'assemble',
+  'hand_over',
+  'accept_hand_over',
+  'transfer',
+  'receive_transfer',
+  'arrange',
+  'hold',
+  'appraise',
+  'decide_appraisal',
+  'propose_destruction',
+  'approve_destruction',
+  'inventory',
+  'schedule_inventory',
+  'handle_tasks',
+  'request_use',
+  'approve_use',
+  'lend',
+  'recognise',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+/** What a user who needs a second factor may do before their sign-in has passed it: read, and ask to use records. */
+const BEFORE_SECOND_FACTOR: readonly Action[] = ['read', 'request_use'];
+const AFTER_SECOND_FACTOR = ACTIONS.filter((a) => !BEFORE_SECOND_FACTOR.includes(a));
+
+/** The actor's sign-in still waits for the second factor that their roles or their own enrolment ask for. */
+export function awaitsSecondFactor(actor: Actor): boolean {
+  const state = actor.secondFactor ?? (actor.roles.some((r) => SECOND_FACTOR_ROLES.includes(r)) ? 'enrolment_required' : 'not_required');
+  return state === 'required' || state === 'enrolment_required';
+}
 
 /** The item fields access depends on. */
 export interface ItemAccessFacts {
@@ -52,6 +67,7 @@ export interface UseApprovalFacts {
 }
 
 type Subjects =
+  | 'all'
   | 'Item'
   | 'LifecycleStatus'
   | 'Fonds'
@@ -71,7 +87,7 @@ const STAFF_READERS: Role[] = ['clerk', 'archivist', 'archive_manager', 'apprais
 
 /** Abilities from role, fonds and clearance: staff read within their own fonds up to their clearance. */
 export function defineAbilityFor(actor: Actor): AppAbility {
-  const { can, build } = new AbilityBuilder<AppAbility>(createMongoAbility);
+  const { can, cannot, build } = new AbilityBuilder<AppAbility>(createMongoAbility);
   const withinFonds = { fondsId: { $in: actor.fondsIds }, securityLevel: { $in: levelsWithin(actor.clearance) } };
   const has = (roles: Role[]) => actor.roles.some((r) => roles.includes(r));
 
@@ -128,7 +144,26 @@ export function defineAbilityFor(actor: Actor): AppAbility {
   // 全文识别: its progress is followed by the archive's staff and auditors; archivists send failed pages again.
   if (has(['archivist', 'archive_manager', 'auditor'])) can('read', 'Recognition');
   if (has(['archivist', 'archive_manager'])) can('recognise', 'Recognition');
+  // MFA: until the sign-in has passed its second factor, the deciding and administering abilities above are held back.
+  if (awaitsSecondFactor(actor)) {
+    cannot(
+      AFTER_SECOND_FACTOR.filter((a) => a !== 'manage'),
+      'all',
+    );
+    // 'manage' is CASL's word for every action, so it is held back only where it is granted: on users.
+    cannot('manage', 'User');
+  }
   return build();
+}
+
+/**
+ * The action is refused only because the sign-in has not passed its second factor: the actor's roles grant it
+ * somewhere once it has.
+ */
+export function refusedForSecondFactor(actor: Actor, action: string): boolean {
+  if (!awaitsSecondFactor(actor) || !AFTER_SECOND_FACTOR.includes(action as Action)) return false;
+  const verified = defineAbilityFor({ ...actor, secondFactor: 'verified' });
+  return verified.rules.some((r) => !r.inverted && [r.action].flat().includes(action as Action));
 }
 
 export function itemSubject(item: ItemAccessFacts) {

@@ -2,9 +2,18 @@ import { audit } from '../catalogue/audit';
 import { fondsByCode, fondsCodeOf } from '../catalogue/fonds';
 import { itemById } from '../catalogue/items';
 import type { Item } from '../prisma/client';
-import { defineAbilityFor, explainItemDenial, fondsSubject, itemSubject, type Action, type Actor, type ItemAccessFacts } from './access';
+import {
+  defineAbilityFor,
+  explainItemDenial,
+  fondsSubject,
+  itemSubject,
+  refusedForSecondFactor,
+  type Action,
+  type Actor,
+  type ItemAccessFacts,
+} from './access';
 import type { ApiContext } from './context';
-import { badRequest, forbidden, notFound } from './errors';
+import { AppError, badRequest, forbidden, notFound } from './errors';
 
 /** Refuses, audited, unless the actor may take the action in the fonds; the refusal says whether the fonds or the role is wrong. */
 export async function requireInFonds(
@@ -30,8 +39,24 @@ export async function deny(
   reason: string,
   requestId: string,
 ): Promise<never> {
+  if (refusedForSecondFactor(actor, action)) {
+    const why = `'${action}' needs a sign-in that passed its second factor (TOTP or a recovery code); this one has not`;
+    await audit(ctx.db, { actorId: actor.id, actor: actor.username, action, subject, outcome: 'denied', reason: why, requestId });
+    throw secondFactorNeeded(actor);
+  }
   await audit(ctx.db, { actorId: actor.id, actor: actor.username, action, subject, outcome: 'denied', reason, requestId });
   throw forbidden(reason);
+}
+
+/** The 403 of an action held back until the second factor, saying what to do next. */
+function secondFactorNeeded(actor: Actor): AppError {
+  return actor.secondFactor === 'required'
+    ? new AppError(403, 'second_factor_required', '此操作须先完成双因素认证：请用动态口令或恢复码完成本次登录（POST /auth/mfa）')
+    : new AppError(
+        403,
+        'second_factor_enrolment_required',
+        '此操作须先完成双因素认证：您的角色须绑定动态口令，请先绑定（POST /auth/mfa/enrolment）并以首个口令确认',
+      );
 }
 
 /** The fonds named by code, if the actor may act on it; else a 400 (unknown) or an audited 403. */

@@ -9,6 +9,8 @@ export class AppError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** Sent as Retry-After: when the request may be sent again (a lock-out). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -20,6 +22,11 @@ export const forbidden = (message: string) => new AppError(403, 'forbidden', mes
 export const notFound = (what: string) => new AppError(404, 'not_found', `${what} was not found`);
 export const conflict = (message: string, details?: unknown) => new AppError(409, 'conflict', message, details);
 export const unavailable = (message: string) => new AppError(503, 'unavailable', message);
+/** A user name locked out after repeated failed sign-ins, until `until`. */
+export const locked = (message: string, until: Date) => {
+  const retryAfterSeconds = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000));
+  return new AppError(423, 'locked', message, { lockedUntil: until.toISOString(), retryAfterSeconds }, retryAfterSeconds);
+};
 
 export const ErrorBody = z.object({
   error: z.object({
@@ -34,6 +41,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const known = toAppError(err);
   if (known.status === 503) req.log.warn({ err: (err as Error).message }, known.message);
   else if (known.status >= 500) req.log.error({ err }, 'request failed');
+  if (known.retryAfterSeconds) res.setHeader('retry-after', String(known.retryAfterSeconds));
   // JSON, whatever media type the route had set before it failed (a document's, say).
   res
     .status(known.status)

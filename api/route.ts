@@ -126,6 +126,7 @@ const STATUS_TEXT: Record<number, string> = {
   422: 'Understood but not matched, e.g. a barcode naming no known case',
   413: 'The request body is too large',
   415: 'The body is not JSON in UTF-8, or not a page image of an accepted kind',
+  423: 'Locked out after repeated failed sign-ins; Retry-After and the details say when to try again',
   503: 'A dependency is unavailable (PostgreSQL, Temporal or the object store); the message names it',
 };
 

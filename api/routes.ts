@@ -17,6 +17,7 @@ import { searchRoutes } from './search';
 import { recognitionRoutes } from './recognition';
 import type { Route } from './route';
 import { scanSessionRoutes } from './scan-session-routes';
+import { signInRoutes } from './sign-in-routes';
 import { systemRoutes } from './system-routes';
 import { consultationRoutes } from './consultations';
 import { useRegisterRoutes } from './use-register';
@@ -25,6 +26,7 @@ import { useRegisterRoutes } from './use-register';
 export function apiRoutes(ctx: ApiContext): Route[] {
   return [
     ...systemRoutes(ctx),
+    ...signInRoutes(ctx),
     ...itemRoutes(ctx),
     ...searchRoutes(ctx),
     ...recognitionRoutes(ctx),

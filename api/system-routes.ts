@@ -2,13 +2,12 @@ import { checkAuditChain } from '../use-cases/audit-chain';
 import { AuditChainReport } from './views/audit-chain';
 import { z } from 'zod';
 import { auditEntries, currentUser, fondsOf } from '../use-cases/account';
-import { login } from '../use-cases/sign-in';
 import { health, lifecycleCounts } from '../use-cases/status';
 import { defineAbilityFor } from './access';
 import { deny } from './authorise';
 import type { ApiContext } from './context';
 import { route, type Route } from './route';
-import { AuditEvents, CurrentUser, FondsList, Health, LifecycleCounts, SignedIn } from './views/system';
+import { AuditEvents, CurrentUser, FondsList, Health, LifecycleCounts } from './views/system';
 const requestId = (req: { id: unknown }) => String(req.id);
 
 /** Health, sign-in, the caller's account and fonds, lifecycle counts and the audit trail. */
@@ -30,28 +29,6 @@ export function systemRoutes(ctx: ApiContext): Route[] {
         const result = await health(ctx);
         res.status(result.status === 'ok' ? 200 : 503).json(result);
         return result;
-      },
-    }),
-    route({
-      method: 'post',
-      path: '/auth/login',
-      tag: 'access',
-      auth: false,
-      summary: 'Log in with username and password; returns a bearer token with its expiry',
-      body: z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) }),
-      response: {
-        status: 200,
-        description: 'Logged in',
-        schema: SignedIn,
-      },
-      errors: [401],
-      async handle({ req, body }) {
-        const { token, expiresAt, actor } = await login(ctx, { ...body, requestId: requestId(req) });
-        return {
-          token,
-          expiresAt: expiresAt.toISOString(),
-          user: { username: actor.username, displayName: actor.displayName, roles: actor.roles },
-        };
       },
     }),
     route({

@@ -5,6 +5,7 @@
  *   node --import tsx bench/inventory.ts [--items 2000] [--pages 2] [--page-kb 140]
  * Starts its own PostgreSQL, MinIO and Temporal (unless DATABASE_URL, TEMPORAL_ADDRESS, S3_ENDPOINT point elsewhere).
  */
+import { fetchSend, secretsInMemory, signIn } from '../ops/sign-in-client';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -40,8 +41,8 @@ async function main(): Promise<void> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
   say(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`);
   try {
-    const login = async (username: string) =>
-      (await call<{ token: string }>(api, 'POST', '/auth/login', undefined, { username, password: DEMO_PASSWORD_DEFAULT })).token;
+    const secrets = secretsInMemory();
+    const login = (username: string) => signIn(fetchSend(api), username, DEMO_PASSWORD_DEFAULT, secrets);
     const tokens = { archivist: await login('archivist'), manager: await login('manager') };
 
     process.stdout.write(`seeding ${ITEMS} boxed items of ${PAGES} pages of ${PAGE_BYTES / 1024} KB…\n`);

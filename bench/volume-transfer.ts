@@ -7,6 +7,7 @@
  *   node --import tsx bench/volume-transfer.ts [--items 2000] [--transfer-items 150] [--pages 3]
  * Starts its own PostgreSQL, MinIO and Temporal (unless DATABASE_URL, TEMPORAL_ADDRESS, S3_ENDPOINT point elsewhere).
  */
+import { fetchSend, secretsInMemory, signIn } from '../ops/sign-in-client';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -51,8 +52,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${line}\n`);
   };
   try {
-    const login = async (username: string) =>
-      (await call<{ token: string }>(api, 'POST', '/auth/login', undefined, { username, password: DEMO_PASSWORD_DEFAULT })).token;
+    const secrets = secretsInMemory();
+    const login = (username: string) => signIn(fetchSend(api), username, DEMO_PASSWORD_DEFAULT, secrets);
     const tokens = { archivist: await login('archivist'), manager: await login('manager') };
 
     process.stdout.write(`seeding ${ITEMS} verified items, and a copy of them for the reference…\n`);

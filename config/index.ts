@@ -65,6 +65,15 @@ const schema = z.object({
     .min(1)
     .max(7 * 24 * 60)
     .default(480),
+  LANTAI_SIGN_IN_MAX_FAILURES: z.coerce
+    .number()
+    .int('must be a whole number of failed sign-ins')
+    .min(1)
+    .max(100)
+    .default(5)
+    .describe('failed sign-ins of one user name within LANTAI_SIGN_IN_WINDOW that lock it'),
+  LANTAI_SIGN_IN_WINDOW: duration.default(15 * 60_000),
+  LANTAI_SIGN_IN_LOCKOUT: duration.default(15 * 60_000),
   LANTAI_SIGNING_KEY: optionalText,
   LANTAI_MAX_SKEW_DEGREES: z.coerce
     .number()
@@ -198,6 +207,8 @@ export interface Config {
   logLevel: RawConfig['LANTAI_LOG_LEVEL'];
   /** `metricsToken`: the bearer token Prometheus sends for /metrics; without it, /metrics answers only on loopback. */
   api: { host: string; port: number; tokenTtlMinutes: number; metricsToken: string | undefined };
+  /** Lock-out: this many failed sign-ins (password or second factor) of one user name within `windowMs` lock it for `lockoutMs`. */
+  signIn: { maxFailures: number; windowMs: number; lockoutMs: number };
   /** host:port of the worker's Temporal SDK metrics (Prometheus), when set. */
   workerMetrics: string | undefined;
   signingKeyPath: string;
@@ -312,6 +323,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tokenTtlMinutes: c.LANTAI_TOKEN_TTL_MINUTES,
       metricsToken: c.LANTAI_METRICS_TOKEN,
     },
+    signIn: { maxFailures: c.LANTAI_SIGN_IN_MAX_FAILURES, windowMs: c.LANTAI_SIGN_IN_WINDOW, lockoutMs: c.LANTAI_SIGN_IN_LOCKOUT },
     workerMetrics: c.LANTAI_WORKER_METRICS,
     signingKeyPath: c.LANTAI_SIGNING_KEY ?? path.join(dataDir, 'keys', 'signing-sm2.pem'),
     quality: {

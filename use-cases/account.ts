@@ -5,8 +5,9 @@ import type { ApiContext } from '../api/context';
 
 /** The signed-in user as they see themselves: roles, clearance and the codes of their fonds. */
 export async function currentUser(ctx: ApiContext, actor: Actor) {
-  const { username, displayName, roles, clearance } = actor;
-  return { username, displayName, roles, clearance, fonds: await fondsCodes(ctx.db, actor.fondsIds) };
+  const { username, displayName, roles, clearance, mfaEnrolled } = actor;
+  const secondFactor = actor.secondFactor ?? 'required';
+  return { username, displayName, roles, clearance, fonds: await fondsCodes(ctx.db, actor.fondsIds), secondFactor, mfaEnrolled };
 }
 
 /** The fonds the user may read, by code. */

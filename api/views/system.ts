@@ -10,18 +10,16 @@ export const Health = z.object({
   checks: z.object({ postgres: Check, temporal: Check, objectStore: Check }),
 });
 
-export const SignedIn = z.object({
-  token: z.string(),
-  expiresAt: z.string().meta({ format: 'date-time' }),
-  user: z.object({ username: z.string(), displayName: z.string(), roles: z.array(z.enum(ROLES)) }),
-});
-
 export const CurrentUser = z.object({
   username: z.string(),
   displayName: z.string(),
   roles: z.array(z.enum(ROLES)),
   clearance: z.enum(SECURITY_LEVELS),
   fonds: z.array(z.string()).describe('codes of the fonds the user works in'),
+  secondFactor: z
+    .enum(['not_required', 'verified', 'required', 'enrolment_required'])
+    .describe("where this token's sign-in stands with the second factor (TOTP): required and enrolment_required read only"),
+  mfaEnrolled: z.boolean(),
 });
 
 export const FondsList = z.array(z.object({ code: z.string(), name: z.string(), orgCode: z.string() }));
