@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { pinoHttp } from 'pino-http';
@@ -64,4 +65,24 @@ export function createApp(ctx: ApiContext): express.Express {
 export function keepIdleConnections(server: Server): void {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+}
+
+/**
+ * The API's server, listening: https only when a certificate is configured (a plain-http request on that port gets
+ * no answer but a closed connection), plain http otherwise.
+ */
+export async function listenApi(
+  app: express.Express,
+  { host, port, tls }: { host: string; port: number; tls: { cert: string; key: string } | undefined },
+): Promise<Server> {
+  const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, app) : createHttpServer(app);
+  keepIdleConnections(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
 }

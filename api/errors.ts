@@ -119,6 +119,9 @@ function asDependencyFailure(err: Error): AppError | undefined {
   // node-postgres's own words when the server went away under a pooled connection or never answered.
   if (err.name === 'Error' && /^(Connection terminated|timeout exceeded when trying to connect)/.test(err.message)) return postgresDown();
   if (err.name === 'StoreUnavailableError') return unavailable('the object store (S3) is unavailable; try again shortly');
+  if (err.name === 'ObjectDamagedError')
+    return new AppError(409, 'object_damaged', `存储的对象已损坏或被篡改，无法解密（SM4-GCM 校验失败）：${err.message}`);
+  if (err.name === 'KeyUnavailableError') return unavailable(`页面加密密钥不可用：${err.message}`);
   if (err.name === 'WorkflowNotFoundError') return new AppError(404, 'not_found', 'that step is not running and has no record');
   if (err.name === 'WorkflowExecutionAlreadyStartedError') return conflict('that step is already running');
   if (err.name === 'ServiceError' || typeof e.code === 'number') {

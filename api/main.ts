@@ -2,8 +2,8 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfigOrExit } from '../config';
 import { temporalApiConnectionOptions } from '../config/temporal';
 import { createDb } from '../prisma/client';
-import { createObjectStore } from '../store/object-store';
-import { createApp, keepIdleConnections } from './app';
+import { sealedObjectStore } from '../store/sealed-store';
+import { createApp, listenApi } from './app';
 import { createLogger } from './logger';
 
 async function main(): Promise<void> {
@@ -12,11 +12,9 @@ async function main(): Promise<void> {
   const db = createDb(config.postgres.url);
   const connection = await Connection.connect(temporalApiConnectionOptions(config.temporal));
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  const store = createObjectStore(config.s3);
-  const server = createApp({ config, db, temporal, store, log }).listen(config.api.port, config.api.host, () => {
-    log.info({ url: `http://${config.api.host}:${config.api.port}` }, 'API listening');
-  });
-  keepIdleConnections(server);
+  const store = sealedObjectStore(config, db);
+  const server = await listenApi(createApp({ config, db, temporal, store, log }), config.api);
+  log.info({ url: `${config.api.tls ? 'https' : 'http'}://${config.api.host}:${config.api.port}` }, 'API listening');
   const stop = () => {
     server.close(() => void Promise.all([db.$disconnect(), connection.close()]).then(() => process.exit(0)));
     server.closeAllConnections();

@@ -120,3 +120,8 @@ export async function pageTextOf(db: Db, itemId: string, pageNumber: number) {
     select: { id: true, pageNumber: true, recognition: true, recognitionError: true, destroyedAt: true, text: true },
   });
 }
+
+/** Where a page's image is stored, and its format, for the OCR workers' link to it. */
+export function pageImageRef(db: Db, pageId: string) {
+  return db.page.findUnique({ where: { id: pageId }, select: { bucket: true, key: true, versionId: true, format: true } });
+}

@@ -1,3 +1,5 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { SECURITY_LEVELS, type SecurityLevel } from '../domain/security';
@@ -75,6 +77,11 @@ const schema = z.object({
   LANTAI_SIGN_IN_WINDOW: duration.default(15 * 60_000),
   LANTAI_SIGN_IN_LOCKOUT: duration.default(15 * 60_000),
   LANTAI_SIGNING_KEY: optionalText,
+  LANTAI_ENCRYPTION: flag.default(true).describe('seal new page images with SM4 (envelope encryption by Lantai)'),
+  LANTAI_KEK_DIR: optionalText.describe('folder of the key-encryption keys (KEKs); <data>/keys/kek'),
+  LANTAI_TLS_CERT: optionalText.describe("the API's certificate chain (PEM); with LANTAI_TLS_KEY the API speaks only https"),
+  LANTAI_TLS_KEY: optionalText.describe("the certificate's private key (PEM)"),
+  LANTAI_API_URL: url(['http:', 'https:']).optional().describe('the address at which OCR workers reach the API for the pages they read'),
   LANTAI_MAX_SKEW_DEGREES: z.coerce
     .number()
     .min(0.5, 'must be between 0.5 and 45 degrees')
@@ -206,12 +213,25 @@ export interface Config {
   toolsDir: string;
   logLevel: RawConfig['LANTAI_LOG_LEVEL'];
   /** `metricsToken`: the bearer token Prometheus sends for /metrics; without it, /metrics answers only on loopback. */
-  api: { host: string; port: number; tokenTtlMinutes: number; metricsToken: string | undefined };
+  /**
+   * `tls`: the certificate and key (PEM, as read at start) the API listens with, https only; `url`: where OCR workers
+   * reach it for the pages they read.
+   */
+  api: {
+    host: string;
+    port: number;
+    tokenTtlMinutes: number;
+    metricsToken: string | undefined;
+    tls: { certPath: string; cert: string; key: string } | undefined;
+    url: string;
+  };
   /** Lock-out: this many failed sign-ins (password or second factor) of one user name within `windowMs` lock it for `lockoutMs`. */
   signIn: { maxFailures: number; windowMs: number; lockoutMs: number };
   /** host:port of the worker's Temporal SDK metrics (Prometheus), when set. */
   workerMetrics: string | undefined;
   signingKeyPath: string;
+  /** Encryption at rest (SM4, store/sealing.ts): whether new page images are sealed, and where the KEKs live. */
+  encryption: { enabled: boolean; kekDir: string };
   quality: { maxSkewDegrees: number; samplingShare: number; maxUploadBytes: number };
   devices: { workstation: string | undefined; saneConfigDir: string | undefined };
   importRoot: string;
@@ -277,6 +297,43 @@ function labelSizeOf(text: string): LabelSize {
   return { widthMm, heightMm };
 }
 
+/** The API's certificate and key, read and checked at start: both files or neither, readable PEM, the key the certificate's. */
+function tlsFiles(certPath: string | undefined, keyPath: string | undefined, problems: string[]): Config['api']['tls'] {
+  if (!certPath && !keyPath) return undefined;
+  if (!certPath || !keyPath) {
+    problems.push('LANTAI_TLS_CERT, LANTAI_TLS_KEY: set both for https, or neither');
+    return undefined;
+  }
+  const read = (name: string, file: string) => {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      problems.push(`${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      return undefined;
+    }
+  };
+  const cert = read('LANTAI_TLS_CERT', certPath);
+  const key = read('LANTAI_TLS_KEY', keyPath);
+  if (cert === undefined || key === undefined) return undefined;
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(cert);
+  } catch {
+    problems.push(`LANTAI_TLS_CERT: ${certPath} is not a PEM certificate`);
+    return undefined;
+  }
+  try {
+    if (!certificate.checkPrivateKey(createPrivateKey(key))) {
+      problems.push(`LANTAI_TLS_KEY: ${keyPath} is not the private key of the certificate in ${certPath}`);
+      return undefined;
+    }
+  } catch {
+    problems.push(`LANTAI_TLS_KEY: ${keyPath} is not a PEM private key (unencrypted PKCS#8, PKCS#1 or SEC1)`);
+    return undefined;
+  }
+  return { certPath: path.resolve(certPath), cert, key };
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
   constructor(readonly problems: string[]) {
@@ -309,6 +366,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(c.TEMPORAL_TLS_CERT) !== Boolean(c.TEMPORAL_TLS_KEY)) {
     problems.push('TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY: set both for mutual TLS, or neither');
   }
+  const tls = tlsFiles(c.LANTAI_TLS_CERT, c.LANTAI_TLS_KEY, problems);
   if (problems.length) throw new ConfigError(problems);
 
   const dataDir = path.resolve(c.LANTAI_DATA);
@@ -322,10 +380,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       port: c.LANTAI_API_PORT,
       tokenTtlMinutes: c.LANTAI_TOKEN_TTL_MINUTES,
       metricsToken: c.LANTAI_METRICS_TOKEN,
+      tls,
+      url:
+        c.LANTAI_API_URL ??
+        `${tls ? 'https' : 'http'}://${c.LANTAI_API_HOST.includes(':') ? `[${c.LANTAI_API_HOST}]` : c.LANTAI_API_HOST}:${c.LANTAI_API_PORT}`,
     },
     signIn: { maxFailures: c.LANTAI_SIGN_IN_MAX_FAILURES, windowMs: c.LANTAI_SIGN_IN_WINDOW, lockoutMs: c.LANTAI_SIGN_IN_LOCKOUT },
     workerMetrics: c.LANTAI_WORKER_METRICS,
     signingKeyPath: c.LANTAI_SIGNING_KEY ?? path.join(dataDir, 'keys', 'signing-sm2.pem'),
+    encryption: { enabled: c.LANTAI_ENCRYPTION, kekDir: path.resolve(c.LANTAI_KEK_DIR ?? path.join(dataDir, 'keys', 'kek')) },
     quality: {
       maxSkewDegrees: c.LANTAI_MAX_SKEW_DEGREES,
       samplingShare: c.LANTAI_SAMPLING_SHARE,

@@ -16,7 +16,7 @@ export const wakeRecognition = defineSignal('wake');
 /** The activity the OCR worker serves, by its Temporal name. */
 export const RECOGNISE_PAGE_ACTIVITY = 'recognisePage';
 
-/** What the OCR worker is given: a presigned URL of the page's stored image, valid for a few minutes. */
+/** What the OCR worker is given: a signed link to the page's image at the API (plaintext), valid for a few minutes. */
 export interface PageToRecognise {
   pageId: string;
   url: string;

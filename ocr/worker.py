@@ -1,13 +1,15 @@
 """Lantai's OCR worker (全文识别): serves the activity `recognisePage` on its own Temporal task queue.
 
-The Lantai worker's recognition workflow hands it a page as a short-lived presigned URL of the stored image; this
-process fetches it, reads it with the engine and returns the text, per-line confidence and boxes. It needs no
-database and no store credentials, only Temporal and the store's address. Start more of them, on this machine or
+The Lantai worker's recognition workflow hands it a page as a short-lived signed link to its image at the API (pages
+are sealed with SM4 in the store, and the API opens them); this process fetches it, reads it with the engine and
+returns the text, per-line confidence and boxes. It needs no database, no key and no store credentials, only Temporal
+and the API's address (LANTAI_API_URL where the workflow's worker is told it). Start more of them, on this machine or
 others, to drain a backlog faster. Configured by the same variables as the rest of Lantai:
 
     TEMPORAL_ADDRESS (default 127.0.0.1:$LANTAI_TEMPORAL_PORT, 7233), TEMPORAL_NAMESPACE (lantai),
     TEMPORAL_TLS, TEMPORAL_TLS_CA, TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_SERVER_NAME, TEMPORAL_API_KEY,
-    LANTAI_OCR_TASK_QUEUE (lantai-ocr), LANTAI_OCR_THREADS (threads per page; 0 lets ONNX Runtime choose)
+    LANTAI_OCR_TASK_QUEUE (lantai-ocr), LANTAI_OCR_THREADS (threads per page; 0 lets ONNX Runtime choose),
+    LANTAI_API_CA (a CA or self-signed certificate, PEM, to trust for the API's https besides the system's)
 """
 
 import asyncio
@@ -16,6 +18,7 @@ import json
 import os
 import re
 import signal
+import ssl
 import sys
 import urllib.error
 import urllib.request
@@ -76,7 +79,15 @@ def settings(env: dict[str, str]) -> dict[str, Any]:
         )
     elif env.get("TEMPORAL_API_KEY"):
         tls = True
+    api_ca = env.get("LANTAI_API_CA") or None
+    if api_ca and not os.path.isfile(api_ca):
+        raise ConfigError(f"LANTAI_API_CA: {api_ca} is not a file")
+    api_tls = None
+    if api_ca:
+        api_tls = ssl.create_default_context()
+        api_tls.load_verify_locations(cafile=api_ca)
     return {
+        "api_tls": api_tls,
         "address": address,
         "namespace": env.get("TEMPORAL_NAMESPACE") or "lantai",
         "task_queue": env.get("LANTAI_OCR_TASK_QUEUE") or "lantai-ocr",
@@ -86,25 +97,25 @@ def settings(env: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def fetch(url: str) -> bytes:
-    """The image behind the presigned URL; an expired or refused URL and a missing object are not retried here."""
+def fetch(url: str, context: ssl.SSLContext | None = None) -> bytes:
+    """The image behind the signed link; an expired or refused link and a missing object are not retried here."""
     try:
-        with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_SECONDS) as response:
+        with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_SECONDS, context=context) as response:
             return response.read()
     except urllib.error.HTTPError as err:
         body = err.read(2000).decode("utf-8", "replace")
         if err.code == 403 and ("expired" in body.lower() or "AccessDenied" in body):
             # The workflow signs a new URL and hands the page out again.
-            raise ApplicationError("the presigned URL has expired or was refused", type="ImageUrlExpired", non_retryable=True) from err
+            raise ApplicationError("the page link has expired or was refused", type="ImageUrlExpired", non_retryable=True) from err
         if err.code == 404:
             raise ApplicationError("the stored image is not there", type="ImageMissing", non_retryable=True) from err
         raise
 
 
-def make_activity(engine: Engine):
+def make_activity(engine: Engine, api_tls: ssl.SSLContext | None = None):
     @activity.defn(name="recognisePage")
     def recognise_page(order: dict[str, Any]) -> dict[str, Any]:
-        image = fetch(order["url"])
+        image = fetch(order["url"], api_tls)
         try:
             reading = engine.read(image)
         except UnreadableImage as err:
@@ -137,7 +148,7 @@ async def run(config: dict[str, Any]) -> None:
         worker = Worker(
             client,
             task_queue=config["task_queue"],
-            activities=[make_activity(engine)],
+            activities=[make_activity(engine, config["api_tls"])],
             activity_executor=pool,
             max_concurrent_activities=1,
             graceful_shutdown_timeout=timedelta(seconds=5),

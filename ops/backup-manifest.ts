@@ -34,6 +34,8 @@ export interface Manifest {
   buckets: BucketPart[];
   temporal: Part | null;
   signingKey: Part | null;
+  /** The key-encryption keys of sealed objects and the file naming the current one (`keks/`); absent in older backups. */
+  keks?: Part[];
   /** The object bytes, one file per distinct content named by its SHA-256, relative to the backup's directory. */
   blobs: string;
   seconds: Record<string, number>;
@@ -81,7 +83,9 @@ export function readManifest(dir: string): Manifest {
 /** Every part present with the size and SHA-256 the manifest records; the problems found, none when it is whole. */
 export async function checkParts(dir: string, manifest: Manifest): Promise<string[]> {
   const problems: string[] = [];
-  const parts = [manifest.catalogue, ...manifest.buckets, manifest.temporal, manifest.signingKey].filter((p): p is Part => p !== null);
+  const parts = [manifest.catalogue, ...manifest.buckets, manifest.temporal, manifest.signingKey, ...(manifest.keks ?? [])].filter(
+    (p): p is Part => p !== null,
+  );
   for (const part of parts) {
     const file = path.join(dir, part.file);
     if (path.relative(dir, file).startsWith('..')) {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfigOrExit, type Config } from '../config';
 import { createS3Client } from '../store/object-store';
-import { MANIFEST_FILE, partOf, writeManifest, type BucketPart, type Manifest } from './backup-manifest';
+import { MANIFEST_FILE, partOf, writeManifest, type BucketPart, type Manifest, type Part } from './backup-manifest';
 import { backupBucket } from './backup-objects';
 import { copyTemporalDb, dumpCatalogue, servicesForCommand, temporalDbOf } from './backup-services';
 
@@ -95,6 +95,17 @@ async function main(): Promise<void> {
       signingKey = await partOf(dir, 'SM2 signing key', 'signing-key.pem');
     }
 
+    // Without its KEKs no sealed page of the backup can be read: they travel with it, as the signing key does.
+    const keks: Part[] = [];
+    if (fs.existsSync(config.encryption.kekDir)) {
+      fs.mkdirSync(path.join(dir, 'keks'), { mode: 0o700 });
+      for (const f of fs.readdirSync(config.encryption.kekDir).filter((f) => f === 'current' || f.endsWith('.kek'))) {
+        fs.copyFileSync(path.join(config.encryption.kekDir, f), path.join(dir, 'keks', f));
+        fs.chmodSync(path.join(dir, 'keks', f), 0o600);
+        keks.push(await partOf(dir, f === 'current' ? 'the current KEK' : `KEK ${f.slice(0, -4)}`, path.join('keks', f)));
+      }
+    }
+
     const manifest: Manifest = {
       format: 'lantai-backup 1',
       name,
@@ -111,6 +122,7 @@ async function main(): Promise<void> {
       buckets,
       temporal,
       signingKey,
+      keks,
       blobs: path.relative(dir, blobsDir),
       seconds,
     };

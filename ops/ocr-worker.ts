@@ -3,8 +3,9 @@ import type { Config } from '../config';
 
 /**
  * How an OCR worker (ocr/worker.py) is started for this configuration: Python with the packages ops/install.sh put in
- * the tools folder, told the Temporal and the task queue the rest of Lantai uses. `./lantai start`, the tests and the
- * benchmarks all start it this way.
+ * the tools folder, told the Temporal and the task queue the rest of Lantai uses, and to trust the API's own
+ * certificate when it has one (the page links point at the API). `./lantai start`, the tests and the benchmarks all
+ * start it this way.
  */
 export function ocrWorkerProcess(config: Config, threads = config.ocr.threads) {
   return {
@@ -18,6 +19,7 @@ export function ocrWorkerProcess(config: Config, threads = config.ocr.threads) {
       TEMPORAL_NAMESPACE: config.temporal.namespace,
       LANTAI_OCR_TASK_QUEUE: config.ocr.taskQueue,
       LANTAI_OCR_THREADS: String(threads),
+      ...(config.api.tls && !process.env.LANTAI_API_CA && { LANTAI_API_CA: config.api.tls.certPath }),
     },
   };
 }

@@ -67,6 +67,11 @@ async function restoreInto(config: Config, dir: string, manifest: Manifest, { fo
       if ((await sha256OfFile(config.signingKeyPath)) !== manifest.signingKey.sha256)
         inUse.push(`${config.signingKeyPath} holds another signing key`);
     }
+    for (const k of manifest.keks ?? []) {
+      const there = path.join(config.encryption.kekDir, path.basename(k.file));
+      if (k.file.endsWith('.kek') || !fs.existsSync(there)) continue;
+      if ((await sha256OfFile(there)) !== k.sha256) inUse.push(`${config.encryption.kekDir} names another current KEK`);
+    }
     if (inUse.length && !force)
       throw new BackupRefused(`the target is not empty; nothing was restored (--force replaces it):\n  ${inUse.join('\n  ')}`);
 
@@ -108,6 +113,16 @@ async function restoreInto(config: Config, dir: string, manifest: Manifest, { fo
       fs.chmodSync(config.signingKeyPath, 0o600);
       say(`signing key restored to ${config.signingKeyPath}`);
     }
+    if (manifest.keks?.length) {
+      // Added beside any KEK already there (each file is named by its key), and the backup's current one made current.
+      fs.mkdirSync(config.encryption.kekDir, { recursive: true, mode: 0o700 });
+      for (const k of manifest.keks) {
+        const to = path.join(config.encryption.kekDir, path.basename(k.file));
+        fs.copyFileSync(path.join(dir, k.file), to);
+        fs.chmodSync(to, 0o600);
+      }
+      say(`${manifest.keks.length - 1} KEK(s) restored to ${config.encryption.kekDir}`);
+    } else say('the backup holds no KEK (made before encryption at rest): its pages are in plaintext');
     say(`took ${timings.join(', ')}`);
   } finally {
     await db.$disconnect();

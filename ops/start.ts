@@ -1,3 +1,4 @@
+import tls from 'node:tls';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfigOrExit, type Config } from '../config';
@@ -26,7 +27,9 @@ async function main(): Promise<void> {
   const demoPassword = process.env.LANTAI_DEMO_PASSWORD || DEMO_PASSWORD_DEFAULT;
   const stack = await startStack(config, { demoPassword });
   const logDir = path.join(config.dataDir, 'logs');
-  const apiUrl = `http://${config.api.host}:${config.api.port}`;
+  const apiUrl = localApiUrl(config);
+  // The API's certificate may be self-signed: this process's own checks and demo registration trust it.
+  if (config.api.tls) trustAlso(config.api.tls.cert);
   const node = (name: string, entry: string, ready?: (proc: Managed) => Promise<void>): Unit => {
     const logFile = path.join(logDir, `${name.toLowerCase()}.log`);
     return {
@@ -98,8 +101,18 @@ function ocrUnits(config: Config, logDir: string): Unit[] {
   });
 }
 
+/** Adds a certificate to those fetch trusts in this process (Node 24's tls API, newer than the types this repo pins). */
+function trustAlso(certPem: string): void {
+  const t = tls as typeof tls & { getCACertificates(kind: 'default'): string[]; setDefaultCACertificates(certs: string[]): void };
+  t.setDefaultCACertificates([...t.getCACertificates('default'), certPem]);
+}
+
+function localApiUrl(config: Config): string {
+  return `${config.api.tls ? 'https' : 'http'}://${config.api.host}:${config.api.port}`;
+}
+
 function printWhere(config: Config): void {
-  const apiUrl = `http://${config.api.host}:${config.api.port}`;
+  const apiUrl = localApiUrl(config);
   say(`API          ${apiUrl}`);
   say(`OpenAPI      ${apiUrl}/openapi.json`);
   say(`Health       ${apiUrl}/health`);

@@ -36,3 +36,13 @@ function describeLock(lock: ObjectLockedError['lock']): string {
   if (lock.legalHold) parts.push('legal hold');
   return parts.join(', ') || 'refused by the server';
 }
+
+/** A sealed object that does not open: its bytes were changed (the SM4-GCM tag fails). */
+export class ObjectDamagedError extends StoreError {
+  override name = 'ObjectDamagedError';
+}
+
+/** A sealed object whose KEK is not in the keyring (lost, retired too early, or not restored). */
+export class KeyUnavailableError extends StoreError {
+  override name = 'KeyUnavailableError';
+}

@@ -23,10 +23,37 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Config } from '../config';
 import { digestsOf, hexToBase64, type Digests } from './digest';
-import { ObjectLockedError, ObjectNotFoundError, StoreError, StoreUnavailableError } from './errors';
+import {
+  KeyUnavailableError,
+  ObjectDamagedError,
+  ObjectLockedError,
+  ObjectNotFoundError,
+  StoreError,
+  StoreUnavailableError,
+} from './errors';
+import type { Keyring } from './keyring';
+import { HEADER_BYTES, isSealed, open, readHeader, seal, SEAL_ALGORITHM, SEAL_OVERHEAD, unwrapDataKey, type SealHeader } from './sealing';
 
-export { ObjectLockedError, ObjectNotFoundError, StoreError, StoreUnavailableError } from './errors';
+export {
+  KeyUnavailableError,
+  ObjectDamagedError,
+  ObjectLockedError,
+  ObjectNotFoundError,
+  StoreError,
+  StoreUnavailableError,
+} from './errors';
 export { digestsOf, type Digests } from './digest';
+
+/**
+ * Encryption at rest by Lantai (store/sealing.ts): new objects of `buckets` are sealed with the keyring's current
+ * KEK; every read opens a sealed object, whatever its bucket, and passes a plaintext one (written before) through.
+ */
+export interface Sealing {
+  keyring: Keyring;
+  buckets: string[];
+  /** The newest wrapping of a data key, when a key rotation made one (catalogue/data-keys.ts). */
+  rewrapped?: (dataKeyId: string) => Promise<{ kekId: string; wrappedKey: Buffer } | undefined>;
+}
 
 export type RetentionMode = 'GOVERNANCE' | 'COMPLIANCE';
 
@@ -45,8 +72,11 @@ export interface PutInput {
   /** GOVERNANCE unless said otherwise: a COMPLIANCE date set by mistake can never be shortened, not even by the bucket owner. */
   retentionMode?: RetentionMode;
   legalHold?: boolean;
+  /** Seal (or not) whatever the bucket's rule: documents with personal data in the packages bucket are sealed. */
+  seal?: boolean;
 }
 
+/** Size and digests are those of the plaintext, which fixity is about, sealed or not. */
 export interface StoredObject extends Digests {
   bucket: string;
   key: string;
@@ -58,7 +88,11 @@ export interface ObjectHead {
   bucket: string;
   key: string;
   versionId: string | undefined;
+  /** The plaintext's size (for a sealed object, what it opens to). */
   size: number;
+  storedSize: number;
+  /** The KEK id of a sealed object, undefined for a plaintext one. */
+  sealedWith: string | undefined;
   contentType: string | undefined;
   lastModified: Date | undefined;
   etag: string | undefined;
@@ -113,13 +147,17 @@ export interface BucketState {
 }
 
 const DIGEST_METADATA = { sha256: 'sha256', sm3: 'sm3' } as const;
+// On a sealed version: the algorithm, the KEK it was sealed with and the plaintext's size (metadata never changes).
+const SEAL_METADATA = { algorithm: 'lantai-seal', kek: 'lantai-kek', plainSize: 'lantai-plain-size' } as const;
+const DATA_KEYS_CACHED = 10_000;
 const NOT_FOUND = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound', 'NoSuchBucket']);
 const BUCKET_EXISTS = new Set(['BucketAlreadyOwnedByYou', 'BucketAlreadyExists']);
 
 export type ObjectStore = ReturnType<typeof createObjectStore>;
 
-export function createObjectStore(s3Config: Config['s3'], client: S3Client = createS3Client(s3Config)) {
+export function createObjectStore(s3Config: Config['s3'], sealing?: Sealing, client: S3Client = createS3Client(s3Config)) {
   const buckets = Object.values(s3Config.buckets);
+  const dataKeys = new Map<string, Buffer>();
 
   async function ensureBuckets(): Promise<BucketState[]> {
     const states: BucketState[] = [];
@@ -162,35 +200,100 @@ export function createObjectStore(s3Config: Config['s3'], client: S3Client = cre
 
   async function put(input: PutInput): Promise<StoredObject> {
     const digests = digestsOf(input.body);
+    const kek = sealing && (input.seal ?? sealing.buckets.includes(input.bucket)) ? sealing.keyring.current() : undefined;
+    const body = kek ? seal(input.body, kek).sealed : input.body;
+    // The metadata's digests are of the bytes stored, which a backup checks without any key; the catalogue keeps the plaintext's.
+    const stored = kek ? digestsOf(body) : digests;
     try {
       const out = await client.send(
         new PutObjectCommand({
           Bucket: input.bucket,
           Key: input.key,
-          Body: input.body,
+          Body: body,
           ContentType: input.contentType,
-          ContentLength: input.body.length,
+          ContentLength: body.length,
           ChecksumAlgorithm: 'SHA256',
-          ChecksumSHA256: hexToBase64(digests.sha256),
-          Metadata: { [DIGEST_METADATA.sha256]: digests.sha256, [DIGEST_METADATA.sm3]: digests.sm3 },
+          ChecksumSHA256: hexToBase64(stored.sha256),
+          Metadata: {
+            [DIGEST_METADATA.sha256]: stored.sha256,
+            [DIGEST_METADATA.sm3]: stored.sm3,
+            ...(kek && {
+              [SEAL_METADATA.algorithm]: SEAL_ALGORITHM,
+              [SEAL_METADATA.kek]: kek.id,
+              [SEAL_METADATA.plainSize]: String(input.body.length),
+            }),
+          },
           ...lockHeaders(input),
         }),
       );
       if (!out.VersionId) throw new StoreError(`bucket ${input.bucket} returned no version id: versioning must be enabled`);
-      return { bucket: input.bucket, key: input.key, versionId: out.VersionId, size: input.body.length, ...digests };
+      return {
+        bucket: input.bucket,
+        key: input.key,
+        versionId: out.VersionId,
+        size: input.body.length,
+        ...digests,
+      };
     } catch (err) {
       throw storeFailure(`cannot store ${input.bucket}/${input.key}`, err);
     }
   }
 
+  /** The object's plaintext: a sealed object is opened (its tag checked), a plaintext one passed through. */
   async function get(ref: ObjectRef): Promise<Buffer> {
+    const { body, metadata } = await getStored(ref);
+    if (!metadata[SEAL_METADATA.algorithm] && !isSealed(body)) return body;
     try {
-      const out = await client.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }));
+      return open(body, await dataKeyOf(readHeader(body), ref));
+    } catch (err) {
+      if ((err as Error).name === 'SealBrokenError')
+        throw new ObjectDamagedError(`${describe(ref)} does not open: ${(err as Error).message}`, { cause: err });
+      throw err;
+    }
+  }
+
+  /** The bytes as stored, ciphertext for a sealed object: for backups, the key rotation and tests. */
+  async function getStored(ref: ObjectRef, range?: string): Promise<{ body: Buffer; metadata: Record<string, string> }> {
+    try {
+      const out = await client.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId, Range: range }));
       if (!out.Body) throw new StoreError(`${describe(ref)} came back without a body`);
-      return Buffer.from(await out.Body.transformToByteArray());
+      return { body: Buffer.from(await out.Body.transformToByteArray()), metadata: out.Metadata ?? {} };
     } catch (err) {
       throw storeFailure(`cannot read ${describe(ref)}`, err);
     }
+  }
+
+  /** A sealed version's header (one ranged read), undefined for a plaintext one. */
+  async function sealHeader(ref: ObjectRef): Promise<SealHeader | undefined> {
+    const { body, metadata } = await getStored(ref, `bytes=0-${HEADER_BYTES - 1}`);
+    if (!metadata[SEAL_METADATA.algorithm] && !isSealed(body)) return undefined;
+    try {
+      return readHeader(body);
+    } catch (err) {
+      throw new ObjectDamagedError(`${describe(ref)}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** The data key, from the object's own wrapping when its KEK is here, else from the newest wrapping a rotation made. */
+  async function dataKeyOf(header: SealHeader, ref: ObjectRef): Promise<Buffer> {
+    const known = dataKeys.get(header.dataKeyId);
+    if (known) return known;
+    if (!sealing) throw new KeyUnavailableError(`${describe(ref)} is sealed (SM4) and this process has no keyring`);
+    let kek = sealing.keyring.byId(header.kekId);
+    let wrapped = header.wrappedKey;
+    if (!kek) {
+      const newer = await sealing.rewrapped?.(header.dataKeyId);
+      kek = newer && sealing.keyring.byId(newer.kekId);
+      if (!newer || !kek)
+        throw new KeyUnavailableError(
+          `${describe(ref)} is sealed with KEK ${newer?.kekId ?? header.kekId}, which is not in the keyring ${sealing.keyring.dir} (LANTAI_KEK_DIR): restore it from a backup`,
+        );
+      wrapped = newer.wrappedKey;
+    }
+    const key = unwrapDataKey(wrapped, header.dataKeyId, kek);
+    if (dataKeys.size >= DATA_KEYS_CACHED) dataKeys.delete(dataKeys.keys().next().value!);
+    dataKeys.set(header.dataKeyId, key);
+    return key;
   }
 
   async function head(ref: ObjectRef): Promise<ObjectHead> {
@@ -208,6 +311,7 @@ export function createObjectStore(s3Config: Config['s3'], client: S3Client = cre
       body = await get(expected);
     } catch (err) {
       if (errorName(err) === 'ObjectNotFoundError') return { ok: false, problems: [`${describe(expected)} is missing from the store`] };
+      if (errorName(err) === 'ObjectDamagedError') return { ok: false, problems: [(err as Error).message] };
       throw err;
     }
     const problems = compareWithRecord(expected, body);
@@ -363,7 +467,7 @@ export function createObjectStore(s3Config: Config['s3'], client: S3Client = cre
     return Math.round(performance.now() - started);
   }
 
-  /** A URL that reads this one version for `seconds`, for a worker that holds no store credentials (the OCR worker). */
+  /** A URL that reads this one version's stored bytes for `seconds`: ciphertext, for a sealed object. */
   async function presignGet(ref: ObjectRef, seconds: number): Promise<string> {
     return getSignedUrl(client, new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }), {
       expiresIn: seconds,
@@ -371,10 +475,14 @@ export function createObjectStore(s3Config: Config['s3'], client: S3Client = cre
   }
 
   return {
+    /** The KEKs this store seals and opens with, when it has any. */
+    keyring: sealing?.keyring,
     ensureBuckets,
     presignGet,
     put,
     get,
+    getStored,
+    sealHeader,
     head,
     verify,
     deleteVersion,
@@ -425,11 +533,16 @@ function compareWithRecord(expected: VerifyInput, body: Buffer): string[] {
 }
 
 function toHead(ref: ObjectRef, out: HeadObjectCommandOutput): ObjectHead {
+  const storedSize = out.ContentLength ?? 0;
+  const sealedWith = out.Metadata?.[SEAL_METADATA.kek];
+  const plainSize = Number(out.Metadata?.[SEAL_METADATA.plainSize]);
   return {
     bucket: ref.bucket,
     key: ref.key,
     versionId: out.VersionId,
-    size: out.ContentLength ?? 0,
+    size: sealedWith ? (Number.isSafeInteger(plainSize) ? plainSize : storedSize - SEAL_OVERHEAD) : storedSize,
+    storedSize,
+    sealedWith,
     contentType: out.ContentType,
     lastModified: out.LastModified,
     etag: out.ETag,

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
-import { createObjectStore, createS3Client } from '../store/object-store';
+import { createS3Client } from '../store/object-store';
 import { renderPage, rotatePage } from './fixtures/imaging/pages';
 import { apiHarness, caseFor, eventually, itemState, type apiClient, type Harness } from './helpers';
 
@@ -292,7 +292,7 @@ describe('capture and verification through the API', () => {
     const pages = [await slip(item.caseNumber), await textPage(), await sealedPage()];
     for (const p of pages) expect((await upload(item.id, p)).status).toBe(202);
     // The staged copy of one page is lost from the store before the capture stores it.
-    const store = createObjectStore(h.config.s3);
+    const store = h.store;
     const staged = (await store.listVersions(h.config.s3.buckets.images, `staging/${item.id}/`)).filter((v) => !v.deleteMarker);
     expect(staged).toHaveLength(3);
     // The last page (the sealed form) is the one lost, so that sent again it comes last as before.

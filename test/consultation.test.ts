@@ -1,6 +1,5 @@
 import ExcelJS from 'exceljs';
 import sharp from 'sharp';
-import { createObjectStore } from '../store/object-store';
 import { run, scratchFolder } from './fixtures/pdf';
 import { verifiedItems } from './fixtures/holdings';
 import { apiHarness, eventually, type Harness } from './helpers';
@@ -72,7 +71,7 @@ async function file(user: string, body: Record<string, unknown>) {
 /** The master page as stored, and the served copy, both decoded to raw RGB at the copy's size. */
 async function masterAndCopy(itemId: string, n: number, copy: Buffer) {
   const page = await h.db.page.findFirstOrThrow({ where: { itemId, pageNumber: n, supersededAt: null } });
-  const master = await createObjectStore(h.config.s3).get({ bucket: page.bucket, key: page.key, versionId: page.versionId ?? undefined });
+  const master = await h.store.get({ bucket: page.bucket, key: page.key, versionId: page.versionId ?? undefined });
   const c = await sharp(copy).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const m = await sharp(master).removeAlpha().resize(c.info.width, c.info.height).raw().toBuffer();
   return { master, m, c: c.data, width: c.info.width, height: c.info.height };

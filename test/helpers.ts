@@ -6,14 +6,15 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import pino from 'pino';
-import { createApp, keepIdleConnections } from '../api/app';
+import { createApp, listenApi } from '../api/app';
 import type { ApiContext } from '../api/context';
 import { loadConfig, type Config } from '../config';
 import { temporalConnectionOptions } from '../config/temporal';
 import { createDb, type Db } from '../prisma/client';
 import { DEMO_PASSWORD_DEFAULT } from '../prisma/seed';
 import { signIn, type SecretKeeper } from '../ops/sign-in-client';
-import { createObjectStore } from '../store/object-store';
+import { type ObjectStore } from '../store/object-store';
+import { sealedObjectStore } from '../store/sealed-store';
 import { createWorker, type LantaiWorker, type WorkerOptions } from '../worker/worker';
 
 export const log = pino({ level: process.env.LANTAI_LOG_LEVEL ?? 'warn' });
@@ -53,6 +54,8 @@ export interface Harness {
   db: Db;
   temporal: Client;
   connection: Connection;
+  /** The store as the worker and the API see it: page images sealed with SM4, opened on reading. */
+  store: ObjectStore;
   startWorker(options?: WorkerOptions): Promise<LantaiWorker>;
   /** Stops every worker started so far, as a crash or a redeploy would, mid-way through whatever they run. */
   stopWorkers(): Promise<void>;
@@ -73,6 +76,7 @@ export async function harness({ postgresUrl }: { postgresUrl?: string } = {}): P
     db,
     temporal,
     connection,
+    store: sealedObjectStore(config, db),
     async startWorker(options: WorkerOptions = {}) {
       const w = await createWorker(config, { db, log }, options);
       workers.push(w);
@@ -92,15 +96,18 @@ export async function harness({ postgresUrl }: { postgresUrl?: string } = {}): P
   };
 }
 
-/** The real API on an ephemeral port, wired to the harness's real services. */
+/**
+ * The real API on an ephemeral port, wired to the harness's real services (https with the config's certificate);
+ * the OCR workers of the test are told to reach it there.
+ */
 export async function startApi(h: Harness): Promise<{ url: string; ctx: ApiContext; close(): Promise<void> }> {
-  const ctx: ApiContext = { config: h.config, db: h.db, temporal: h.temporal, store: createObjectStore(h.config.s3), log };
-  const server = createApp(ctx).listen(0, '127.0.0.1');
-  keepIdleConnections(server);
-  await new Promise((r) => server.once('listening', r));
+  const ctx: ApiContext = { config: h.config, db: h.db, temporal: h.temporal, store: h.store, log };
+  const server = await listenApi(createApp(ctx), { host: '127.0.0.1', port: 0, tls: h.config.api.tls });
   const { port } = server.address() as AddressInfo;
+  const url = `${h.config.api.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  h.config.api.url = url;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     ctx,
     close: () =>
       new Promise((resolve) => {

@@ -2,10 +2,11 @@ import { temporal } from '@temporalio/proto';
 import { defineAbilityFor, type Actor } from '../api/access';
 import { authorisedItem, deny } from '../api/authorise';
 import type { ApiContext } from '../api/context';
-import { notFound } from '../api/errors';
+import { forbidden, notFound } from '../api/errors';
 import { audit } from '../catalogue/audit';
-import { failedPages, pageTextOf, recognitionCounts, retryFailed } from '../catalogue/recognition';
+import { failedPages, pageImageRef, pageTextOf, recognitionCounts, retryFailed } from '../catalogue/recognition';
 import { RECOGNITION_WORKFLOW_ID, wakeRecognition, type RecognisedLine } from '../contracts/recognition';
+import { checkPageLink, type LinkCheck, type PageLink } from '../store/page-links';
 
 /** 全文识别 as the API shows it: how far the archive has got, the pages that failed, one page's text. */
 
@@ -106,4 +107,34 @@ export async function pageText(ctx: ApiContext, actor: Actor, itemId: string, pa
     text: text?.text ?? null,
     lines: (text?.lines as unknown as RecognisedLine[] | undefined) ?? [],
   };
+}
+
+/**
+ * A page's plaintext image for an OCR worker holding a link the recognition workflow made (store/page-links.ts):
+ * the signed link is the permission, as a presigned URL is, and names one page for a few minutes. A refused link
+ * is audited like any denial.
+ */
+export async function pageImageForRecognition(ctx: ApiContext, link: PageLink, requestId: string) {
+  const keyring = ctx.store.keyring;
+  const check: LinkCheck = keyring ? checkPageLink(keyring, link) : { ok: false, reason: 'this API has no keyring' };
+  if (!check.ok) {
+    await audit(ctx.db, {
+      actor: 'ocr-worker',
+      action: 'read_page_image',
+      subject: `page:${link.pageId}`,
+      outcome: 'denied',
+      reason: check.reason,
+      requestId,
+    });
+    throw forbidden(`链接无效：${check.reason}`);
+  }
+  const page = await pageImageRef(ctx.db, link.pageId);
+  if (!page) throw notFound(`page ${link.pageId}`);
+  try {
+    const image = await ctx.store.get({ bucket: page.bucket, key: page.key, versionId: page.versionId ?? undefined });
+    return { image, contentType: `image/${page.format}` };
+  } catch (err) {
+    if ((err as Error).name === 'ObjectNotFoundError') throw notFound(`the stored image of page ${link.pageId}`);
+    throw err;
+  }
 }

@@ -9,7 +9,7 @@ import { createPageSource, type PageSource } from '../devices';
 import { recordSigningKey } from '../catalogue/signing-keys';
 import type { Db } from '../prisma/client';
 import { createImagingPool } from '../imaging';
-import { createObjectStore } from '../store/object-store';
+import { sealedObjectStore } from '../store/sealed-store';
 import { loadOrCreateSigner, SIGNATURE_ALGORITHM } from '../store/signing';
 import { WORKFLOW_BUNDLE_PATH } from './build-bundle';
 
@@ -52,7 +52,7 @@ export async function createWorker(
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   const clientConnection = await Connection.connect(temporalConnectionOptions(config.temporal));
   const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
-  const store = createObjectStore(config.s3);
+  const store = sealedObjectStore(config, db);
   const signer = loadOrCreateSigner(config.signingKeyPath);
   const imaging = createImagingPool();
   await recordSigningKey(db, { id: signer.keyId, algorithm: SIGNATURE_ALGORITHM, publicKeyPem: signer.publicKeyPem });
@@ -100,7 +100,7 @@ export async function createWorkstationWorker(
   log: Logger,
   pageSourceFor = (device: string) => createPageSource({ kind: 'sane', device, saneConfigDir: config.devices.saneConfigDir }),
 ): Promise<Worker> {
-  const store = createObjectStore(config.s3);
+  const store = sealedObjectStore(config);
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,

@@ -51,6 +51,16 @@ export function createItemChecks({ db, store, permanentLockYears }: { db: Db; st
         size = (await store.head(ref)).size;
       }
     } catch (err) {
+      // A sealed page whose ciphertext was changed fails its SM4-GCM tag: altered, as a digest that differs.
+      if ((err as Error).name === 'ObjectDamagedError')
+        return {
+          pageId: page.id,
+          found: true,
+          rehashed: true,
+          intact: false,
+          bytes: 0,
+          finding: { kind: 'digest_mismatch', detail: `${where}: ${(err as Error).message}` },
+        };
       if ((err as Error).name !== 'ObjectNotFoundError') throw err;
       return {
         pageId: page.id,
