@@ -1,4 +1,5 @@
 import { arrangementRoutes } from './arrangement';
+import { auditChainRoutes } from './audit-chain-routes';
 import { appraisalRoutes } from './appraisals';
 import { destructionRoutes } from './destruction-lists';
 import { holdRoutes } from './holds';
@@ -25,6 +26,7 @@ import { useRegisterRoutes } from './use-register';
 export function apiRoutes(ctx: ApiContext): Route[] {
   return [
     ...systemRoutes(ctx),
+    ...auditChainRoutes(ctx),
     ...itemRoutes(ctx),
     ...searchRoutes(ctx),
     ...recognitionRoutes(ctx),
