@@ -20,6 +20,7 @@ import { createDestructionActivities } from './destruction';
 import { createConsultationActivities } from './consultation';
 import { createRecognitionActivities } from './recognition';
 import { createAuditChainActivities } from './audit-chain';
+import { createChainCheckActivities } from './audit-chain-check';
 
 export interface ActivityDeps {
   db: Db;
@@ -50,5 +51,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createConsultationActivities(deps),
     ...createRecognitionActivities(deps),
     ...createAuditChainActivities(deps),
+    ...createChainCheckActivities(deps),
   };
 }

@@ -1,4 +1,5 @@
 import { arrangementRoutes } from './arrangement';
+import { auditChainRoutes } from './audit-chain-routes';
 import { appraisalRoutes } from './appraisals';
 import { destructionRoutes } from './destruction-lists';
 import { holdRoutes } from './holds';
@@ -27,6 +28,7 @@ export function apiRoutes(ctx: ApiContext): Route[] {
   return [
     ...systemRoutes(ctx),
     ...signInRoutes(ctx),
+    ...auditChainRoutes(ctx),
     ...itemRoutes(ctx),
     ...searchRoutes(ctx),
     ...recognitionRoutes(ctx),

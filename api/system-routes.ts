@@ -1,5 +1,3 @@
-import { checkAuditChain } from '../use-cases/audit-chain';
-import { AuditChainReport } from './views/audit-chain';
 import { z } from 'zod';
 import { auditEntries, currentUser, fondsOf } from '../use-cases/account';
 import { health, lifecycleCounts } from '../use-cases/status';
@@ -82,15 +80,6 @@ export function systemRoutes(ctx: ApiContext): Route[] {
           await deny(ctx, actor, 'read', 'audit', 'only auditors read the audit trail', requestId(req));
         return auditEntries(ctx, query);
       },
-    }),
-    route({
-      method: 'get',
-      path: '/audit/chain',
-      tag: 'audit',
-      auth: true,
-      summary: 'Check the audit chain (审计链): entries edited, deleted, slipped in or back-dated, links rewritten, checkpoints broken',
-      response: { status: 200, description: 'What the check found', schema: AuditChainReport },
-      handle: ({ req, actor }) => checkAuditChain(ctx, actor, requestId(req)),
     }),
   ];
 }

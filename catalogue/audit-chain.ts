@@ -93,23 +93,39 @@ export interface LinkWithEntry {
   at: Date | null;
 }
 
-/** Links after `seq`, in chain order, each with its entry's content as it is now. */
-export async function linksAfter(db: Db, kind: ChainKind, seq: bigint, limit: number): Promise<LinkWithEntry[]> {
+/** Links after `seq` up to `upTo`, in chain order, each with its entry's content as it is now. */
+export async function linksAfter(db: Db, kind: ChainKind, seq: bigint, upTo: bigint, limit: number): Promise<LinkWithEntry[]> {
   return db.$queryRaw<LinkWithEntry[]>(
     Prisma.sql`SELECT l.seq, l.entry_id AS "entryId", l.content_sm3 AS "contentSm3", l.chain_sm3 AS "chainSm3", c.content, c.at
       FROM chain_link l
       LEFT JOIN LATERAL (SELECT ${Prisma.raw(CONTENT[kind])} AS content, e.at FROM ${Prisma.raw(TABLE[kind])} e WHERE e.id = l.entry_id) c ON true
-      WHERE l.kind = ${kind} AND l.seq > ${seq} ORDER BY l.seq LIMIT ${limit}`,
+      WHERE l.kind = ${kind} AND l.seq > ${seq} AND l.seq <= ${upTo} ORDER BY l.seq LIMIT ${limit}`,
   );
 }
 
-/** Entries at or below the watermark that no link holds: slipped in outside the chain. */
-export async function entriesOutsideChain(db: Db, kind: ChainKind, upTo: bigint, limit: number): Promise<{ id: bigint; at: Date }[]> {
+/** Entries with ids in (`after`, `upTo`] that no link holds, in id order: slipped in outside the chain. */
+export async function entriesOutsideChain(
+  db: Db,
+  kind: ChainKind,
+  after: bigint,
+  upTo: bigint,
+  limit: number,
+): Promise<{ id: bigint; at: Date }[]> {
   return db.$queryRaw<{ id: bigint; at: Date }[]>(
     Prisma.sql`SELECT e.id, e.at FROM ${Prisma.raw(TABLE[kind])} e
-      WHERE e.id <= ${upTo} AND NOT EXISTS (SELECT 1 FROM chain_link l WHERE l.kind = ${kind} AND l.entry_id = e.id)
+      WHERE e.id > ${after} AND e.id <= ${upTo} AND NOT EXISTS (SELECT 1 FROM chain_link l WHERE l.kind = ${kind} AND l.entry_id = e.id)
       ORDER BY e.id LIMIT ${limit}`,
   );
+}
+
+/** What a check of the chain covers: its last link now, how many links up to it, and the lowest entry id. */
+export async function chainExtent(db: Db, kind: ChainKind): Promise<{ upToSeq: bigint; links: number; lowestId: bigint | null }> {
+  const [row] = await db.$queryRaw<{ upToSeq: bigint | null; links: number; lowestId: bigint | null }[]>(
+    Prisma.sql`SELECT (SELECT max(seq) FROM chain_link WHERE kind = ${kind}) AS "upToSeq",
+      (SELECT count(*)::int FROM chain_link WHERE kind = ${kind}) AS links,
+      (SELECT min(id) FROM ${Prisma.raw(TABLE[kind])}) AS "lowestId"`,
+  );
+  return { upToSeq: row?.upToSeq ?? 0n, links: row?.links ?? 0, lowestId: row?.lowestId ?? null };
 }
 
 export async function linkAt(db: Db, kind: ChainKind, seq: bigint) {
@@ -134,6 +150,24 @@ export async function installationId(db: Db): Promise<string> {
   return (await db.installation.findFirstOrThrow({ select: { id: true } })).id;
 }
 
-export async function checkpointsRecorded(db: Db, kind: ChainKind) {
-  return db.chainCheckpoint.findMany({ where: { kind }, orderBy: { seq: 'asc' }, select: { key: true, seq: true, entryId: true } });
+/**
+ * Checkpoints the catalogue records for the chain, in key order (bytewise, as the store lists keys), with keys
+ * after `after` and, given `before`, before it; with `outside`, only those filed under another prefix or after
+ * `outside.after` under it.
+ */
+export async function checkpointsRecorded(
+  db: Db,
+  kind: ChainKind,
+  range: { prefix: string; after: string; before?: string; unmatchedAfter?: string },
+  limit: number,
+): Promise<{ key: string; seq: bigint; entryId: bigint }[]> {
+  const { prefix, after, before, unmatchedAfter } = range;
+  const within =
+    unmatchedAfter === undefined
+      ? Prisma.sql`starts_with(key, ${prefix}) AND key COLLATE "C" > ${after}${before === undefined ? Prisma.empty : Prisma.sql` AND key COLLATE "C" < ${before}`}`
+      : Prisma.sql`(NOT starts_with(key, ${prefix}) OR key COLLATE "C" > ${unmatchedAfter}) AND key COLLATE "C" > ${after}`;
+  return db.$queryRaw<{ key: string; seq: bigint; entryId: bigint }[]>(
+    Prisma.sql`SELECT key, seq, entry_id AS "entryId" FROM chain_checkpoint WHERE kind = ${kind} AND ${within}
+      ORDER BY key COLLATE "C" LIMIT ${limit}`,
+  );
 }

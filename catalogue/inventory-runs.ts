@@ -177,3 +177,18 @@ export async function completeInventoryRun(db: Db, runId: string): Promise<void>
     data: { status: 'completed', finishedAt: new Date(), findingCount },
   });
 }
+
+/**
+ * Records the findings of the run's check of the 审计链, once: a retried activity finds them there and adds
+ * nothing. Returns how many it recorded.
+ */
+export async function recordChainFindings(db: Db, runId: string, findings: NewFinding[]): Promise<number> {
+  return db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM inventory_run WHERE id = ${runId}::uuid FOR UPDATE`;
+    if (await tx.inventoryFinding.count({ where: { runId, kind: 'audit_chain_broken' } })) return 0;
+    if (findings.length === 0) return 0;
+    await tx.inventoryFinding.createMany({ data: findings });
+    await tx.inventoryRun.update({ where: { id: runId }, data: { findingCount: { increment: findings.length } } });
+    return findings.length;
+  });
+}

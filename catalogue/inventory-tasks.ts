@@ -17,7 +17,10 @@ export async function findingsWithoutTask(db: Db, runId: string, limit: number) 
   return db.inventoryFinding.findMany({ where: { runId, taskId: null }, orderBy: { createdAt: 'asc' }, take: limit });
 }
 
-/** The fonds' open tasks from inventories about any of these problems (an item's, or for a box or stray barcode, its detail). */
+/**
+ * The open tasks from inventories about any of these problems (an item's, or for a box or stray barcode, its detail):
+ * the fonds' own, and for a break in the 审计链, which is the installation's and not a fonds', any fonds' task.
+ */
 export async function openInventoryTasks(
   db: Db,
   fondsId: string,
@@ -25,10 +28,14 @@ export async function openInventoryTasks(
 ) {
   return db.archivistTask.findMany({
     where: {
-      fondsId,
       status: 'open',
       source: { startsWith: 'inventory_run:' },
-      OR: problems.map((f) => ({ kind: f.kind, itemId: f.itemId, ...(f.itemId ? {} : { detail: f.detail }) })),
+      OR: problems.map((f) => ({
+        kind: f.kind,
+        itemId: f.itemId,
+        ...(f.itemId ? {} : { detail: f.detail }),
+        ...(f.kind === 'audit_chain_broken' ? {} : { fondsId }),
+      })),
     },
   });
 }
@@ -53,7 +60,7 @@ export async function createFindingTasks(db: Db, runId: string, tasks: FindingTa
 /** What each finding is about, in the archive's words: the item's code and page, or the box's barcode. */
 export async function findingSubjects(
   db: Db,
-  findings: { id: string; itemId: string | null; pageId: string | null; boxId: string | null; detail: string }[],
+  findings: { id: string; kind: FindingKind; itemId: string | null; pageId: string | null; boxId: string | null; detail: string }[],
 ): Promise<Map<string, string>> {
   const { items, pages, boxes } = await namedByFindings(db, findings);
   const code = new Map(items.map((i) => [i.id, i.archivalCode ?? `case ${i.caseNumber}`]));
@@ -63,6 +70,8 @@ export async function findingSubjects(
     findings.map((f) => {
       if (f.itemId) return [f.id, `${code.get(f.itemId) ?? f.itemId}${f.pageId ? ` page ${pageNumber.get(f.pageId) ?? '?'}` : ''}`];
       if (f.boxId) return [f.id, boxCode.get(f.boxId) ?? f.boxId];
+      // The broken entry, as the finding's detail names it first.
+      if (f.kind === 'audit_chain_broken') return [f.id, f.detail.split(':')[0]!];
       return [f.id, /"(.*?)"/.exec(f.detail)?.[1] ?? ''];
     }),
   );

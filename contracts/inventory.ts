@@ -18,7 +18,7 @@ export interface InventoryPacing {
 /** A new run from a schedule or a person, or one already open (created by the API, or continued as new). */
 export type InventoryInput = InventoryOrder | { runId: string; pacing?: InventoryPacing };
 
-export type InventoryStage = 'checking' | 'judging_shelves' | 'finishing' | 'completed' | 'failed';
+export type InventoryStage = 'checking' | 'judging_shelves' | 'checking_audit_chain' | 'finishing' | 'completed' | 'failed';
 
 export interface InventoryProgress {
   runId: string;

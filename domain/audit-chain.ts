@@ -49,3 +49,8 @@ export const PROBLEM_LABELS: Record<ChainProblemKind, string> = {
   checkpoint_unsigned: '检查点签名无效',
   checkpoint_missing: '检查点缺失',
 };
+
+export const CHAIN_LABELS: Record<ChainKind, string> = {
+  audit_event: '审计日志',
+  lifecycle_event: '生命周期记录',
+};

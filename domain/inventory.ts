@@ -11,6 +11,7 @@ export const FINDING_KINDS = [
   'item_misplaced',
   'item_not_in_box',
   'unknown_barcode',
+  'audit_chain_broken',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 

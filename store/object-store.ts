@@ -425,6 +425,37 @@ export function createObjectStore(s3Config: Config['s3'], sealing?: Sealing, cli
     return versions;
   }
 
+  /**
+   * One page of the versions under `prefix` (keys in order, each key's versions newest first), from where the page
+   * before ended; `next` is absent on the last page. Delete markers are left out.
+   */
+  async function listVersionsPage(
+    bucket: string,
+    prefix: string,
+    from: { keyMarker?: string; versionIdMarker?: string } = {},
+    maxKeys = 1000,
+  ): Promise<{ versions: ObjectVersion[]; next?: { keyMarker: string; versionIdMarker?: string } }> {
+    try {
+      const page = await client.send(
+        new ListObjectVersionsCommand({
+          Bucket: bucket,
+          Prefix: prefix,
+          KeyMarker: from.keyMarker,
+          VersionIdMarker: from.versionIdMarker,
+          MaxKeys: maxKeys,
+        }),
+      );
+      const versions = (page.Versions ?? []).map((v) => toVersion(v, false));
+      const next =
+        page.IsTruncated && page.NextKeyMarker
+          ? { keyMarker: page.NextKeyMarker, ...(page.NextVersionIdMarker ? { versionIdMarker: page.NextVersionIdMarker } : {}) }
+          : undefined;
+      return next ? { versions, next } : { versions };
+    } catch (err) {
+      throw storeFailure(`cannot list the versions under ${bucket}/${prefix}`, err);
+    }
+  }
+
   /** The current objects under `prefix` (no older versions, no delete markers). */
   async function list(bucket: string, prefix: string): Promise<ListedObject[]> {
     const objects: ListedObject[] = [];
@@ -491,6 +522,7 @@ export function createObjectStore(s3Config: Config['s3'], sealing?: Sealing, cli
     setLegalHold,
     setRetention,
     listVersions,
+    listVersionsPage,
     list,
     holdsAny,
     ping,

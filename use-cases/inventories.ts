@@ -3,6 +3,7 @@ import type { Actor } from '../api/access';
 import type { ApiContext } from '../api/context';
 import { badRequest, conflict, notFound } from '../api/errors';
 import { audit } from '../catalogue/audit';
+import { chainCheckOfInventoryRun } from '../catalogue/audit-chain-checks';
 import { inventoryRunOfFonds, runFindings, runningInventoryRun, shelfScansById } from '../catalogue/inventory-reports';
 import { findingCounts, openInventoryRunRecord, withdrawInventoryRun } from '../catalogue/inventory-runs';
 import { INVENTORY_WORKFLOW, inventoryQuery, inventoryWorkflowId, type InventoryWorkflow } from '../contracts/inventory';
@@ -102,6 +103,7 @@ export async function findInventoryRun(ctx: ApiContext, id: string) {
 export async function inventoryView(ctx: ApiContext, id: string) {
   const run = await findInventoryRun(ctx, id);
   const findings = await runFindings(ctx.db, id, FINDINGS_SHOWN);
+  const chainCheck = await chainCheckOfInventoryRun(ctx.db, id);
   const live =
     run.status === 'running'
       ? await ctx.temporal.workflow
@@ -132,6 +134,13 @@ export async function inventoryView(ctx: ApiContext, id: string) {
     findingCount: run.findingCount,
     counts: await findingCounts(ctx.db, id),
     findings,
+    auditChainCheck: chainCheck && {
+      id: chainCheck.id,
+      status: chainCheck.status,
+      intact: chainCheck.intact,
+      linksChecked: chainCheck.linksChecked,
+      problemCount: chainCheck.problemCount,
+    },
     startedAt: run.startedAt.toISOString(),
     finishedAt: run.finishedAt?.toISOString() ?? null,
   };

@@ -1,4 +1,4 @@
-import { CancellationScope, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, continueAsNew, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createInventoryActivities } from '../activities/inventory';
 import {
   CHECK_ITEMS_ACTIVITY,
@@ -8,11 +8,12 @@ import {
   type InventoryView,
   type InventoryWorkflow,
 } from '../contracts/inventory';
+import { checkAuditChain } from './audit-chain';
 import { enterStep } from './step';
 
 type Activities = ReturnType<typeof createInventoryActivities>;
 
-const { openInventoryRun, judgeShelves, finishInventoryRun } = proxyActivities<Activities>(INVENTORY_ACTIVITIES);
+const { openInventoryRun, judgeShelves, recordAuditChainFindings, finishInventoryRun } = proxyActivities<Activities>(INVENTORY_ACTIVITIES);
 const { checkInventoryItems } = proxyActivities<Activities>(CHECK_ITEMS_ACTIVITY);
 
 // Each page of 200 items adds a few events; starting afresh every 50 pages keeps the history small.
@@ -21,7 +22,7 @@ const PACING: InventoryPacing = { itemsPerPage: 200, pagesPerExecution: 50 };
 /**
  * Periodic inventory (定期盘点): every item of the fonds in custody is checked, page after page (its stored objects
  * exist, have their size and, when due, their digests; its metadata is complete), the shelf scans are judged against
- * the catalogue, and each finding becomes a task for the archivists.
+ * the catalogue, the 审计链 is checked whole, and each finding becomes a task for the archivists.
  */
 export const periodicInventory: InventoryWorkflow = async (input) => {
   enterStep('inventory', 'fonds' in input ? input.fonds : undefined);
@@ -36,6 +37,12 @@ export const periodicInventory: InventoryWorkflow = async (input) => {
       if (!progress.more) {
         view.stage = 'judging_shelves';
         view.findingCount += (await judgeShelves({ runId })).findings;
+        view.stage = 'checking_audit_chain';
+        const chain = await executeChild(checkAuditChain, {
+          workflowId: `${workflowInfo().workflowId}-audit-chain`,
+          args: [{ order: { trigger: 'inventory', requestedBy: `inventory_run:${runId}`, inventoryRunId: runId } }],
+        });
+        view.findingCount += (await recordAuditChainFindings({ runId, checkId: chain.checkId })).findings;
         view.stage = 'finishing';
         const report = await finishInventoryRun({ runId });
         view.stage = 'completed';

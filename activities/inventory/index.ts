@@ -7,6 +7,7 @@ import { createItemChecks } from './check-items';
 import { ApplicationFailure } from '@temporalio/activity';
 import { openInventoryRunRecord } from '../../catalogue/inventory-runs';
 import { StepError } from '../../contracts/errors';
+import { createChainFindings } from './audit-chain';
 import { createShelfJudgement } from './shelves';
 import { createInventoryTasks } from './tasks';
 
@@ -17,7 +18,10 @@ export interface InventoryDeps {
   config: Pick<Config, 'permanentLockYears'>;
 }
 
-/** Periodic inventory (定期盘点): open the run, check the items page by page, judge the shelves, turn findings into tasks. */
+/**
+ * Periodic inventory (定期盘点): open the run, check the items page by page, judge the shelves, record what the check of
+ * the 审计链 found, turn findings into tasks.
+ */
 export function createInventoryActivities({ db, store, log, config }: InventoryDeps) {
   return {
     async openInventoryRun({ workflowId, order }: { workflowId: string; order: InventoryOrder }): Promise<string> {
@@ -27,6 +31,7 @@ export function createInventoryActivities({ db, store, log, config }: InventoryD
     },
     ...createItemChecks({ db, store, permanentLockYears: config.permanentLockYears }),
     ...createShelfJudgement({ db }),
+    ...createChainFindings({ db }),
     ...createInventoryTasks({ db, log }),
   };
 }

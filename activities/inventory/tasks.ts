@@ -24,6 +24,7 @@ const TASK_TITLES: Record<FindingKind, string> = {
   item_misplaced: 'Item in another box than recorded (档案错盒)',
   item_not_in_box: 'Item not found in its box (档案不在盒)',
   unknown_barcode: 'Unknown barcode on the shelves (未知条码)',
+  audit_chain_broken: 'Audit chain broken (审计链断裂)',
 };
 
 /** The end of a run: its findings become archivists' tasks (盘点结果 → 任务). */

@@ -11,7 +11,10 @@ export const RunView = z.object({
   trigger: z.string(),
   requestedBy: z.string(),
   status: z.enum(InventoryStatus),
-  stage: z.enum(['checking', 'judging_shelves', 'finishing', 'completed', 'failed']).nullable().describe('while the run is running'),
+  stage: z
+    .enum(['checking', 'judging_shelves', 'checking_audit_chain', 'finishing', 'completed', 'failed'])
+    .nullable()
+    .describe('while the run is running'),
   error: z.string().nullable(),
   rehash: z.unknown().describe("'all', or the re-hash cycle's share this run took"),
   progress: z.object({
@@ -38,6 +41,16 @@ export const RunView = z.object({
       taskStatus: z.enum(TaskStatus).nullable(),
     }),
   ),
+  auditChainCheck: z
+    .object({
+      id: z.string(),
+      status: z.enum(InventoryStatus),
+      intact: z.boolean().nullable(),
+      linksChecked: z.number().int(),
+      problemCount: z.number().int(),
+    })
+    .nullable()
+    .describe("the run's check of the 审计链 (GET /audit/chain/checks/{id} for auditors); a break is an audit_chain_broken finding"),
   startedAt: time,
   finishedAt: time.nullable(),
 });
