@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createObjectStore } from '../store/object-store';
+import { SEAL_OVERHEAD } from '../store/sealing';
 import { appraisalScheduleId, ensureSchedule } from '../worker/schedules';
 import { verifiedItems } from './fixtures/holdings';
 import { apiHarness, eventually, killableWorker, type Harness } from './helpers';
@@ -551,9 +552,11 @@ describe('destruction', () => {
     // The certificate states the bytes actually found and deleted, and names the page that was already gone.
     const pagesOf = (id: string) => h.db.page.findMany({ where: { itemId: id } });
     const deleted = (await Promise.all(destroyed.map(pagesOf))).flat().filter((p) => p.id !== lostPage.id);
-    const bytes = deleted.reduce((n, p) => n + Number(p.size), 0);
+    // What the store held: each page is sealed (SM4-GCM), its envelope beside the plaintext size the catalogue records.
+    const stored = (p: { size: bigint }) => Number(p.size) + SEAL_OVERHEAD;
+    const bytes = deleted.reduce((n, p) => n + stored(p), 0);
     expect(entry(destroyed[0]!)).toMatchObject({
-      bytesFound: deleted.filter((p) => p.itemId === destroyed[0]).reduce((n, p) => n + Number(p.size), 0),
+      bytesFound: deleted.filter((p) => p.itemId === destroyed[0]).reduce((n, p) => n + stored(p), 0),
       objectsGone: [{ pageNumber: 2, bucket: lostPage.bucket, key: lostPage.key }],
     });
     expect(entry(destroyed[1]!).objectsGone).toEqual([]);
