@@ -88,7 +88,7 @@ describe('./lantai backup and ./lantai restore', () => {
   it('backs up a running Lantai: the catalogue, every object version, Temporal and the signing key, with a manifest', async () => {
     const lantai = await startLantai(env);
     try {
-      const api = apiClient(lantai.url);
+      const api = apiClient(lantai.url, dataDir);
       const clerk = await api.login('clerk');
       const theCase = caseFor();
       const created = await api.call<{ id: string }>('POST', '/items', { token: clerk, body: theCase });
@@ -212,7 +212,7 @@ describe('./lantai backup and ./lantai restore', () => {
 
     const lantai = await startLantai(env);
     try {
-      const api = apiClient(lantai.url);
+      const api = apiClient(lantai.url, dataDir);
       const clerk = await api.login('clerk');
       expect((await api.call('GET', `/items/${before.itemId}`, { token: clerk })).body).toEqual(before.item);
       const pages = (await api.call<PageView[]>('GET', `/items/${before.itemId}/pages`, { token: clerk })).body;

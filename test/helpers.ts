@@ -169,6 +169,7 @@ function signInsKept(catalogue: string) {
   return { token: (username: string) => read()[`${catalogue}#${username}`]?.token, keep, secrets };
 }
 
+/** A client of the API at `url`; `catalogue` names the catalogue it serves, under which its sign-ins are kept. */
 export function apiClient(url: string, catalogue = loadConfig(process.env).postgres.url) {
   const call = async <T = Record<string, unknown>>(
     method: string,
