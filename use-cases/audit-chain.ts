@@ -16,13 +16,14 @@ import { PROBLEM_LABELS } from '../domain/audit-chain';
 import { planChainCheck } from '../integrity/chain-check';
 import type { AuditChainCheck } from '../prisma/client';
 import { startOrWithdraw } from './commit-point';
+import { workflowRunning } from './updates';
 
 /** The auditor's checks of the 审计链: started as a workflow, followed while it runs, the last result read at once. */
 
 /** Opens a check of both chains up to their heads now and starts its workflow; one on-demand check at a time. */
 export async function startChainCheck(ctx: ApiContext, actor: Actor, requestId: string) {
   const running = await runningOnDemandChainCheck(ctx.db);
-  if (running && (await workflowRunning(ctx, running.workflowId)))
+  if (running && (await workflowRunning(ctx.temporal, running.workflowId)))
     throw conflict(`audit chain check ${running.id} is still running`, { checkId: running.id });
   const workflowId = chainCheckWorkflowId(randomUUID());
   const checkId = await openChainCheckRecord(
@@ -46,15 +47,6 @@ export async function startChainCheck(ctx: ApiContext, actor: Actor, requestId: 
     requestId,
   });
   return chainCheckView(ctx, checkId);
-}
-
-async function workflowRunning(ctx: ApiContext, workflowId: string): Promise<boolean> {
-  try {
-    return (await ctx.temporal.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
-  } catch (err) {
-    if ((err as Error).name === 'WorkflowNotFoundError') return false;
-    throw err;
-  }
 }
 
 /** A check: its progress (links checked of the total, checkpoints, problems so far) and what it found. */

@@ -11,6 +11,7 @@ import { inFonds } from '../contracts/search-attributes';
 import type { InventoryOrder } from '../domain/inventory';
 import { describeSchedule, ensureSchedule, inventoryScheduleId, inventoryScheduleOf, inventoryScheduleRequest } from '../worker/schedules';
 import { startOrWithdraw } from './commit-point';
+import { workflowRunning } from './updates';
 
 const FINDINGS_SHOWN = 1000;
 
@@ -48,7 +49,7 @@ export async function startInventory(ctx: ApiContext, actor: Actor, fonds: Fonds
   if (open.length)
     throw conflict(`shelf scan ${open.map((s) => s.id).join(', ')} is still open: close it before judging the shelves by it`);
   const running = await runningInventoryRun(ctx.db, fonds.id);
-  if (running && (await workflowRunning(ctx, running.workflowId)))
+  if (running && (await workflowRunning(ctx.temporal, running.workflowId)))
     throw conflict(`inventory ${running.id} of fonds ${fonds.code} is still running`, { runId: running.id });
 
   const workflowId = inventoryWorkflowId(fonds.code, randomUUID());
@@ -82,15 +83,6 @@ export async function startInventory(ctx: ApiContext, actor: Actor, fonds: Fonds
     details: { fonds: fonds.code, rehash: request.rehash, shelfScans: request.shelfScans },
   });
   return inventoryView(ctx, runId);
-}
-
-async function workflowRunning(ctx: ApiContext, workflowId: string): Promise<boolean> {
-  try {
-    return (await ctx.temporal.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
-  } catch (err) {
-    if ((err as Error).name === 'WorkflowNotFoundError') return false;
-    throw err;
-  }
 }
 
 /** The run, or a 404. */

@@ -5,6 +5,7 @@ import {
   WorkflowUpdateFailedError,
   type SignalDefinition,
   type UpdateDefinition,
+  type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { conflict, type AppError } from '../api/errors';
@@ -19,6 +20,16 @@ export async function updateOrConflict<Ret, Arg>(handle: WorkflowHandle, update:
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) throw conflict(innermostMessage(err));
     if ((err as Error).name === 'WorkflowNotFoundError') throw conflict('that step is not running (it finished, or never started)');
+    throw err;
+  }
+}
+
+/** Whether a step's workflow is running now; one never started, or gone from Temporal's retention, is not. */
+export async function workflowRunning(temporal: Client, workflowId: string): Promise<boolean> {
+  try {
+    return (await temporal.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+  } catch (err) {
+    if ((err as Error).name === 'WorkflowNotFoundError') return false;
     throw err;
   }
 }
