@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GetObjectLegalHoldCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, GetObjectLegalHoldCommand } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { renderPage } from '../ops/sample-pages';
-import { createObjectStore, createS3Client } from '../store/object-store';
+import { createS3Client } from '../store/object-store';
+import { sealedObjectStore } from '../store/sealed-store';
 import { apiClient, caseFor, eventually } from './helpers';
 import { emptyDir, lantaiCommand, ownLantaiEnv, startLantai } from './fixtures/lantai-process';
 
@@ -47,6 +48,7 @@ describe('./lantai backup and ./lantai restore', () => {
     item: Record<string, unknown>;
     pages: PageView[];
     bytes: string[];
+    stored: string[];
     history: unknown;
     audit: unknown[];
     capture: string;
@@ -58,13 +60,25 @@ describe('./lantai backup and ./lantai restore', () => {
     item: {},
     pages: [],
     bytes: [],
+    stored: [],
     history: undefined,
     audit: [],
   };
 
+  // Each page's digest as read (its plaintext, opened with the KEKs of the Lantai's data directory, which a restore
+  // must bring back), and as stored (sealed with SM4), which is what a backup copies and names its blobs by.
   const pageBytes = async (pages: PageView[]) => {
-    const store = createObjectStore(loadConfig(env).s3);
+    const store = sealedObjectStore(loadConfig(env));
     return Promise.all(pages.map(async (p) => sha256(await store.get({ bucket: p.bucket, key: p.key, versionId: p.versionId }))));
+  };
+  const storedBytes = async (pages: PageView[]) => {
+    const client = createS3Client(loadConfig(env).s3);
+    return Promise.all(
+      pages.map(async (p) => {
+        const got = await client.send(new GetObjectCommand({ Bucket: p.bucket, Key: p.key, VersionId: p.versionId }));
+        return sha256(Buffer.from(await got.Body!.transformToByteArray()));
+      }),
+    );
   };
 
   const legalHolds = async (pages: PageView[]) => {
@@ -123,6 +137,7 @@ describe('./lantai backup and ./lantai restore', () => {
       expect(before.pages.length).toBe(3);
       before.bytes = await pageBytes(before.pages);
       expect(before.bytes).toEqual(before.pages.map((p) => p.sha256));
+      before.stored = await storedBytes(before.pages);
       const compliance = await api.login('compliance1');
       const hold = await api.call('POST', `/items/${before.itemId}/holds`, {
         token: compliance,
@@ -152,7 +167,7 @@ describe('./lantai backup and ./lantai restore', () => {
       expect(manifest.buckets.find((b) => b.bucket === 'lantai-images')!.versions).toBeGreaterThanOrEqual(3);
       expect(manifest.temporal!.bytes).toBeGreaterThan(0);
       expect(manifest.signingKey).not.toBeNull();
-      for (const s of before.bytes) expect(fs.existsSync(path.join(repository, 'blobs', s.slice(0, 2), s))).toBe(true);
+      for (const s of before.stored) expect(fs.existsSync(path.join(repository, 'blobs', s.slice(0, 2), s))).toBe(true);
 
       // A second backup copies no object again: a stored version never changes.
       await new Promise((r) => setTimeout(r, 1100));
@@ -185,13 +200,13 @@ describe('./lantai backup and ./lantai restore', () => {
 
     const otherRepository = path.join(root, 'backups-copy');
     fs.cpSync(repository, otherRepository, { recursive: true });
-    const blob = path.join(otherRepository, 'blobs', before.bytes[1]!.slice(0, 2), before.bytes[1]!);
+    const blob = path.join(otherRepository, 'blobs', before.stored[1]!.slice(0, 2), before.stored[1]!);
     const bytes = fs.readFileSync(blob);
     bytes.writeUInt8(bytes.readUInt8(100) ^ 0x01, 100);
     fs.writeFileSync(blob, bytes);
     const r2 = await lantaiCommand('restore', [path.join(otherRepository, path.basename(backupDir))], env);
     expect(r2.code).toBe(3);
-    expect(r2.output).toContain(`${before.pages[1]!.key} version ${before.pages[1]!.versionId}: blob ${before.bytes[1]} does not match`);
+    expect(r2.output).toContain(`${before.pages[1]!.key} version ${before.pages[1]!.versionId}: blob ${before.stored[1]} does not match`);
 
     const manifestFile = path.join(tampered, 'manifest.json');
     fs.writeFileSync(manifestFile, fs.readFileSync(manifestFile, 'utf8').slice(0, 100));
@@ -218,6 +233,7 @@ describe('./lantai backup and ./lantai restore', () => {
       const pages = (await api.call<PageView[]>('GET', `/items/${before.itemId}/pages`, { token: clerk })).body;
       expect(pages).toEqual(before.pages);
       expect(await pageBytes(pages)).toEqual(before.bytes);
+      expect(await storedBytes(pages)).toEqual(before.stored);
       const fixity = await api.call<{ ok: boolean }>('GET', `/items/${before.itemId}/fixity`, { token: clerk });
       expect(fixity.body.ok).toBe(true);
       expect((await api.call('GET', `/items/${before.itemId}/history`, { token: clerk })).body).toEqual(before.history);
